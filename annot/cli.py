@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 schema_app = typer.Typer(help="Check the annotation schema and generate the Label Studio labeling config.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+corpus_app = typer.Typer(help="Build, verify and describe a gold corpus (gold/<corpus>/).", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -180,6 +182,98 @@ def author_cmd(
     tasks = author_export(files, s)
     atomic_write_text(output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     typer.echo(f"wrote {len(tasks)} task(s) to {output}")
+
+
+ls_app = typer.Typer(
+    help="Push tasks to and pull exports from a Label Studio server (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY).",
+    no_args_is_help=True,
+)
+app.add_typer(ls_app, name="ls")
+
+
+@ls_app.command("push")
+@handles_errors
+def ls_push(
+    tasks: Annotated[Path, typer.Argument(help="A tasks file made by `annot export`.")],
+    title: Annotated[str, typer.Option("--title", help="Title of the new project.")] = "annot",
+    project: Annotated[int | None, typer.Option("--project", help="Add to this existing project instead of creating one.")] = None,
+    config: Annotated[Path, typer.Option("--label-config", help="The labeling config for a new project.")] = Path("configs/labeling_config.xml"),
+) -> None:
+    """Create a Label Studio project with annot's labeling config and import the tasks.
+
+    Example: LABEL_STUDIO_URL=http://127.0.0.1:8080 LABEL_STUDIO_API_KEY=... annot ls push tasks.json --title "KFOR batch 1"
+    """
+    from .labelstudio import push_tasks, read_tasks_file, server_from_env
+
+    server = server_from_env()
+    data = read_tasks_file(tasks)
+    xml = config.read_text(encoding="utf-8") if project is None else ""
+    pid, n = push_tasks(server, data, title, xml, project)
+    typer.echo(f"project {pid}: imported {n} task(s) ({server.url}/projects/{pid}/data)")
+
+
+@ls_app.command("pull")
+@handles_errors
+def ls_pull(
+    project: Annotated[int, typer.Argument(help="The project id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the JSON export.")],
+) -> None:
+    """Download a project's JSON export (all tasks), ready for `annot import`.
+
+    Example: annot ls pull 3 -o export.json && annot import export.json -o gold.jsonl
+    """
+    from .labelstudio import pull_export, server_from_env
+
+    n = pull_export(server_from_env(), project, output)
+    typer.echo(f"wrote {n} task(s) to {output}")
+
+
+CorpusArg = Annotated[Path, typer.Argument(help="The corpus folder.")]
+
+
+@corpus_app.command("build")
+@handles_errors
+def corpus_build(
+    corpus: CorpusArg = Path("gold/news"),
+    schema: SchemaOpt = Path("configs/schema.toml"),
+    test_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of documents new stories are steered to the test split.")] = 0.5,
+) -> None:
+    """Import the corpus' sources and exports into documents.jsonl; write splits and manifest.
+
+    Example: annot corpus build gold/news
+    """
+    from .corpus import build_corpus
+    from .schema import load_schema
+
+    r = build_corpus(corpus, load_schema(schema), schema, test_share)
+    typer.echo(f"{corpus}: {r.documents} documents, {r.entities} entity mentions, {r.events} events, {r.arguments} arguments")
+    if r.new_stories:
+        typer.echo(f"assigned new stories to splits: {', '.join(r.new_stories)} (see {corpus}/splits.json)")
+
+
+@corpus_app.command("verify")
+@handles_errors
+def corpus_verify(corpus: CorpusArg = Path("gold/news"), schema: SchemaOpt = Path("configs/schema.toml")) -> None:
+    """Check the corpus against its manifest (missing, extra, changed files), its splits and the schema.
+
+    Example: annot corpus verify gold/news
+    """
+    from .corpus import verify_corpus
+    from .schema import load_schema
+
+    typer.echo(verify_corpus(corpus, load_schema(schema), schema))
+
+
+@corpus_app.command("stats")
+@handles_errors
+def corpus_stats_cmd(corpus: CorpusArg = Path("gold/news")) -> None:
+    """Print documents, tokens, entities per type, events per type and arguments per role, per split (Markdown).
+
+    Example: annot corpus stats gold/news
+    """
+    from .corpus import corpus_stats, stats_markdown
+
+    typer.echo(stats_markdown(corpus_stats(corpus)), nl=False)
 
 
 def _progress(total: int, label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:

@@ -83,7 +83,7 @@ def text_sha256(text: str) -> str:
     """SHA-256 of the UTF-8 text, hex.
 
     >>> text_sha256("NATO")[:12]
-    '2f9a5f4b8f06'
+    'ace0fc1bd762'
     """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

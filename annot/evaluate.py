@@ -56,7 +56,7 @@ class Evaluation:
 def _context(text: str, start: int, end: int, width: int = 60) -> str:
     """The text around [start, end) on one line, the span in ⟦ ⟧.
 
-    >>> _context("NATO sent troops to Kosovo.", 20, 26, 8)
+    >>> _context("NATO sent troops to Kosovo.", 20, 26, 10)
     '…troops to ⟦Kosovo⟧.'
     """
     left = max(0, start - width)

@@ -145,6 +145,7 @@ def annotation_to_document(
     entities: dict[str, Entity] = {}
     triggers: dict[str, tuple[str, int, int]] = {}
     relations: list[tuple[int, dict[str, Any]]] = []
+    rejected: set[Any] = set()  # regions already reported: their relations are not reported again
     for i, region in enumerate(result):
         w = f"{where}, result[{i}]"
         if not isinstance(region, dict):
@@ -155,6 +156,7 @@ def annotation_to_document(
             relations.append((i, region))
             continue
         rid = region.get("id")
+        rejected.add(rid)
         if isinstance(rid, str) and rid:
             w = f"{where}, region {rid!r}"
         else:
@@ -193,6 +195,7 @@ def annotation_to_document(
             continue
         start, end, converted = got
         summary.utf16_converted += converted
+        rejected.discard(rid)
         if control == ENTITY_CONTROL:
             entities[rid] = Entity(start, end, label, rid)
         else:
@@ -214,6 +217,8 @@ def annotation_to_document(
     for i, rel in relations:
         w = f"{where}, relation result[{i}] ({rel.get('from_id')!r} -> {rel.get('to_id')!r})"
         a, b = rel.get("from_id"), rel.get("to_id")
+        if a in rejected or b in rejected:
+            continue
         missing = [x for x in (a, b) if x not in entities and x not in triggers]
         if missing:
             problems += [f"{w}: region {x!r} does not exist in this annotation" for x in missing]

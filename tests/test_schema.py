@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from annot.errors import AnnotError
+from annot.schema import check_labeling_config, labeling_config, load_schema, schema_from_dict
+
+from conftest import ROOT
+
+
+def test_schema_bundled_is_valid_and_covers_the_domain(schema):
+    assert set(schema.entities) >= {"PER", "ORG", "GPE", "LOC", "NORP", "MIL", "DATE", "QTY"}
+    families = {t.split(".")[0] for t in schema.events}
+    assert {"Movement", "Conflict", "Life", "Contact"} <= families
+    assert {"Movement.Deploy", "Conflict.Attack", "Life.Injure", "Contact.Meet", "Contact.Statement"} <= set(schema.events)
+    for ev in schema.events.values():
+        assert ev.roles, ev.name
+        assert ev.guideline
+
+
+def test_schema_committed_labeling_config_is_generated_from_schema(schema):
+    committed = (ROOT / "configs" / "labeling_config.xml").read_text(encoding="utf-8")
+    assert committed == labeling_config(schema), "run: annot schema config"
+    assert check_labeling_config(schema, committed) == []
+
+
+def test_schema_labeling_config_parses_with_label_studio_sdk(schema):
+    from label_studio_sdk.label_interface import LabelInterface
+
+    li = LabelInterface((ROOT / "configs" / "labeling_config.xml").read_text(encoding="utf-8"))
+    assert set(li.get_control("entity").labels) == set(schema.entities)
+    assert set(li.get_control("trigger").labels) == set(schema.events)
+    assert li.get_object("text").tag == "Text"
+    # A prediction in annot's shape validates against the config.
+    pred = {"result": [{"id": "a", "from_name": "entity", "to_name": "text", "type": "labels",
+                        "value": {"start": 0, "end": 4, "text": "NATO", "labels": ["ORG"]}}]}
+    assert li.validate_prediction(pred, return_errors=True) == []
+
+
+def test_schema_labeling_config_has_distinct_colours_and_hotkeys(schema):
+    xml = labeling_config(schema)
+    assert "HyperText" not in xml
+    colours = [t.color for t in [*schema.entities.values(), *schema.events.values()]]
+    hotkeys = [t.hotkey for t in [*schema.entities.values(), *schema.events.values()]]
+    assert len(set(colours)) == len(colours)
+    assert len(set(hotkeys)) == len(hotkeys)
+    for role in schema.roles:
+        assert f'<Relation value="{role}" />' in xml
+
+
+def test_schema_check_labeling_config_detects_drift(schema):
+    xml = labeling_config(schema).replace('value="PER"', 'value="PERSON"')
+    problems = check_labeling_config(schema, xml)
+    assert any("entity labels differ" in p for p in problems)
+    assert check_labeling_config(schema, "<View><HyperText name='text' value='$text'/></View>")[0].endswith(
+        "uses <HyperText>; annot's offsets are defined on <Text>"
+    )
+
+
+def _base() -> dict:
+    return tomllib.loads((ROOT / "configs" / "schema.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda d: d["events"]["Movement.Deploy"]["roles"].update(Agent=["ARMY"]), "'ARMY' is not an entity type of this schema"),
+        (lambda d: d["entities"]["ORG"].update(hotkey="1"), "hotkey '1' is already used by PER"),
+        (lambda d: d["entities"]["ORG"].update(color="blue"), "color 'blue' must look like '#a1b2c3'"),
+        (lambda d: d["entities"].update(per={"description": "x", "guideline": "x", "color": "#000001", "hotkey": "z"}), "entity type 'per' must be upper case"),
+        (lambda d: d["events"]["Life.Die"].pop("guideline"), "events.Life.Die: 'guideline' must be a non-empty string"),
+        (lambda d: d.pop("version"), "'version' must be a non-empty string"),
+    ],
+)
+def test_schema_invalid_reports_each_problem(mutate, expected):
+    data = _base()
+    mutate(data)
+    with pytest.raises(AnnotError) as err:
+        schema_from_dict(data, "s.toml")
+    assert any(expected in p for p in err.value.problems), err.value.problems
+
+
+def test_schema_missing_and_broken_files(tmp_path: Path):
+    with pytest.raises(AnnotError, match="schema file not found"):
+        load_schema(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = \n", encoding="utf-8")
+    with pytest.raises(AnnotError, match="not valid TOML"):
+        load_schema(bad)
+
+
+def test_schema_role_problem(schema):
+    assert schema.role_problem("Movement.Deploy", "Destination", "GPE") is None
+    assert schema.role_problem("Movement.Deploy", "Time", "GPE") == "a GPE cannot fill role 'Time' of Movement.Deploy (allowed: DATE)"
+    assert "not a role of Movement.Deploy" in schema.role_problem("Movement.Deploy", "Victim", "PER")
