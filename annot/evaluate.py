@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .config import EvalSettings
 from .documents import Document, text_sha256
 from .matching import EVENT_LEVELS, SCHEMES, Scheme
@@ -26,13 +25,15 @@ from .schema import Schema
 
 @dataclass(frozen=True)
 class ErrorItem:
-    """One false positive or false negative (strict scheme), with its context."""
+    """One false positive or false negative (strict scheme); the context marks the gold span (or the spurious one)."""
 
     doc_id: str
     category: str  # missed | spurious | wrong type | wrong boundary | wrong boundary and type
     gold: tuple[int, int, str] | None
     pred: tuple[int, int, str] | None
     context: str
+    gold_text: str = ""
+    pred_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Evaluation:
     intervals: dict[str, dict[str, tuple[float, float] | None]]
     errors: list[ErrorItem]
     ignored_prediction_documents: list[str]
-    created_at: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    created_at: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
 
 
 def _context(text: str, start: int, end: int, width: int = 60) -> str:
@@ -61,7 +62,15 @@ def _context(text: str, start: int, end: int, width: int = 60) -> str:
     """
     left = max(0, start - width)
     right = min(len(text), end + width)
-    s = ("…" if left else "") + text[left:start] + "⟦" + text[start:end] + "⟧" + text[end:right] + ("…" if right < len(text) else "")
+    s = (
+        ("…" if left else "")
+        + text[left:start]
+        + "⟦"
+        + text[start:end]
+        + "⟧"
+        + text[end:right]
+        + ("…" if right < len(text) else "")
+    )
     return " ".join(s.split())
 
 
@@ -79,13 +88,29 @@ def entity_errors(gold: Document, pred: Document, scores: DocumentScores) -> lis
             cat = "wrong boundary"
         else:
             cat = "wrong boundary and type"
-        out.append(ErrorItem(gold.id, cat, (g.start, g.end, g.label), (p.start, p.end, p.label), _context(gold.text, min(g.start, p.start), max(g.end, p.end))))
+        out.append(
+            ErrorItem(
+                gold.id,
+                cat,
+                (g.start, g.end, g.label),
+                (p.start, p.end, p.label),
+                _context(gold.text, g.start, g.end),
+                gold.text[g.start : g.end],
+                gold.text[p.start : p.end],
+            )
+        )
     for gi in m.missed:
         g = gold.entities[gi]
-        out.append(ErrorItem(gold.id, "missed", (g.start, g.end, g.label), None, _context(gold.text, g.start, g.end)))
+        t = gold.text[g.start : g.end]
+        out.append(
+            ErrorItem(gold.id, "missed", (g.start, g.end, g.label), None, _context(gold.text, g.start, g.end), t)
+        )
     for pi in m.spurious:
         p = pred.entities[pi]
-        out.append(ErrorItem(gold.id, "spurious", None, (p.start, p.end, p.label), _context(gold.text, p.start, p.end)))
+        t = gold.text[p.start : p.end]
+        out.append(
+            ErrorItem(gold.id, "spurious", None, (p.start, p.end, p.label), _context(gold.text, p.start, p.end), "", t)
+        )
     return sorted(out, key=lambda e: (e.doc_id, (e.gold or e.pred or (0, 0, ""))[:2]))
 
 
@@ -110,7 +135,9 @@ def evaluate(
         gold_sha = hashlib.sha256(gp.read_bytes()).hexdigest()
     else:  # gold given in memory: a digest of its document ids and texts
         gold_sha = text_sha256("\n".join(f"{d.id}\t{d.sha256}" for d in sorted(gold, key=lambda d: d.id)))
-    return Evaluation(schema, system, str(gold_path), gold_sha, docs, labels, event_types, settings, intervals, errors, extra)
+    return Evaluation(
+        schema, system, str(gold_path), gold_sha, docs, labels, event_types, settings, intervals, errors, extra
+    )
 
 
 def settings_dict(settings: EvalSettings) -> dict[str, Any]:

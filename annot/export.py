@@ -105,23 +105,35 @@ def prediction_result(doc: Document) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for e in doc.entities:
         region: dict[str, Any] = {
-            "id": e.id, "from_name": ENTITY_CONTROL, "to_name": TEXT_OBJECT, "type": "labels",
-            "value": {"start": e.start, "end": e.end, "text": doc.text[e.start:e.end], "labels": [e.label]},
+            "id": e.id,
+            "from_name": ENTITY_CONTROL,
+            "to_name": TEXT_OBJECT,
+            "type": "labels",
+            "value": {"start": e.start, "end": e.end, "text": doc.text[e.start : e.end], "labels": [e.label]},
         }
         if e.score is not None:
             region["score"] = e.score
         result.append(region)
     for ev in doc.events:
-        result.append({
-            "id": ev.id, "from_name": TRIGGER_CONTROL, "to_name": TEXT_OBJECT, "type": "labels",
-            "value": {"start": ev.start, "end": ev.end, "text": doc.text[ev.start:ev.end], "labels": [ev.type]},
-        })
+        result.append(
+            {
+                "id": ev.id,
+                "from_name": TRIGGER_CONTROL,
+                "to_name": TEXT_OBJECT,
+                "type": "labels",
+                "value": {"start": ev.start, "end": ev.end, "text": doc.text[ev.start : ev.end], "labels": [ev.type]},
+            }
+        )
         for a in ev.arguments:
-            result.append({"from_id": ev.id, "to_id": a.entity, "type": "relation", "direction": "right", "labels": [a.role]})
+            result.append(
+                {"from_id": ev.id, "to_id": a.entity, "type": "relation", "direction": "right", "labels": [a.role]}
+            )
     return result
 
 
-def make_tasks(articles: list[Document], predictions: list[Document] | None = None, model_version: str = "") -> list[dict[str, Any]]:
+def make_tasks(
+    articles: list[Document], predictions: list[Document] | None = None, model_version: str = ""
+) -> list[dict[str, Any]]:
     """Label Studio tasks for `articles`; with `predictions`, each task carries them as a pre-annotation."""
     by_id = {p.id: p for p in predictions or []}
     problems = []
@@ -129,15 +141,24 @@ def make_tasks(articles: list[Document], predictions: list[Document] | None = No
         for a in articles:
             p = by_id.get(a.id)
             if p is not None and p.text != a.text:
-                problems.append(f"predictions for {a.id!r}: text differs from the article (SHA-256 {p.sha256[:12]} vs {a.sha256[:12]})")
-    raise_if_problems(problems, "predictions do not match the articles", "Predict on the same articles (`annot predict`).")
+                problems.append(
+                    f"predictions for {a.id!r}: text differs from the article (SHA-256 {p.sha256[:12]} vs {a.sha256[:12]})"
+                )
+    raise_if_problems(
+        problems, "predictions do not match the articles", "Predict on the same articles (`annot predict`)."
+    )
     tasks = []
     for a in articles:
-        task: dict[str, Any] = {"data": {"text": a.text, "doc_id": a.id, "sha256": text_sha256(a.text), "meta": dict(a.meta)}}
+        task: dict[str, Any] = {
+            "data": {"text": a.text, "doc_id": a.id, "sha256": text_sha256(a.text), "meta": dict(a.meta)}
+        }
         p = by_id.get(a.id)
         if p is not None:
             scores = [x.score for x in p.entities if x.score is not None]
-            pred: dict[str, Any] = {"model_version": model_version or str(p.meta.get("system", "annot")), "result": prediction_result(p)}
+            pred: dict[str, Any] = {
+                "model_version": model_version or str(p.meta.get("system", "annot")),
+                "result": prediction_result(p),
+            }
             if scores:
                 pred["score"] = round(sum(scores) / len(scores), 4)
             task["predictions"] = [pred]
@@ -145,9 +166,7 @@ def make_tasks(articles: list[Document], predictions: list[Document] | None = No
     return tasks
 
 
-def export_tasks(
-    inputs: list[Path], output: Path, predictions: Path | None = None, model_version: str = ""
-) -> int:
+def export_tasks(inputs: list[Path], output: Path, predictions: Path | None = None, model_version: str = "") -> int:
     """`annot export`: write a Label Studio tasks file; returns the number of tasks."""
     from .documents import atomic_write_text
 

@@ -57,9 +57,7 @@ def utf16_to_codepoints(text: str, offset: int) -> int | None:
     return len(text) if units == offset else None
 
 
-def _resolve_offsets(
-    text: str, start: Any, end: Any, shown: Any, mode: OffsetMode
-) -> tuple[int, int, bool] | str:
+def _resolve_offsets(text: str, start: Any, end: Any, shown: Any, mode: OffsetMode) -> tuple[int, int, bool] | str:
     """(start, end, converted) in code points, or a description of what is wrong."""
     if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
         return f"value.start/value.end must be integers, got {start!r}/{end!r}"
@@ -94,9 +92,7 @@ def _pick_annotation(
         gt = [a for a in annotations if a.get("ground_truth")]
         if len(gt) == 1:
             return gt[0]
-        problems.append(
-            f"task {task_id}: {len(gt)} of its annotations {ids} are marked ground truth, need exactly one"
-        )
+        problems.append(f"task {task_id}: {len(gt)} of its annotations {ids} are marked ground truth, need exactly one")
         return None
     if pick == "latest":
         return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
@@ -134,9 +130,7 @@ def annotation_to_document(
             "carries its document id and text SHA-256"
         )
     if sha is not None and sha != text_sha256(text):
-        problems.append(
-            f"task {task_id}: data.sha256 does not match data.text: the text was edited after export"
-        )
+        problems.append(f"task {task_id}: data.sha256 does not match data.text: the text was edited after export")
     result = annotation.get("result")
     if not isinstance(result, list):
         problems.append(f"{where}: 'result' must be a list")
@@ -203,12 +197,12 @@ def annotation_to_document(
 
     # Entity mentions never overlap (docs/guideline.md, section 3).
     ordered = sorted(entities.values())
-    for a, b in zip(ordered, ordered[1:]):
-        if b.start < a.end:
-            what = "the same span twice" if (a.start, a.end) == (b.start, b.end) else "overlapping spans"
+    for x, y in zip(ordered, ordered[1:]):
+        if y.start < x.end:
+            what = "the same span twice" if (x.start, x.end) == (y.start, y.end) else "overlapping spans"
             problems.append(
-                f"{where}: regions {a.id!r} ({a.label} {text[a.start:a.end]!r} [{a.start}, {a.end})) and "
-                f"{b.id!r} ({b.label} {text[b.start:b.end]!r} [{b.start}, {b.end})) are {what}; "
+                f"{where}: regions {x.id!r} ({x.label} {text[x.start : x.end]!r} [{x.start}, {x.end})) and "
+                f"{y.id!r} ({y.label} {text[y.start : y.end]!r} [{y.start}, {y.end})) are {what}; "
                 "entity mentions must not overlap"
             )
 
@@ -295,7 +289,7 @@ def documents_from_export(
             else:
                 done.append(ann)
         if not done:
-            data = task.get("data") if isinstance(task.get("data"), dict) else {}
+            data: dict[str, Any] = task["data"] if isinstance(task.get("data"), dict) else {}
             summary.skipped_unannotated.append(str(data.get("doc_id", task_id)))
             continue
         ann = _pick_annotation(task_id, done, pick, problems)
@@ -327,7 +321,9 @@ def load_export(path: Path) -> Any:
     except FileNotFoundError:
         raise AnnotError(f"{path}: no such file", "Export the project from Label Studio as JSON first.") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AnnotError(f"{path}: not a JSON file ({exc})", "Export the project from Label Studio with the 'JSON' format.") from None
+        raise AnnotError(
+            f"{path}: not a JSON file ({exc})", "Export the project from Label Studio with the 'JSON' format."
+        ) from None
 
 
 def import_export(

@@ -13,7 +13,9 @@ from .report import build_report, write_report
 from .schema import load_schema
 
 
-def evaluate_files(gold: Path, pred: Path, out_dir: Path, schema_path: Path, settings: EvalSettings) -> tuple[dict[str, Any], list[Path]]:
+def evaluate_files(
+    gold: Path, pred: Path, out_dir: Path, schema_path: Path, settings: EvalSettings
+) -> tuple[dict[str, Any], list[Path]]:
     """`annot evaluate --gold --pred -o`: score a prediction file, write the report."""
     schema = load_schema(schema_path)
     gold_docs = read_documents(gold)
@@ -37,14 +39,20 @@ def select_split(docs: list[Document], gold: Path, split: str | None) -> list[Do
     try:
         splits = json.loads(splits_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AnnotError(f"{splits_file}: no splits file, but the config asks for split {split!r}", "Remove `split` from the config or create the splits (annot corpus build).") from None
+        raise AnnotError(
+            f"{splits_file}: no splits file, but the config asks for split {split!r}",
+            "Remove `split` from the config or create the splits (annot corpus build).",
+        ) from None
     ids = splits.get("splits", {}).get(split)
     if not isinstance(ids, list):
         raise AnnotError(f"{splits_file}: no split named {split!r} (have: {', '.join(splits.get('splits', {}))})")
     by_id = {d.id: d for d in docs}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise AnnotError(f"{splits_file}: split {split!r} names documents not in {gold}: {', '.join(missing)}", "Run `annot corpus verify`.")
+        raise AnnotError(
+            f"{splits_file}: split {split!r} names documents not in {gold}: {', '.join(missing)}",
+            "Run `annot corpus verify`.",
+        )
     return [by_id[i] for i in ids]
 
 

@@ -55,17 +55,30 @@ def _translate(exc: Exception, server: Server, doing: str) -> AnnotError:
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
     if status in (401, 403):
-        return AnnotError(f"{doing}: {server.url} refused the API key (HTTP {status})", f"Check {KEY_ENV}; with a legacy token the server needs LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true.")
+        return AnnotError(
+            f"{doing}: {server.url} refused the API key (HTTP {status})",
+            f"Check {KEY_ENV}; with a legacy token the server needs LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true.",
+        )
     if status == 404:
-        return AnnotError(f"{doing}: not found on {server.url} (HTTP 404)", "Check the project id (annot ls push prints it).")
+        return AnnotError(
+            f"{doing}: not found on {server.url} (HTTP 404)", "Check the project id (annot ls push prints it)."
+        )
     if status is not None:
         detail = body.get("validation_errors") or body.get("detail") if isinstance(body, dict) else body
-        return AnnotError(f"{doing}: {server.url} answered HTTP {status}: {detail}", "Retry later if the server is overloaded (5xx); otherwise fix the request.")
+        return AnnotError(
+            f"{doing}: {server.url} answered HTTP {status}: {detail}",
+            "Retry later if the server is overloaded (5xx); otherwise fix the request.",
+        )
     name = type(exc).__name__
-    return AnnotError(f"{doing}: cannot reach {server.url} ({name}: {str(exc).splitlines()[0] if str(exc) else ''})", f"Is the server running? Check {URL_ENV}.")
+    return AnnotError(
+        f"{doing}: cannot reach {server.url} ({name}: {str(exc).splitlines()[0] if str(exc) else ''})",
+        f"Is the server running? Check {URL_ENV}.",
+    )
 
 
-def push_tasks(server: Server, tasks: list[dict[str, Any]], title: str, label_config: str, project: int | None = None) -> tuple[int, int]:
+def push_tasks(
+    server: Server, tasks: list[dict[str, Any]], title: str, label_config: str, project: int | None = None
+) -> tuple[int, int]:
     """Create a project (or use `project`) and import `tasks`; returns (project id, tasks imported)."""
     client = _client(server)
     try:
@@ -92,7 +105,9 @@ def pull_export(server: Server, project: int, output: Path) -> int:
     try:
         tasks = json.loads(raw)
     except json.JSONDecodeError:
-        raise AnnotError(f"exporting project {project}: {server.url} did not send JSON", "Check that the URL points at Label Studio.") from None
+        raise AnnotError(
+            f"exporting project {project}: {server.url} did not send JSON", "Check that the URL points at Label Studio."
+        ) from None
     atomic_write_text(output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     return len(tasks)
 
@@ -105,5 +120,7 @@ def read_tasks_file(path: Path) -> list[dict[str, Any]]:
     except json.JSONDecodeError as exc:
         raise AnnotError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(tasks, list) or not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in tasks):
-        raise AnnotError(f"{path}: not a tasks file (a JSON list of objects with 'data')", "Make it with `annot export`.")
+        raise AnnotError(
+            f"{path}: not a tasks file (a JSON list of objects with 'data')", "Make it with `annot export`."
+        )
     return tasks

@@ -13,7 +13,7 @@ against the same gold mention; annot never pairs one gold mention twice).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,7 +56,12 @@ class Type:
         return "correct" if g.label == p.label else "incorrect"
 
 
-JUDGES = {"strict": Strict, "exact": Exact, "partial": Partial, "type": Type}
+JUDGES: dict[str, Callable[[Entity, Entity], Outcome]] = {
+    "strict": Strict.judge,
+    "exact": Exact.judge,
+    "partial": Partial.judge,
+    "type": Type.judge,
+}
 
 
 def overlaps(a: Entity, b: Entity) -> bool:
@@ -82,7 +87,7 @@ class EntityMatch:
 
 def match_entities(gold: Sequence[Entity], pred: Sequence[Entity], scheme: Scheme) -> EntityMatch:
     """One-to-one matching of `pred` to `gold` under `scheme` (see the module docstring)."""
-    judge = JUDGES[scheme].judge
+    judge = JUDGES[scheme]
     # Candidate edges: only overlapping pairs can be paired at all.
     edges: dict[tuple[int, int], Outcome] = {}
     for gi, g in enumerate(gold):
@@ -166,7 +171,9 @@ def event_items(doc: Document, level: EventLevel, event_type: str | None = None)
     return items
 
 
-def match_events(gold: Document, pred: Document, level: EventLevel, event_type: str | None = None) -> tuple[int, int, int]:
+def match_events(
+    gold: Document, pred: Document, level: EventLevel, event_type: str | None = None
+) -> tuple[int, int, int]:
     """(matched, predicted, gold) for one document at one level: a one-to-one multiset intersection."""
     g = event_items(gold, level, event_type)
     p = event_items(pred, level, event_type)

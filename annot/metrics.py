@@ -134,7 +134,9 @@ def pair_documents(gold: list[Document], pred: list[Document]) -> tuple[list[tup
     for g in gold:
         p = by_id.get(g.id)
         if p is None:
-            problems.append(f"document {g.id!r}: no prediction (the system must output every gold document, even with no mention)")
+            problems.append(
+                f"document {g.id!r}: no prediction (the system must output every gold document, even with no mention)"
+            )
         elif p.text != g.text:
             problems.append(
                 f"document {g.id!r}: the predicted text differs from the gold text (SHA-256 {p.sha256[:12]}... vs "
@@ -142,7 +144,11 @@ def pair_documents(gold: list[Document], pred: list[Document]) -> tuple[list[tup
             )
         else:
             pairs.append((g, p))
-    raise_if_problems(problems, "predictions do not match the gold documents", "Run the system on the gold documents' texts as they are (`annot predict`).")
+    raise_if_problems(
+        problems,
+        "predictions do not match the gold documents",
+        "Run the system on the gold documents' texts as they are (`annot predict`).",
+    )
     gold_ids = {g.id for g in gold}
     extra = sorted(p.id for p in pred if p.id not in gold_ids)
     return pairs, extra

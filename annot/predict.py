@@ -34,7 +34,7 @@ class LabelMap:
             return None
         raise AnnotError(
             f"the model predicts label {label!r}, which the label map {self.path or ''} neither maps nor ignores",
-            f"Add `{label} = \"<schema label>\"` under [map] or add {label!r} to `ignore` in the label map.",
+            f'Add `{label} = "<schema label>"` under [map] or add {label!r} to `ignore` in the label map.',
         )
 
 
@@ -93,7 +93,7 @@ def predict_documents(
     version = f"{nlp.meta.get('name', '?')}-{nlp.meta.get('version', '?')}"
     texts: Iterable[str] = (d.text for d in docs)
     for doc, sdoc in zip(docs, nlp.pipe(texts, batch_size=batch_size, n_process=n_process)):
-        ents = []
+        ents: list[Entity] = []
         dropped: Counter[str] = Counter()
         for span in sdoc.ents:
             label = label_map.apply(span.label_)

@@ -22,9 +22,16 @@ def _r(x: float | None) -> float | None:
 def counts_dict(c: Counts, zero_division: str, ci: dict[str, Any] | None = None) -> dict[str, Any]:
     p, r, f = c.scores(zero_division)  # type: ignore[arg-type]
     out: dict[str, Any] = {
-        "correct": c.correct, "incorrect": c.incorrect, "partial": c.partial, "missed": c.missed,
-        "spurious": c.spurious, "possible": c.possible, "actual": c.actual,
-        "precision": _r(p), "recall": _r(r), "f1": _r(f),
+        "correct": c.correct,
+        "incorrect": c.incorrect,
+        "partial": c.partial,
+        "missed": c.missed,
+        "spurious": c.spurious,
+        "possible": c.possible,
+        "actual": c.actual,
+        "precision": _r(p),
+        "recall": _r(r),
+        "f1": _r(f),
     }
     if ci:
         out["ci"] = {k: (None if v is None else [_r(v[0]), _r(v[1])]) for k, v in ci.items()}
@@ -33,7 +40,14 @@ def counts_dict(c: Counts, zero_division: str, ci: dict[str, Any] | None = None)
 
 def event_dict(c: EventCounts, zero_division: str) -> dict[str, Any]:
     p, r, f = c.scores(zero_division)  # type: ignore[arg-type]
-    return {"matched": c.matched, "predicted": c.predicted, "gold": c.gold, "precision": _r(p), "recall": _r(r), "f1": _r(f)}
+    return {
+        "matched": c.matched,
+        "predicted": c.predicted,
+        "gold": c.gold,
+        "precision": _r(p),
+        "recall": _r(r),
+        "f1": _r(f),
+    }
 
 
 def build_report(ev: Evaluation) -> dict[str, Any]:
@@ -53,12 +67,21 @@ def build_report(ev: Evaluation) -> dict[str, Any]:
         macro[s] = {k: (_r(sum(v) / len(v)) if v else None) for k, v in vals.items()}
         macro[s]["labels"] = len(supported)
     ev_micro = {lvl: sum_event_counts([d.events[lvl] for d in docs]) for lvl in EVENT_LEVELS}
-    ev_types = {t: {lvl: sum_event_counts([d.events_per_type[t][lvl] for d in docs]) for lvl in EVENT_LEVELS} for t in ev.event_types}
+    ev_types = {
+        t: {lvl: sum_event_counts([d.events_per_type[t][lvl] for d in docs]) for lvl in EVENT_LEVELS}
+        for t in ev.event_types
+    }
     errors = [
         {
-            "category": e.category, "context": e.context, "document": e.doc_id,
-            "gold": None if e.gold is None else {"start": e.gold[0], "end": e.gold[1], "label": e.gold[2]},
-            "predicted": None if e.pred is None else {"start": e.pred[0], "end": e.pred[1], "label": e.pred[2]},
+            "category": e.category,
+            "context": e.context,
+            "document": e.doc_id,
+            "gold": None
+            if e.gold is None
+            else {"start": e.gold[0], "end": e.gold[1], "label": e.gold[2], "text": e.gold_text},
+            "predicted": None
+            if e.pred is None
+            else {"start": e.pred[0], "end": e.pred[1], "label": e.pred[2], "text": e.pred_text},
         }
         for e in ev.errors
     ]
@@ -134,10 +157,15 @@ def to_markdown(report: dict[str, Any], max_errors: int = 30) -> str:
             f"{_f(c['f1'])}{_ci(c, 'f1')} | {c['correct']} | {c['incorrect']} | {c['partial']} | {c['missed']} | "
             f"{c['spurious']} | {c['possible']} | {c['actual']} |"
         )
-    lines += ["", "Macro (mean over supported labels): " + ", ".join(
-        f"{s} F1 {_f(ents['macro'][s]['f1'])}" for s in SCHEMES), "",
-        "## Entities per label (strict)", "",
-        "| label | P | R | F1 | gold | predicted | correct |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Macro (mean over supported labels): " + ", ".join(f"{s} F1 {_f(ents['macro'][s]['f1'])}" for s in SCHEMES),
+        "",
+        "## Entities per label (strict)",
+        "",
+        "| label | P | R | F1 | gold | predicted | correct |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for lab, per in ents["per_label"].items():
         c = per["strict"]
         if lab in ents["unsupported_labels"]:
@@ -148,16 +176,24 @@ def to_markdown(report: dict[str, Any], max_errors: int = 30) -> str:
             f"{c['possible']} | {c['actual']} | {c['correct']} |"
         )
     evm = report["events"]["micro"]
-    lines += ["", "## Events", "", "| level | P | R | F1 | matched | predicted | gold |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Events",
+        "",
+        "| level | P | R | F1 | matched | predicted | gold |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for lvl in EVENT_LEVELS:
         c = evm[lvl]
-        lines.append(f"| {lvl} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} | {c['matched']} | {c['predicted']} | {c['gold']} |")
+        lines.append(
+            f"| {lvl} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} | {c['matched']} | {c['predicted']} | {c['gold']} |"
+        )
     errs = ents["errors"]
     lines += ["", f"## Entity errors (strict): {len(errs)}", ""]
     for e in errs[:max_errors]:
-        g = e["gold"]["label"] if e["gold"] else "–"
-        p = e["predicted"]["label"] if e["predicted"] else "–"
-        lines.append(f"- `{e['document']}` {e['category']} (gold {g}, predicted {p}): {e['context']}")
+        g = f"{e['gold']['label']} “{e['gold']['text']}”" if e["gold"] else "–"
+        p = f"{e['predicted']['label']} “{e['predicted']['text']}”" if e["predicted"] else "–"
+        lines.append(f"- `{e['document']}` {e['category']}: gold {g}, predicted {p}: {e['context']}")
     if len(errs) > max_errors:
         lines.append(f"- … {len(errs) - max_errors} more in report.json")
     if "gate" in report:
@@ -173,10 +209,26 @@ def terminal_rows(report: dict[str, Any]) -> list[list[str]]:
     rows = []
     for s in SCHEMES:
         c = report["entities"]["micro"][s]
-        rows.append([f"entities {s}", _f(c["precision"]), _f(c["recall"]), _f(c["f1"]), f"{c['correct']}/{c['possible']} gold, {c['actual']} predicted"])
+        rows.append(
+            [
+                f"entities {s}",
+                _f(c["precision"]),
+                _f(c["recall"]),
+                _f(c["f1"]),
+                f"{c['correct']}/{c['possible']} gold, {c['actual']} predicted",
+            ]
+        )
     for lvl in EVENT_LEVELS:
         c = report["events"]["micro"][lvl]
-        rows.append([f"events {lvl}", _f(c["precision"]), _f(c["recall"]), _f(c["f1"]), f"{c['matched']}/{c['gold']} gold, {c['predicted']} predicted"])
+        rows.append(
+            [
+                f"events {lvl}",
+                _f(c["precision"]),
+                _f(c["recall"]),
+                _f(c["f1"]),
+                f"{c['matched']}/{c['gold']} gold, {c['predicted']} predicted",
+            ]
+        )
     return rows
 
 

@@ -82,13 +82,18 @@ def start_server(data_dir: Path, timeout: float = 180.0) -> RunningServer:
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
             [exe, "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(port), "--debug"],
-            env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     server = RunningServer(url, TOKEN, proc, data_dir, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"label-studio exited with {proc.returncode}; log: {log}\n" + log.read_text(errors="replace")[-3000:])
+            raise RuntimeError(
+                f"label-studio exited with {proc.returncode}; log: {log}\n" + log.read_text(errors="replace")[-3000:]
+            )
         try:
             with urllib.request.urlopen(f"{url}/health/", timeout=2) as r:
                 if b"UP" in r.read():

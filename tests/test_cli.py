@@ -27,7 +27,20 @@ def test_cli_help_and_version(runner):
     assert run(runner, "--version").output.startswith("annot ")
 
 
-@pytest.mark.parametrize("cmd", [["export"], ["import"], ["evaluate"], ["predict"], ["author"], ["schema", "config"], ["corpus", "build"], ["ls", "push"], ["ls", "pull"]])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["export"],
+        ["import"],
+        ["evaluate"],
+        ["predict"],
+        ["author"],
+        ["schema", "config"],
+        ["corpus", "build"],
+        ["ls", "push"],
+        ["ls", "pull"],
+    ],
+)
 def test_cli_every_command_help_has_an_example(runner, cmd):
     r = run(runner, *cmd, "--help")
     assert r.exit_code == 0
@@ -36,7 +49,9 @@ def test_cli_every_command_help_has_an_example(runner, cmd):
 
 def test_cli_round_trip_article_to_report(runner, tmp_path: Path, schema):
     """article -> tasks file -> (annotation as Label Studio stores it) -> export file -> gold -> report."""
-    (tmp_path / "kfor-reinforcements-2023-06.txt").write_text((DATA / "seed_article.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "kfor-reinforcements-2023-06.txt").write_text(
+        (DATA / "seed_article.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     r = run(runner, "export", tmp_path / "kfor-reinforcements-2023-06.txt", "-o", tmp_path / "tasks.json")
     assert r.exit_code == 0, r.output
     assert r.output.strip() == f"wrote 1 task(s) to {tmp_path / 'tasks.json'}"
@@ -51,7 +66,18 @@ def test_cli_round_trip_article_to_report(runner, tmp_path: Path, schema):
     assert "wrote 1 document(s)" in r.output and "74 entity mentions, 25 events, 41 arguments" in r.output
     r = run(runner, "predict", tmp_path / "gold.jsonl", "-o", tmp_path / "pred.jsonl")
     assert r.exit_code == 0, r.output
-    r = run(runner, "evaluate", "--gold", tmp_path / "gold.jsonl", "--pred", tmp_path / "pred.jsonl", "-o", tmp_path / "rep", "--bootstrap", "50")
+    r = run(
+        runner,
+        "evaluate",
+        "--gold",
+        tmp_path / "gold.jsonl",
+        "--pred",
+        tmp_path / "pred.jsonl",
+        "-o",
+        tmp_path / "rep",
+        "--bootstrap",
+        "50",
+    )
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
     strict = rep["entities"]["micro"]["strict"]
@@ -61,7 +87,18 @@ def test_cli_round_trip_article_to_report(runner, tmp_path: Path, schema):
     assert rep["meta"]["gold"]["documents"] == 1
     assert (tmp_path / "rep" / "report.md").read_text(encoding="utf-8").startswith("# annot evaluation")
     # evaluating an identical file scores 1.0 everywhere
-    r = run(runner, "evaluate", "--gold", tmp_path / "gold.jsonl", "--pred", tmp_path / "gold.jsonl", "-o", tmp_path / "self", "--bootstrap", "0")
+    r = run(
+        runner,
+        "evaluate",
+        "--gold",
+        tmp_path / "gold.jsonl",
+        "--pred",
+        tmp_path / "gold.jsonl",
+        "-o",
+        tmp_path / "self",
+        "--bootstrap",
+        "0",
+    )
     rep = json.loads((tmp_path / "self" / "report.json").read_text(encoding="utf-8"))
     assert {rep["entities"]["micro"][s]["f1"] for s in ("strict", "exact", "partial", "type")} == {1.0}
     assert {v["f1"] for v in rep["events"]["micro"].values()} == {1.0}
@@ -74,8 +111,12 @@ def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, sc
     r = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
     assert r.exit_code == 2
     lines = r.output.splitlines()
-    assert lines[0] == f"Error: {tmp_path / 'e.json'}: the export has invalid annotations; nothing was written (1 problem)"
-    assert lines[1].startswith("  - task 1, annotation 1, region 'T1': label 'ORGANISATION' is not an entity type of schema news-conflict")
+    assert (
+        lines[0] == f"Error: {tmp_path / 'e.json'}: the export has invalid annotations; nothing was written (1 problem)"
+    )
+    assert lines[1].startswith(
+        "  - task 1, annotation 1, region 'T1': label 'ORGANISATION' is not an entity type of schema news-conflict"
+    )
     assert lines[2].startswith("Hint: Fix them in Label Studio")
     assert not (tmp_path / "g.jsonl").exists()
 
@@ -84,11 +125,20 @@ def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, sc
     "args, first_line",
     [
         (["import", "missing.json", "-o", "g.jsonl"], "Error: missing.json: no such file"),
-        (["evaluate", "--gold", "g.jsonl"], "Error: give both --gold and --pred, or neither (to evaluate the configured systems)"),
-        (["import", "missing.json", "-o", "g.jsonl", "--pick", "first"], "Error: --pick 'first': choose only, ground-truth or latest"),
+        (
+            ["evaluate", "--gold", "g.jsonl"],
+            "Error: give both --gold and --pred, or neither (to evaluate the configured systems)",
+        ),
+        (
+            ["import", "missing.json", "-o", "g.jsonl", "--pick", "first"],
+            "Error: --pick 'first': choose only, ground-truth or latest",
+        ),
         (["export", "nothing-here.txt", "-o", "t.json"], "Error: cannot read the articles (1 problem)"),
         (["schema", "check", "--schema", "nope.toml"], "Error: nope.toml: schema file not found"),
-        (["predict", "gold/news/documents.jsonl", "-o", "p.jsonl", "--model", "no_such_model_x"], "Error: cannot load spaCy pipeline 'no_such_model_x'"),
+        (
+            ["predict", "gold/news/documents.jsonl", "-o", "p.jsonl", "--model", "no_such_model_x"],
+            "Error: cannot load spaCy pipeline 'no_such_model_x'",
+        ),
     ],
 )
 def test_cli_bad_usage_exit_2(runner, args, first_line):

@@ -48,13 +48,26 @@ def test_corpus_build_verify_and_stats(tmp_path: Path, schema):
 @pytest.mark.parametrize(
     "damage, expected",
     [
-        (lambda c: (c / "sources" / "doc-0.ann.txt").write_text((c / "sources" / "doc-0.ann.txt").read_text() + " ", encoding="utf-8"),
-         "sources/doc-0.ann.txt: changed since the manifest was written (SHA-256 differs)"),
-        (lambda c: (c / "sources" / "doc-1.ann.txt").unlink(), "sources/doc-1.ann.txt: listed in the manifest but missing"),
-        (lambda c: shutil.copy(c / "sources" / "doc-0.ann.txt", c / "sources" / "doc-9.ann.txt"),
-         "sources/doc-9.ann.txt: present but not in the manifest"),
-        (lambda c: (c / "documents.jsonl").write_text("\n".join((c / "documents.jsonl").read_text().splitlines()[:-1]) + "\n", encoding="utf-8"),
-         "says 4 documents, documents.jsonl has 3"),
+        (
+            lambda c: (c / "sources" / "doc-0.ann.txt").write_text(
+                (c / "sources" / "doc-0.ann.txt").read_text() + " ", encoding="utf-8"
+            ),
+            "sources/doc-0.ann.txt: changed since the manifest was written (SHA-256 differs)",
+        ),
+        (
+            lambda c: (c / "sources" / "doc-1.ann.txt").unlink(),
+            "sources/doc-1.ann.txt: listed in the manifest but missing",
+        ),
+        (
+            lambda c: shutil.copy(c / "sources" / "doc-0.ann.txt", c / "sources" / "doc-9.ann.txt"),
+            "sources/doc-9.ann.txt: present but not in the manifest",
+        ),
+        (
+            lambda c: (c / "documents.jsonl").write_text(
+                "\n".join((c / "documents.jsonl").read_text().splitlines()[:-1]) + "\n", encoding="utf-8"
+            ),
+            "says 4 documents, documents.jsonl has 3",
+        ),
     ],
 )
 def test_corpus_verify_finds_missing_extra_changed(tmp_path: Path, schema, damage, expected):
@@ -70,7 +83,9 @@ def test_corpus_verify_detects_a_stale_schema(tmp_path: Path, schema):
     c = make_corpus(tmp_path)
     build_corpus(c, schema, SCHEMA)
     edited = tmp_path / "schema.toml"
-    edited.write_text(SCHEMA.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.1.0"'), encoding="utf-8")
+    edited.write_text(
+        SCHEMA.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.1.0"'), encoding="utf-8"
+    )
     from annot.schema import load_schema
 
     with pytest.raises(AnnotError) as err:

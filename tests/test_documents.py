@@ -7,14 +7,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annot.documents import Argument, Document, Entity, Event, canonical, normalise_text, read_documents, write_documents
+from annot.documents import (
+    Argument,
+    Document,
+    Entity,
+    Event,
+    canonical,
+    normalise_text,
+    read_documents,
+    write_documents,
+)
 from annot.errors import AnnotError
 
 
 def test_documents_round_trip_is_byte_stable(tmp_path: Path):
     text = "NATO met Erdoğan in Priština."
-    d = Document("b", text, (Entity(20, 28, "GPE", "x"), Entity(0, 4, "ORG", "y")),
-                 (Event("ev", "Contact.Meet", 5, 8, (Argument("Place", "x"), Argument("Participant", "y"))),), {"story": "s"})
+    d = Document(
+        "b",
+        text,
+        (Entity(20, 28, "GPE", "x"), Entity(0, 4, "ORG", "y")),
+        (Event("ev", "Contact.Meet", 5, 8, (Argument("Place", "x"), Argument("Participant", "y"))),),
+        {"story": "s"},
+    )
     write_documents(tmp_path / "a.jsonl", [d, Document("a", "x")])
     raw = (tmp_path / "a.jsonl").read_text(encoding="utf-8")
     back = read_documents(tmp_path / "a.jsonl")
@@ -37,16 +51,24 @@ def test_documents_normalisation():
     "line, expected",
     [
         ("{not json", "x.jsonl:1: not valid JSON"),
-        ('{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 2, "end": 9, "label": "ORG"}]}',
-         "x.jsonl:1 (document 'a'): entities[0] (T1): offsets must satisfy 0 <= start < end <= 4 (text length), got start=2 end=9"),
-        ('{"id": "a", "text": "NATO", "sha256": "00", "entities": []}',
-         "x.jsonl:1 (document 'a'): 'sha256' does not match the text"),
-        ('{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "ORG"}], '
-         '"events": [{"id": "E1", "type": "X.Y", "trigger": {"start": 0, "end": 1}, "arguments": [{"role": "Agent", "entity": "T9"}]}]}',
-         "x.jsonl:1 (document 'a'): events[0] (E1): arguments[0]: 'entity' 'T9' is not the id of an entity of this document"),
+        (
+            '{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 2, "end": 9, "label": "ORG"}]}',
+            "x.jsonl:1 (document 'a'): entities[0] (T1): offsets must satisfy 0 <= start < end <= 4 (text length), got start=2 end=9",
+        ),
+        (
+            '{"id": "a", "text": "NATO", "sha256": "00", "entities": []}',
+            "x.jsonl:1 (document 'a'): 'sha256' does not match the text",
+        ),
+        (
+            '{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "ORG"}], '
+            '"events": [{"id": "E1", "type": "X.Y", "trigger": {"start": 0, "end": 1}, "arguments": [{"role": "Agent", "entity": "T9"}]}]}',
+            "x.jsonl:1 (document 'a'): events[0] (E1): arguments[0]: 'entity' 'T9' is not the id of an entity of this document",
+        ),
         ('{"id": "", "text": "NATO"}', "x.jsonl:1: 'id' must be a non-empty string"),
-        ('{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "ORG", "score": "high"}]}',
-         "x.jsonl:1 (document 'a'): entities[0]: 'score' must be a number"),
+        (
+            '{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "ORG", "score": "high"}]}',
+            "x.jsonl:1 (document 'a'): entities[0]: 'score' must be a number",
+        ),
     ],
 )
 def test_documents_read_errors_name_file_line_and_field(tmp_path: Path, line, expected):
@@ -54,7 +76,10 @@ def test_documents_read_errors_name_file_line_and_field(tmp_path: Path, line, ex
     p.write_text(line + "\n", encoding="utf-8")
     with pytest.raises(AnnotError) as err:
         read_documents(p)
-    assert any(pr.startswith(str(tmp_path / expected.split(":", 1)[0]) + ":" + expected.split(":", 1)[1]) for pr in err.value.problems), err.value.problems
+    assert any(
+        pr.startswith(str(tmp_path / expected.split(":", 1)[0]) + ":" + expected.split(":", 1)[1])
+        for pr in err.value.problems
+    ), err.value.problems
 
 
 def test_documents_duplicate_ids_refused(tmp_path: Path):
@@ -73,7 +98,9 @@ ent = st.tuples(st.integers(0, 20), st.integers(1, 5), st.sampled_from(["PER", "
 def test_documents_canonical_is_order_independent(spans, rnd):
     text = "x" * 30
     ents = [Entity(s, s + n, lab, f"id{i}") for i, (s, n, lab) in enumerate(spans)]
-    evs = [Event(f"e{i}", "Contact.Meet", 0, 1, tuple(Argument("Participant", e.id) for e in ents[:i])) for i in range(2)]
+    evs = [
+        Event(f"e{i}", "Contact.Meet", 0, 1, tuple(Argument("Participant", e.id) for e in ents[:i])) for i in range(2)
+    ]
     a = canonical(Document("d", text, tuple(ents), tuple(evs)))
     rnd.shuffle(ents)
     b = canonical(Document("d", text, tuple(ents), tuple(reversed(evs))))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from annot.documents import Document, Entity, Event, Argument, text_sha256, write_documents
+from annot.documents import Argument, Document, Entity, Event, text_sha256
 from annot.errors import AnnotError
 from annot.export import export_tasks, make_tasks, read_articles
 
@@ -14,14 +14,21 @@ def test_export_txt_folder_and_jsonl(tmp_path: Path):
     (tmp_path / "arts").mkdir()
     (tmp_path / "arts" / "a1.txt").write_bytes("NATO\r\nin Pris\u030ctina".encode())
     (tmp_path / "arts" / "a2.txt").write_text("KFOR", encoding="utf-8")
-    (tmp_path / "more.jsonl").write_text(json.dumps({"id": "j1", "text": "EU", "meta": {"source_url": "x"}}) + "\n", encoding="utf-8")
+    (tmp_path / "more.jsonl").write_text(
+        json.dumps({"id": "j1", "text": "EU", "meta": {"source_url": "x"}}) + "\n", encoding="utf-8"
+    )
     docs = read_articles([tmp_path / "arts", tmp_path / "more.jsonl"])
     assert [d.id for d in docs] == ["a1", "a2", "j1"]
     assert docs[0].text == "NATO\nin Priština"  # LF line endings, NFC
     out = tmp_path / "tasks.json"
     assert export_tasks([tmp_path / "arts"], out) == 2
     tasks = json.loads(out.read_text(encoding="utf-8"))
-    assert tasks[0]["data"] == {"text": "NATO\nin Priština", "doc_id": "a1", "sha256": text_sha256("NATO\nin Priština"), "meta": {"source": "a1.txt"}}
+    assert tasks[0]["data"] == {
+        "text": "NATO\nin Priština",
+        "doc_id": "a1",
+        "sha256": text_sha256("NATO\nin Priština"),
+        "meta": {"source": "a1.txt"},
+    }
 
 
 def test_export_seed_article(tmp_path: Path, seed_text):
@@ -36,7 +43,10 @@ def test_export_seed_article(tmp_path: Path, seed_text):
     "setup, expected",
     [
         (lambda p: None, "missing.txt: no such file or folder"),
-        (lambda p: (p / "missing.txt").write_text("  \n", encoding="utf-8"), "document 'missing' (missing.txt): the text is empty"),
+        (
+            lambda p: (p / "missing.txt").write_text("  \n", encoding="utf-8"),
+            "document 'missing' (missing.txt): the text is empty",
+        ),
         (lambda p: (p / "missing.txt").write_bytes(b"\xff\xfe\x00bad"), "missing.txt: not UTF-8 text"),
     ],
 )
@@ -60,13 +70,22 @@ def test_export_bad_jsonl_and_duplicate_ids(tmp_path: Path):
 def test_export_with_predictions_as_preannotations(tmp_path: Path):
     text = "NATO sent troops to Kosovo."
     art = [Document("a", text)]
-    pred = Document("a", text, (Entity(0, 4, "ORG", "T1", 0.9), Entity(20, 26, "GPE", "T2", 0.7)),
-                    (Event("E1", "Movement.Deploy", 5, 9, (Argument("Agent", "T1"), Argument("Destination", "T2"))),), {"system": "spacy-sm"})
+    pred = Document(
+        "a",
+        text,
+        (Entity(0, 4, "ORG", "T1", 0.9), Entity(20, 26, "GPE", "T2", 0.7)),
+        (Event("E1", "Movement.Deploy", 5, 9, (Argument("Agent", "T1"), Argument("Destination", "T2"))),),
+        {"system": "spacy-sm"},
+    )
     (task,) = make_tasks(art, [pred])
     (p,) = task["predictions"]
     assert p["model_version"] == "spacy-sm"
     assert p["score"] == 0.8
     kinds = [(r["type"], r.get("from_name")) for r in p["result"]]
-    assert kinds.count(("labels", "entity")) == 2 and kinds.count(("labels", "trigger")) == 1 and kinds.count(("relation", None)) == 2
+    assert (
+        kinds.count(("labels", "entity")) == 2
+        and kinds.count(("labels", "trigger")) == 1
+        and kinds.count(("relation", None)) == 2
+    )
     with pytest.raises(AnnotError, match="predictions do not match the articles"):
         make_tasks([Document("a", text + "!")], [pred])

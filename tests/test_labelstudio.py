@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -57,9 +56,22 @@ def test_labelstudio_round_trip_through_a_real_server(runner, ls_env, tmp_path: 
     assert r.exit_code == 0, r.output
     assert "skipped 1 cancelled annotation(s)" in r.output
     (d,) = read_documents(tmp_path / "gold.jsonl")
-    bundled = {x.id: x for x in read_documents(ROOT / "gold" / "news" / "documents.jsonl")}["kfor-reinforcements-2023-06"]
+    bundled = {x.id: x for x in read_documents(ROOT / "gold" / "news" / "documents.jsonl")}[
+        "kfor-reinforcements-2023-06"
+    ]
     assert (d.text, d.entities, d.events) == (bundled.text, bundled.entities, bundled.events)
-    r = run(runner, "evaluate", "--gold", tmp_path / "gold.jsonl", "--pred", tmp_path / "gold.jsonl", "-o", tmp_path / "rep", "--bootstrap", "0")
+    r = run(
+        runner,
+        "evaluate",
+        "--gold",
+        tmp_path / "gold.jsonl",
+        "--pred",
+        tmp_path / "gold.jsonl",
+        "-o",
+        tmp_path / "rep",
+        "--bootstrap",
+        "0",
+    )
     assert r.exit_code == 0
 
 
@@ -69,10 +81,25 @@ def test_labelstudio_server_stores_bad_regions_and_import_refuses_them(runner, l
     xml = (ROOT / "configs" / "labeling_config.xml").read_text(encoding="utf-8")
     pid, n = push_tasks(server_from_env(), [{"data": {"text": "NATO met.", "doc_id": "bad-1"}}], "bad", xml)
     (task,) = list(client.tasks.list(project=pid))
-    client.annotations.create(id=task.id, result=[
-        {"id": "r1", "from_name": "entity", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 40, "text": "NATO met.", "labels": ["ORG"]}},
-        {"id": "r2", "from_name": "entity", "to_name": "text", "type": "labels", "value": {"start": 5, "end": 8, "text": "met", "labels": ["WEAPON"]}},
-    ])
+    client.annotations.create(
+        id=task.id,
+        result=[
+            {
+                "id": "r1",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 0, "end": 40, "text": "NATO met.", "labels": ["ORG"]},
+            },
+            {
+                "id": "r2",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 5, "end": 8, "text": "met", "labels": ["WEAPON"]},
+            },
+        ],
+    )
     pull_export(server_from_env(), pid, tmp_path / "e.json")
     r = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
     assert r.exit_code == 2

@@ -31,9 +31,21 @@ def E(s, e, lab):
 HAND = [
     # gold, pred, scheme -> (correct, incorrect, partial, missed, spurious)
     ([E(0, 4, "ORG")], [E(0, 4, "ORG")], {s: (1, 0, 0, 0, 0) for s in SCHEMES}),
-    ([E(0, 4, "ORG")], [E(0, 4, "GPE")], {"strict": (0, 1, 0, 0, 0), "exact": (1, 0, 0, 0, 0), "partial": (1, 0, 0, 0, 0), "type": (0, 1, 0, 0, 0)}),
-    ([E(10, 30, "MIL")], [E(14, 30, "MIL")], {"strict": (0, 1, 0, 0, 0), "exact": (0, 1, 0, 0, 0), "partial": (0, 0, 1, 0, 0), "type": (1, 0, 0, 0, 0)}),
-    ([E(10, 30, "MIL")], [E(14, 30, "NORP")], {"strict": (0, 1, 0, 0, 0), "exact": (0, 1, 0, 0, 0), "partial": (0, 0, 1, 0, 0), "type": (0, 1, 0, 0, 0)}),
+    (
+        [E(0, 4, "ORG")],
+        [E(0, 4, "GPE")],
+        {"strict": (0, 1, 0, 0, 0), "exact": (1, 0, 0, 0, 0), "partial": (1, 0, 0, 0, 0), "type": (0, 1, 0, 0, 0)},
+    ),
+    (
+        [E(10, 30, "MIL")],
+        [E(14, 30, "MIL")],
+        {"strict": (0, 1, 0, 0, 0), "exact": (0, 1, 0, 0, 0), "partial": (0, 0, 1, 0, 0), "type": (1, 0, 0, 0, 0)},
+    ),
+    (
+        [E(10, 30, "MIL")],
+        [E(14, 30, "NORP")],
+        {"strict": (0, 1, 0, 0, 0), "exact": (0, 1, 0, 0, 0), "partial": (0, 0, 1, 0, 0), "type": (0, 1, 0, 0, 0)},
+    ),
     ([E(0, 4, "ORG")], [E(5, 9, "ORG")], {s: (0, 0, 0, 1, 1) for s in SCHEMES}),
     ([], [E(5, 9, "ORG")], {s: (0, 0, 0, 0, 1) for s in SCHEMES}),
     ([E(0, 4, "ORG")], [], {s: (0, 0, 0, 1, 0) for s in SCHEMES}),
@@ -44,7 +56,11 @@ HAND = [
     # the exact prediction wins the gold mention, whatever the order; the fragment is spurious
     ([E(10, 30, "MIL")], [E(10, 20, "MIL"), E(10, 30, "MIL")], {s: (1, 0, 0, 0, 1) for s in SCHEMES}),
     # one prediction covering two gold mentions: pairs with one, the other is missed
-    ([E(0, 4, "ORG"), E(5, 9, "ORG")], [E(0, 9, "ORG")], {"strict": (0, 1, 0, 1, 0), "exact": (0, 1, 0, 1, 0), "partial": (0, 0, 1, 1, 0), "type": (1, 0, 0, 1, 0)}),
+    (
+        [E(0, 4, "ORG"), E(5, 9, "ORG")],
+        [E(0, 9, "ORG")],
+        {"strict": (0, 1, 0, 1, 0), "exact": (0, 1, 0, 1, 0), "partial": (0, 0, 1, 1, 0), "type": (1, 0, 0, 1, 0)},
+    ),
 ]
 
 
@@ -85,16 +101,31 @@ def test_metrics_counts_add_up_over_documents_and_labels(schema):
 
 def _event_docs():
     text = "NATO sent troops to Kosovo after clashes in Zvečan on Monday ."
-    ents = (Entity(0, 4, "ORG", "T1"), Entity(20, 26, "GPE", "T2"), Entity(44, 50, "GPE", "T3"), Entity(54, 60, "DATE", "T4"))
-    gold = Document("d", text, ents, (
-        Event("E1", "Movement.Deploy", 5, 9, (Argument("Agent", "T1"), Argument("Destination", "T2"))),
-        Event("E2", "Conflict.Attack", 33, 40, (Argument("Place", "T3"), Argument("Time", "T4"))),
-    ))
-    pred = Document("d", text, ents, (
-        Event("X1", "Movement.Deploy", 5, 9, (Argument("Agent", "T1"), Argument("Origin", "T2"))),  # wrong role
-        Event("X2", "Life.Injure", 33, 40, (Argument("Place", "T3"),)),  # wrong type
-        Event("X3", "Conflict.Attack", 10, 16, (Argument("Time", "T4"),)),  # wrong trigger
-    ))
+    ents = (
+        Entity(0, 4, "ORG", "T1"),
+        Entity(20, 26, "GPE", "T2"),
+        Entity(44, 50, "GPE", "T3"),
+        Entity(54, 60, "DATE", "T4"),
+    )
+    gold = Document(
+        "d",
+        text,
+        ents,
+        (
+            Event("E1", "Movement.Deploy", 5, 9, (Argument("Agent", "T1"), Argument("Destination", "T2"))),
+            Event("E2", "Conflict.Attack", 33, 40, (Argument("Place", "T3"), Argument("Time", "T4"))),
+        ),
+    )
+    pred = Document(
+        "d",
+        text,
+        ents,
+        (
+            Event("X1", "Movement.Deploy", 5, 9, (Argument("Agent", "T1"), Argument("Origin", "T2"))),  # wrong role
+            Event("X2", "Life.Injure", 33, 40, (Argument("Place", "T3"),)),  # wrong type
+            Event("X3", "Conflict.Attack", 10, 16, (Argument("Time", "T4"),)),  # wrong trigger
+        ),
+    )
     return gold, pred
 
 
@@ -126,7 +157,10 @@ def test_matching_events_per_type():
 def random_case(rng: random.Random, labels=("PER", "ORG", "GPE")):
     """A whitespace-tokenised document with non-overlapping token-aligned gold and predicted spans."""
     n = rng.choice([0, 1, 2, 5, 8, 12, 20])
-    words = [rng.choice(["NATO", "sent", "500", "troops", "to", "Kosovo", "Erdoğan", "in", "Priština", "."]) for _ in range(n)]
+    words = [
+        rng.choice(["NATO", "sent", "500", "troops", "to", "Kosovo", "Erdoğan", "in", "Priština", "."])
+        for _ in range(n)
+    ]
     text = " ".join(words)
     starts, pos = [], 0
     for w in words:
@@ -177,7 +211,9 @@ def simple_overlaps(gold, pred) -> bool:
     """Every mention overlaps at most one mention of the other side (no greedy ambiguity)."""
     from annot.matching import overlaps
 
-    return all(sum(overlaps(g, p) for p in pred) <= 1 for g in gold) and all(sum(overlaps(g, p) for g in gold) <= 1 for p in pred)
+    return all(sum(overlaps(g, p) for p in pred) <= 1 for g in gold) and all(
+        sum(overlaps(g, p) for g in gold) <= 1 for p in pred
+    )
 
 
 N_CASES = 3000
@@ -190,13 +226,16 @@ def test_matching_against_nervaluate_all_schemes():
     compared = ambiguous = 0
     for _ in range(N_CASES):
         _, _, _, gold, pred, _ = random_case(rng)
-        ev = Evaluator([[{"label": e.label, "start": e.start, "end": e.end - 1} for e in gold]],
-                       [[{"label": e.label, "start": e.start, "end": e.end - 1} for e in pred]],
-                       tags=["PER", "ORG", "GPE"], loader="dict")
+        ev = Evaluator(
+            [[{"label": e.label, "start": e.start, "end": e.end - 1} for e in gold]],
+            [[{"label": e.label, "start": e.start, "end": e.end - 1} for e in pred]],
+            tags=["PER", "ORG", "GPE"],
+            loader="dict",
+        )
         res = ev.evaluate()["overall"]
         ours = {s: counts(gold, pred, s) for s in SCHEMES}
         for s, ref_name in (("strict", "strict"), ("exact", "exact"), ("partial", "partial"), ("type", "ent_type")):
-            r = res[ref_name] if ref_name in res else None
+            r = res.get(ref_name)
             o = ours[s]
             if r is None:  # nervaluate leaves out a scheme when a case has no mention at all
                 assert o == Counts()
@@ -240,12 +279,21 @@ def test_matching_strict_against_seqeval_micro_and_per_type(schema):
             continue
         ref = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
         micro = sum_counts([counts(g, p, "strict") for *_, g, p, _ in docs])
-        assert micro.scores("zero") == pytest.approx((ref["micro avg"]["precision"], ref["micro avg"]["recall"], ref["micro avg"]["f1-score"]), abs=1e-12)
+        assert micro.scores("zero") == pytest.approx(
+            (ref["micro avg"]["precision"], ref["micro avg"]["recall"], ref["micro avg"]["f1-score"]), abs=1e-12
+        )
         for lab in ("PER", "ORG", "GPE"):
-            c = sum_counts([counts([e for e in g if e.label == lab], [e for e in p if e.label == lab], "strict") for *_, g, p, _ in docs])
+            c = sum_counts(
+                [
+                    counts([e for e in g if e.label == lab], [e for e in p if e.label == lab], "strict")
+                    for *_, g, p, _ in docs
+                ]
+            )
             if lab in ref:
                 assert c.possible == ref[lab]["support"]
-                assert c.scores("zero") == pytest.approx((ref[lab]["precision"], ref[lab]["recall"], ref[lab]["f1-score"]), abs=1e-12)
+                assert c.scores("zero") == pytest.approx(
+                    (ref[lab]["precision"], ref[lab]["recall"], ref[lab]["f1-score"]), abs=1e-12
+                )
             else:
                 assert c.possible == 0
 
@@ -263,7 +311,9 @@ def test_matching_strict_against_spacy_scorer():
         examples = []
         for words, gtok, ptok, *_ in docs:
             gdoc = Doc(nlp.vocab, words=words)
-            gdoc.ents = [gdoc.char_span(0, 0) or gdoc[s:e] for s, e, _ in []] or [spacy.tokens.Span(gdoc, s, e, label=lab) for s, e, lab in gtok]
+            gdoc.ents = [gdoc.char_span(0, 0) or gdoc[s:e] for s, e, _ in []] or [
+                spacy.tokens.Span(gdoc, s, e, label=lab) for s, e, lab in gtok
+            ]
             pdoc = Doc(nlp.vocab, words=words)
             pdoc.ents = [spacy.tokens.Span(pdoc, s, e, label=lab) for s, e, lab in ptok]
             examples.append(Example(pdoc, gdoc))
@@ -272,13 +322,20 @@ def test_matching_strict_against_spacy_scorer():
         p, r, f = micro.scores("zero")
         assert (p, r, f) == pytest.approx((ref["ents_p"] or 0.0, ref["ents_r"] or 0.0, ref["ents_f"] or 0.0), abs=1e-9)
         for lab, vals in (ref["ents_per_type"] or {}).items():
-            c = sum_counts([counts([e for e in g if e.label == lab], [e for e in pp if e.label == lab], "strict") for *_, g, pp, _ in docs])
+            c = sum_counts(
+                [
+                    counts([e for e in g if e.label == lab], [e for e in pp if e.label == lab], "strict")
+                    for *_, g, pp, _ in docs
+                ]
+            )
             assert c.scores("zero") == pytest.approx((vals["p"], vals["r"], vals["f"]), abs=1e-9)
 
 
 # ------------------------------------------------------------ invariants
 
-span = st.tuples(st.integers(0, 30), st.integers(1, 8), st.sampled_from(["PER", "ORG"])).map(lambda t: Entity(t[0], t[0] + t[1], t[2]))
+span = st.tuples(st.integers(0, 30), st.integers(1, 8), st.sampled_from(["PER", "ORG"])).map(
+    lambda t: Entity(t[0], t[0] + t[1], t[2])
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -20,10 +20,14 @@ def test_predict_real_pipeline_maps_labels(nlp, schema):
     lmap = load_label_map(ROOT / "configs" / "label_maps" / "ontonotes.toml", schema)
     text = "NATO sent 500 Turkish soldiers to Kosovo on 5 June, Jens Stoltenberg said in Brussels."
     (p,) = predict_documents(nlp, [Document("d", text)], lmap, "spacy-sm")
-    got = {(text[e.start:e.end], e.label) for e in p.entities}
+    got = {(text[e.start : e.end], e.label) for e in p.entities}
     assert ("NATO", "ORG") in got and ("Kosovo", "GPE") in got and ("500", "QTY") in got
     assert all(e.label in schema.entities for e in p.entities)
-    assert p.meta["system"] == "spacy-sm" and p.meta["model"].startswith("core_web_sm") and p.meta["model"].endswith("3.8.0")
+    assert (
+        p.meta["system"] == "spacy-sm"
+        and p.meta["model"].startswith("core_web_sm")
+        and p.meta["model"].endswith("3.8.0")
+    )
     assert p.text == text
 
 
@@ -45,7 +49,10 @@ def test_predict_bad_label_map(tmp_path: Path, schema):
     p.write_text('ignore = ["ORG"]\n[map]\nORG = "ORGANISATION"\n', encoding="utf-8")
     with pytest.raises(AnnotError) as err:
         load_label_map(p, schema)
-    assert f"{p}: [map] ORG = 'ORGANISATION': 'ORGANISATION' is not an entity type of schema news-conflict" in err.value.problems
+    assert (
+        f"{p}: [map] ORG = 'ORGANISATION': 'ORGANISATION' is not an entity type of schema news-conflict"
+        in err.value.problems
+    )
     assert f"{p}: 'ORG' is both mapped and ignored" in err.value.problems
 
 

@@ -15,7 +15,9 @@ def test_schema_bundled_is_valid_and_covers_the_domain(schema):
     assert set(schema.entities) >= {"PER", "ORG", "GPE", "LOC", "NORP", "MIL", "DATE", "QTY"}
     families = {t.split(".")[0] for t in schema.events}
     assert {"Movement", "Conflict", "Life", "Contact"} <= families
-    assert {"Movement.Deploy", "Conflict.Attack", "Life.Injure", "Contact.Meet", "Contact.Statement"} <= set(schema.events)
+    assert {"Movement.Deploy", "Conflict.Attack", "Life.Injure", "Contact.Meet", "Contact.Statement"} <= set(
+        schema.events
+    )
     for ev in schema.events.values():
         assert ev.roles, ev.name
         assert ev.guideline
@@ -35,8 +37,17 @@ def test_schema_labeling_config_parses_with_label_studio_sdk(schema):
     assert set(li.get_control("trigger").labels) == set(schema.events)
     assert li.get_object("text").tag == "Text"
     # A prediction in annot's shape validates against the config.
-    pred = {"result": [{"id": "a", "from_name": "entity", "to_name": "text", "type": "labels",
-                        "value": {"start": 0, "end": 4, "text": "NATO", "labels": ["ORG"]}}]}
+    pred = {
+        "result": [
+            {
+                "id": "a",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 0, "end": 4, "text": "NATO", "labels": ["ORG"]},
+            }
+        ]
+    }
     assert li.validate_prediction(pred, return_errors=True) == []
 
 
@@ -67,10 +78,18 @@ def _base() -> dict:
 @pytest.mark.parametrize(
     "mutate, expected",
     [
-        (lambda d: d["events"]["Movement.Deploy"]["roles"].update(Agent=["ARMY"]), "'ARMY' is not an entity type of this schema"),
+        (
+            lambda d: d["events"]["Movement.Deploy"]["roles"].update(Agent=["ARMY"]),
+            "'ARMY' is not an entity type of this schema",
+        ),
         (lambda d: d["entities"]["ORG"].update(hotkey="1"), "hotkey '1' is already used by PER"),
         (lambda d: d["entities"]["ORG"].update(color="blue"), "color 'blue' must look like '#a1b2c3'"),
-        (lambda d: d["entities"].update(per={"description": "x", "guideline": "x", "color": "#000001", "hotkey": "z"}), "entity type 'per' must be upper case"),
+        (
+            lambda d: d["entities"].update(
+                per={"description": "x", "guideline": "x", "color": "#000001", "hotkey": "z"}
+            ),
+            "entity type 'per' must be upper case",
+        ),
         (lambda d: d["events"]["Life.Die"].pop("guideline"), "events.Life.Die: 'guideline' must be a non-empty string"),
         (lambda d: d.pop("version"), "'version' must be a non-empty string"),
     ],
@@ -94,5 +113,8 @@ def test_schema_missing_and_broken_files(tmp_path: Path):
 
 def test_schema_role_problem(schema):
     assert schema.role_problem("Movement.Deploy", "Destination", "GPE") is None
-    assert schema.role_problem("Movement.Deploy", "Time", "GPE") == "a GPE cannot fill role 'Time' of Movement.Deploy (allowed: DATE)"
+    assert (
+        schema.role_problem("Movement.Deploy", "Time", "GPE")
+        == "a GPE cannot fill role 'Time' of Movement.Deploy (allowed: DATE)"
+    )
     assert "not a role of Movement.Deploy" in schema.role_problem("Movement.Deploy", "Victim", "PER")

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up (first run) and run the main job: every system of configs/evaluation.toml
+# (the default spaCy pipeline) scored on the test split of the bundled gold corpus.
+# Reports land in reports/<system>/report.json and report.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[model]'
+.venv/bin/annot evaluate "$@"

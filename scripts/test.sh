@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up (first run) and run every check of annot: format, lint, types, the
+# schema and its generated Label Studio config, the bundled gold corpus, and
+# the test suite (which starts a real Label Studio server on 127.0.0.1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[model,server,dev]'
+export PATH="$PWD/.venv/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+step "ruff format --check";   ruff format --check annot tests
+step "ruff check";            ruff check annot tests
+step "mypy";                  mypy
+step "schema";                annot schema check && annot schema config --check
+step "gold corpus";           annot corpus verify gold/news
+step "pytest";                pytest "$@"
