@@ -384,7 +384,7 @@ def evaluate_cmd(
         Path | None, typer.Option("--pred", help="Predicted documents (JSONL), same ids and texts as the gold.")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Report folder (report.json, report.md).")
+        Path | None, typer.Option("-o", "--output", help="Report folder (report.json, report.md, report.html).")
     ] = None,
     config: Annotated[
         Path, typer.Option("--config", help="Evaluation config, used when --gold/--pred are not given.")
@@ -396,19 +396,64 @@ def evaluate_cmd(
         int | None, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for intervals (0: none).")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            help="Gate: METRIC=VALUE, e.g. entities.micro.strict.f1=0.6 or entities.per_label.*.strict.f1=0.5 (repeatable).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Gate: a baseline report.json on the same gold.")
+    ] = None,
+    max_drop: Annotated[
+        float | None,
+        typer.Option("--max-drop", min=0.0, max=1.0, help="Gate: tolerated drop from the baseline (default 0)."),
+    ] = None,
+    min_support: Annotated[
+        int | None,
+        typer.Option("--min-support", min=0, help="Gate: labels / types / roles with less gold support cannot fail."),
+    ] = None,
+    significant_only: Annotated[
+        bool,
+        typer.Option(
+            "--significant-only", help="Gate: a drop beyond --max-drop fails only if significant (paired test)."
+        ),
+    ] = False,
+    alpha: Annotated[
+        float | None,
+        typer.Option(
+            "--alpha", min=0.0, max=1.0, help="Gate: significance level for --significant-only (default 0.05)."
+        ),
+    ] = None,
+    no_gate: Annotated[bool, typer.Option("--no-gate", help="Ignore the [gate] of the config.")] = False,
 ) -> None:
-    """Score predictions against gold and write report.json and report.md.
+    """Score predictions against gold, write report.json, .md and .html, and gate on thresholds / a baseline.
 
     Two forms:
 
-      annot evaluate --gold gold.jsonl --pred pred.jsonl -o reports/run1
+      annot evaluate --gold gold.jsonl --pred pred.jsonl -o reports/run1 --threshold entities.micro.strict.f1=0.6
 
-      annot evaluate          (every system of configs/evaluation.toml on the bundled gold)
+      annot evaluate          (every system of configs/evaluation.toml on the bundled gold, its [gate])
+
+    Exit codes: 0 ok (gate passed), 1 gate failed, 2 bad input or usage.
     """
     import dataclasses
 
     from .config import EvalSettings, load_eval_config
+    from .gate import GateConfig, parse_thresholds
     from .jobs import evaluate_configured, evaluate_files
+
+    override = GateConfig(
+        thresholds=parse_thresholds(threshold or []),
+        baseline=baseline,
+        max_drop=max_drop,
+        min_support=min_support,
+        significant_only=significant_only,
+        alpha=alpha,
+    )
+    if not override.active and (max_drop is not None or significant_only):
+        raise AnnotError("--max-drop and --significant-only need --baseline")
 
     if (gold is None) != (pred is None):
         raise AnnotError("give both --gold and --pred, or neither (to evaluate the configured systems)")
@@ -421,19 +466,96 @@ def evaluate_cmd(
     schema_path = schema or (cfg.schema if cfg else Path("configs/schema.toml"))
     if gold is not None and pred is not None:
         out = output or Path("reports") / pred.stem
-        report, paths = evaluate_files(gold, pred, out, schema_path, settings)
+        report, paths = evaluate_files(gold, pred, out, schema_path, settings, None if no_gate else override)
         _print_table(report, f"{report['meta']['system'].get('name')} on {gold}")
         typer.echo("wrote " + ", ".join(str(p) for p in paths))
+        _verdict(report)
         return
     assert cfg is not None
     if output is not None:
         cfg = dataclasses.replace(cfg, output=output)
-    results = evaluate_configured(dataclasses.replace(cfg, settings=settings, schema=schema_path))
+    results = evaluate_configured(dataclasses.replace(cfg, settings=settings, schema=schema_path), override, no_gate)
+    failed = False
     for name, (report, paths) in results.items():
         _print_table(
             report, f"{name} on {report['meta']['gold']['path']} ({report['meta']['gold']['documents']} documents)"
         )
         typer.echo("wrote " + ", ".join(str(p) for p in paths))
+        failed |= not _verdict(report, name)
+    if failed:
+        raise typer.Exit(EXIT_GATE)
+
+
+def _verdict(report: dict[str, Any], name: str = "") -> bool:
+    """Print the gate's verdict and failed checks; exit 1 in the single-system form. True when it passed."""
+    gate = report.get("gate")
+    if gate is None:
+        return True
+    gated = [c for c in gate["checks"] if c.get("gated", True)]
+    failed = [c for c in gate["checks"] if not c["passed"]]
+    who = f"{name}: " if name else ""
+    if gate["passed"]:
+        typer.secho(f"{who}gate PASSED ({len(gated)} checks)", fg="green")
+        return True
+    typer.secho(f"{who}gate FAILED: {len(failed)} of {len(gated)} checks", fg="red", err=True)
+    for c in failed:
+        typer.echo(f"  FAIL {c['description']}", err=True)
+    if not name:
+        raise typer.Exit(EXIT_GATE)
+    return False
+
+
+@app.command("compare")
+@handles_errors
+def compare_cmd(
+    report_a: Annotated[Path, typer.Argument(help="report.json of system A (the reference).")],
+    report_b: Annotated[Path, typer.Argument(help="report.json of system B, on the same gold.")],
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric", help="Metric path(s) to compare (default: micro F1s, macro, per label, event levels)."
+        ),
+    ] = None,
+    samples: Annotated[int, typer.Option("--samples", min=100, help="Approximate-randomisation resamples.")] = 10000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the test.")] = 13,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Also write the comparison as JSON.")] = None,
+) -> None:
+    """Compare two reports on the same gold: each metric, its difference and a paired p-value.
+
+    Example: annot compare reports/spacy-sm/report.json reports/trained/report.json
+    """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .compare import compare_reports
+    from .documents import atomic_write_text
+    from .gate import load_baseline
+
+    a, b = load_baseline(report_a), load_baseline(report_b)
+    rows = compare_reports(a, b, metric, samples, seed)
+    name_a, name_b = a["meta"]["system"].get("name", "A"), b["meta"]["system"].get("name", "B")
+    table = Table(title=f"A = {name_a}, B = {name_b} (approximate randomisation, {samples} resamples, seed {seed})")
+    for col in ("metric", "A", "B", "B - A", "p"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+
+    def f(x: float | None, sign: bool = False) -> str:
+        return "–" if x is None else (f"{x:+.4f}" if sign else f"{x:.4f}")
+
+    for r in rows:
+        table.add_row(r.metric, f(r.a), f(r.b), f(r.delta, True), f(r.p_value))
+    Console(width=140).print(table)
+    if output is not None:
+        payload = {
+            "a": str(report_a),
+            "b": str(report_b),
+            "method": "approximate randomisation",
+            "samples": samples,
+            "seed": seed,
+            "metrics": [{"metric": r.metric, "a": r.a, "b": r.b, "delta": r.delta, "p_value": r.p_value} for r in rows],
+        }
+        atomic_write_text(output, json.dumps(payload, indent=2, sort_keys=True) + "\n")
 
 
 def run() -> None:

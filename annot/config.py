@@ -34,6 +34,18 @@ class EvalSettings:
 
 
 @dataclass(frozen=True)
+class GateSettings:
+    """The [gate] table; `baseline` may contain "{system}" for one baseline per system."""
+
+    thresholds: dict[str, float] = field(default_factory=dict)
+    baseline: str | None = None
+    max_drop: float = 0.0
+    min_support: int = 0
+    significant_only: bool = False
+    alpha: float = 0.05
+
+
+@dataclass(frozen=True)
 class EvalConfig:
     schema: Path
     gold: Path
@@ -41,6 +53,8 @@ class EvalConfig:
     systems: list[SystemConfig]
     settings: EvalSettings = field(default_factory=EvalSettings)
     split: str | None = None
+    gate: GateSettings = field(default_factory=GateSettings)
+    root: Path = Path(".")
 
 
 def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
@@ -107,6 +121,25 @@ def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
     )
     if settings.zero_division not in ("null", "zero"):
         problems.append(f'{path}: settings.zero_division must be "null" or "zero"')
+    g = data.get("gate", {})
+    gate = GateSettings()
+    if not isinstance(g, dict):
+        problems.append(f"{path}: [gate] must be a table")
+    elif g:
+        thresholds = g.get("thresholds", {})
+        if not isinstance(thresholds, dict) or not all(
+            isinstance(v, (int, float)) and 0 <= v <= 1 for v in thresholds.values()
+        ):
+            problems.append(f"{path}: gate.thresholds must map metric paths to numbers between 0 and 1")
+            thresholds = {}
+        gate = GateSettings(
+            thresholds={str(k): float(v) for k, v in thresholds.items()},
+            baseline=g.get("baseline"),
+            max_drop=float(g.get("max_drop", 0.0)),
+            min_support=int(g.get("min_support", 0)),
+            significant_only=bool(g.get("significant_only", False)),
+            alpha=float(g.get("alpha", 0.05)),
+        )
     split = data.get("split")
     if split is not None and not isinstance(split, str):
         problems.append(f"{path}: 'split' must be a split name")
@@ -118,4 +151,6 @@ def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
         systems=systems,
         settings=settings,
         split=split,
+        gate=gate,
+        root=root,
     )

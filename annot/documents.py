@@ -166,6 +166,14 @@ def write_documents(path: Path, docs: Iterable[Document]) -> int:
     return len(lines)
 
 
+def display_path(path: Path | str) -> str:
+    """`path` relative to the working directory when below it, so reports carry no machine paths."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def atomic_write_text(path: Path, content: str) -> None:
     """Write `content` to `path` through a temporary file and a rename."""
     path = Path(path)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .analysis import ErrorItem, entity_confusion, entity_errors, event_errors
 from .config import EvalSettings
 from .documents import Document, text_sha256
 from .matching import EVENT_LEVELS, SCHEMES, Scheme
@@ -24,19 +26,6 @@ from .schema import Schema
 
 
 @dataclass(frozen=True)
-class ErrorItem:
-    """One false positive or false negative (strict scheme); the context marks the gold span (or the spurious one)."""
-
-    doc_id: str
-    category: str  # missed | spurious | wrong type | wrong boundary | wrong boundary and type
-    gold: tuple[int, int, str] | None
-    pred: tuple[int, int, str] | None
-    context: str
-    gold_text: str = ""
-    pred_text: str = ""
-
-
-@dataclass(frozen=True)
 class Evaluation:
     """Everything `annot evaluate` measured for one system on one gold set."""
 
@@ -45,73 +34,18 @@ class Evaluation:
     gold_path: str
     gold_sha256: str
     documents: list[DocumentScores]
+    doc_sha256: dict[str, str]
     labels: list[str]
     event_types: list[str]
+    roles: list[str]
     settings: EvalSettings
     intervals: dict[str, dict[str, tuple[float, float] | None]]
     errors: list[ErrorItem]
+    event_errors: list[ErrorItem]
+    confusion: Counter[tuple[str, str]]
+    role_confusion: Counter[tuple[str, str]]
     ignored_prediction_documents: list[str]
     created_at: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
-
-
-def _context(text: str, start: int, end: int, width: int = 60) -> str:
-    """The text around [start, end) on one line, the span in ⟦ ⟧.
-
-    >>> _context("NATO sent troops to Kosovo.", 20, 26, 10)
-    '…troops to ⟦Kosovo⟧.'
-    """
-    left = max(0, start - width)
-    right = min(len(text), end + width)
-    s = (
-        ("…" if left else "")
-        + text[left:start]
-        + "⟦"
-        + text[start:end]
-        + "⟧"
-        + text[end:right]
-        + ("…" if right < len(text) else "")
-    )
-    return " ".join(s.split())
-
-
-def entity_errors(gold: Document, pred: Document, scores: DocumentScores) -> list[ErrorItem]:
-    """Every strict-scheme error of one document, with its category."""
-    m = scores.matches["strict"]
-    out = []
-    for gi, pi, outcome in m.pairs:
-        if outcome == "correct":
-            continue
-        g, p = gold.entities[gi], pred.entities[pi]
-        if (g.start, g.end) == (p.start, p.end):
-            cat = "wrong type"
-        elif g.label == p.label:
-            cat = "wrong boundary"
-        else:
-            cat = "wrong boundary and type"
-        out.append(
-            ErrorItem(
-                gold.id,
-                cat,
-                (g.start, g.end, g.label),
-                (p.start, p.end, p.label),
-                _context(gold.text, g.start, g.end),
-                gold.text[g.start : g.end],
-                gold.text[p.start : p.end],
-            )
-        )
-    for gi in m.missed:
-        g = gold.entities[gi]
-        t = gold.text[g.start : g.end]
-        out.append(
-            ErrorItem(gold.id, "missed", (g.start, g.end, g.label), None, _context(gold.text, g.start, g.end), t)
-        )
-    for pi in m.spurious:
-        p = pred.entities[pi]
-        t = gold.text[p.start : p.end]
-        out.append(
-            ErrorItem(gold.id, "spurious", None, (p.start, p.end, p.label), _context(gold.text, p.start, p.end), "", t)
-        )
-    return sorted(out, key=lambda e: (e.doc_id, (e.gold or e.pred or (0, 0, ""))[:2]))
 
 
 def evaluate(
@@ -127,8 +61,18 @@ def evaluate(
     pairs, extra = pair_documents(gold, pred)
     labels = sorted(set(schema.entities) | {e.label for _, p in pairs for e in p.entities})
     event_types = sorted(set(schema.events) | {ev.type for _, p in pairs for ev in p.events})
-    docs = [score_document(g, p, labels, event_types) for g, p in pairs]
-    errors = [e for (g, p), s in zip(pairs, docs) for e in entity_errors(g, p, s)]
+    roles = sorted(set(schema.roles) | {a.role for _, p in pairs for ev in p.events for a in ev.arguments})
+    docs = [score_document(g, p, labels, event_types, roles) for g, p in pairs]
+    errors = [e for (g, p), s in zip(pairs, docs) for e in entity_errors(g, p, s.matches["strict"])]
+    confusion: Counter[tuple[str, str]] = Counter()
+    for (g, p), s in zip(pairs, docs):
+        confusion.update(entity_confusion(g, p, s.matches["type"]))
+    ev_errors: list[ErrorItem] = []
+    role_confusion: Counter[tuple[str, str]] = Counter()
+    for g, p in pairs:
+        errs, rc = event_errors(g, p)
+        ev_errors += errs
+        role_confusion.update(rc)
     intervals = bootstrap_intervals(docs, settings.bootstrap_samples, settings.seed, settings.confidence)
     gp = Path(gold_path)
     if gp.is_file():
@@ -136,7 +80,22 @@ def evaluate(
     else:  # gold given in memory: a digest of its document ids and texts
         gold_sha = text_sha256("\n".join(f"{d.id}\t{d.sha256}" for d in sorted(gold, key=lambda d: d.id)))
     return Evaluation(
-        schema, system, str(gold_path), gold_sha, docs, labels, event_types, settings, intervals, errors, extra
+        schema,
+        system,
+        str(gold_path),
+        gold_sha,
+        docs,
+        {g.id: g.sha256 for g, _ in pairs},
+        labels,
+        event_types,
+        roles,
+        settings,
+        intervals,
+        errors,
+        ev_errors,
+        confusion,
+        role_confusion,
+        extra,
     )
 
 

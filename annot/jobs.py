@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from .config import EvalConfig, EvalSettings, SystemConfig
-from .documents import Document, read_documents, write_documents
+from .documents import Document, display_path, read_documents, write_documents
 from .errors import AnnotError
 from .evaluate import evaluate
+from .gate import GateConfig, run_gate
 from .report import build_report, write_report
 from .schema import load_schema
 
 
 def evaluate_files(
-    gold: Path, pred: Path, out_dir: Path, schema_path: Path, settings: EvalSettings
+    gold: Path, pred: Path, out_dir: Path, schema_path: Path, settings: EvalSettings, gate: GateConfig | None = None
 ) -> tuple[dict[str, Any], list[Path]]:
     """`annot evaluate --gold --pred -o`: score a prediction file, write the report."""
     schema = load_schema(schema_path)
@@ -26,6 +27,8 @@ def evaluate_files(
     if models:
         system["model"] = ", ".join(models)
     report = build_report(evaluate(gold_docs, pred_docs, schema, settings=settings, gold_path=gold, system=system))
+    if gate is not None and gate.active:
+        report["gate"] = run_gate(report, gate)
     return report, write_report(report, out_dir)
 
 
@@ -69,7 +72,32 @@ def system_predictions(system: SystemConfig, gold_docs: list[Document], schema_p
     return predict_documents(nlp, gold_docs, lmap, system.name)
 
 
-def evaluate_configured(cfg: EvalConfig) -> dict[str, tuple[dict[str, Any], list[Path]]]:
+def gate_for(cfg: EvalConfig, system: str, override: GateConfig | None = None) -> GateConfig | None:
+    """The gate of one configured system: the config's [gate], with command-line settings taking precedence."""
+    g = cfg.gate
+    base = GateConfig(
+        thresholds=dict(g.thresholds),
+        baseline=cfg.root / g.baseline.format(system=system) if g.baseline else None,
+        max_drop=g.max_drop,
+        min_support=g.min_support,
+        significant_only=g.significant_only,
+        alpha=g.alpha,
+    )
+    if override is not None:
+        base = GateConfig(
+            thresholds={**base.thresholds, **override.thresholds},
+            baseline=override.baseline or base.baseline,
+            max_drop=override.max_drop if override.max_drop is not None else base.max_drop,
+            min_support=override.min_support if override.min_support is not None else base.min_support,
+            significant_only=override.significant_only or base.significant_only,
+            alpha=override.alpha if override.alpha is not None else base.alpha,
+        )
+    return base if base.active else None
+
+
+def evaluate_configured(
+    cfg: EvalConfig, gate_override: GateConfig | None = None, no_gate: bool = False
+) -> dict[str, tuple[dict[str, Any], list[Path]]]:
     """`annot evaluate` with no files: every configured system on the bundled gold (its split)."""
     schema = load_schema(cfg.schema)
     gold_docs = select_split(read_documents(cfg.gold), cfg.gold, cfg.split)
@@ -82,21 +110,16 @@ def evaluate_configured(cfg: EvalConfig) -> dict[str, tuple[dict[str, Any], list
             versions = sorted({str(p.meta.get("model")) for p in preds if p.meta.get("model")})
             if versions:
                 info["version"] = ", ".join(versions)
-        gold_label = _rel(cfg.gold) + (f" (split {cfg.split})" if cfg.split else "")
-        ev = evaluate(gold_docs, preds, schema, settings=cfg.settings, gold_path=_rel(cfg.gold), system=info)
+        gold_label = display_path(cfg.gold) + (f" (split {cfg.split})" if cfg.split else "")
+        ev = evaluate(gold_docs, preds, schema, settings=cfg.settings, gold_path=display_path(cfg.gold), system=info)
         report = build_report(ev)
         report["meta"]["gold"]["split"] = cfg.split
         report["meta"]["gold"]["label"] = gold_label
+        gate = None if no_gate else gate_for(cfg, system.name, gate_override)
+        if gate is not None:
+            report["gate"] = run_gate(report, gate)
         out_dir = cfg.output / system.name
         if system.kind == "spacy":
             write_documents(out_dir / "predictions.jsonl", preds)
         results[system.name] = (report, write_report(report, out_dir))
     return results
-
-
-def _rel(path: Path) -> str:
-    """`path` relative to the working directory when below it, so reports do not carry machine paths."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

@@ -144,8 +144,10 @@ EVENT_LEVELS: tuple[EventLevel, ...] = (
 )
 
 
-def event_items(doc: Document, level: EventLevel, event_type: str | None = None) -> Counter[tuple[object, ...]]:
-    """The multiset of what `level` compares in `doc` (optionally for one event type only).
+def event_items(
+    doc: Document, level: EventLevel, event_type: str | None = None, role: str | None = None
+) -> Counter[tuple[object, ...]]:
+    """The multiset of what `level` compares in `doc` (optionally for one event type or one role only).
 
     Trigger levels compare trigger offsets (and type); argument levels compare
     (event type, argument offsets[, role]), anchored ones also the trigger offsets.
@@ -161,6 +163,8 @@ def event_items(doc: Document, level: EventLevel, event_type: str | None = None)
             items[ev.start, ev.end, ev.type] += 1
         else:
             for a in ev.arguments:
+                if role is not None and a.role != role:
+                    continue
                 e = ents[a.entity]
                 key: tuple[object, ...] = (ev.type, e.start, e.end)
                 if level.startswith("argument_classification"):
@@ -172,9 +176,9 @@ def event_items(doc: Document, level: EventLevel, event_type: str | None = None)
 
 
 def match_events(
-    gold: Document, pred: Document, level: EventLevel, event_type: str | None = None
+    gold: Document, pred: Document, level: EventLevel, event_type: str | None = None, role: str | None = None
 ) -> tuple[int, int, int]:
     """(matched, predicted, gold) for one document at one level: a one-to-one multiset intersection."""
-    g = event_items(gold, level, event_type)
-    p = event_items(pred, level, event_type)
+    g = event_items(gold, level, event_type, role)
+    p = event_items(pred, level, event_type, role)
     return sum((g & p).values()), sum(p.values()), sum(g.values())

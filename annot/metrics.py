@@ -101,10 +101,20 @@ class DocumentScores:
     per_label: dict[str, dict[Scheme, Counts]]
     events: dict[EventLevel, EventCounts]
     events_per_type: dict[str, dict[EventLevel, EventCounts]]
+    events_per_role: dict[str, dict[EventLevel, EventCounts]]
     matches: dict[Scheme, EntityMatch]
 
 
-def score_document(gold: Document, pred: Document, labels: Sequence[str], event_types: Sequence[str]) -> DocumentScores:
+ROLE_LEVELS: tuple[EventLevel, ...] = ("argument_classification", "argument_classification_anchored")
+
+
+def score_document(
+    gold: Document,
+    pred: Document,
+    labels: Sequence[str],
+    event_types: Sequence[str],
+    roles: Sequence[str] = (),
+) -> DocumentScores:
     """All entity schemes and event levels for one document pair."""
     micro: dict[Scheme, Counts] = {}
     matches: dict[Scheme, EntityMatch] = {}
@@ -120,7 +130,8 @@ def score_document(gold: Document, pred: Document, labels: Sequence[str], event_
         per_label[label] = {s: Counts.of(match_entities(g, p, s)) for s in SCHEMES}
     events = {lvl: EventCounts(*match_events(gold, pred, lvl)) for lvl in EVENT_LEVELS}
     per_type = {t: {lvl: EventCounts(*match_events(gold, pred, lvl, t)) for lvl in EVENT_LEVELS} for t in event_types}
-    return DocumentScores(gold.id, micro, per_label, events, per_type, matches)
+    per_role = {r: {lvl: EventCounts(*match_events(gold, pred, lvl, role=r)) for lvl in ROLE_LEVELS} for r in roles}
+    return DocumentScores(gold.id, micro, per_label, events, per_type, per_role, matches)
 
 
 def pair_documents(gold: list[Document], pred: list[Document]) -> tuple[list[tuple[Document, Document]], list[str]]:

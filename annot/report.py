@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .analysis import ErrorItem
 from .documents import atomic_write_text
 from .evaluate import SCHEME_DEFINITIONS, Evaluation, settings_dict
 from .matching import EVENT_LEVELS, SCHEMES
-from .metrics import Counts, EventCounts, sum_counts, sum_event_counts
+from .metrics import ROLE_LEVELS, Counts, DocumentScores, EventCounts, sum_counts, sum_event_counts
 
 DIGITS = 6  # stable float digits in report.json
 
@@ -71,20 +73,9 @@ def build_report(ev: Evaluation) -> dict[str, Any]:
         t: {lvl: sum_event_counts([d.events_per_type[t][lvl] for d in docs]) for lvl in EVENT_LEVELS}
         for t in ev.event_types
     }
-    errors = [
-        {
-            "category": e.category,
-            "context": e.context,
-            "document": e.doc_id,
-            "gold": None
-            if e.gold is None
-            else {"start": e.gold[0], "end": e.gold[1], "label": e.gold[2], "text": e.gold_text},
-            "predicted": None
-            if e.pred is None
-            else {"start": e.pred[0], "end": e.pred[1], "label": e.pred[2], "text": e.pred_text},
-        }
-        for e in ev.errors
-    ]
+    ev_roles = {
+        r: {lvl: sum_event_counts([d.events_per_role[r][lvl] for d in docs]) for lvl in ROLE_LEVELS} for r in ev.roles
+    }
     return {
         "meta": {
             "annot_version": __version__,
@@ -113,13 +104,71 @@ def build_report(ev: Evaluation) -> dict[str, Any]:
                 for lab in ev.labels
             },
             "unsupported_labels": [lab for lab in ev.labels if lab not in supported],
-            "errors": errors,
+            "errors": [error_dict(e) for e in ev.errors],
+            "confusion": confusion_dict(ev.confusion),
         },
         "events": {
             "micro": {lvl: event_dict(ev_micro[lvl], zd) for lvl in EVENT_LEVELS},
             "per_type": {t: {lvl: event_dict(ev_types[t][lvl], zd) for lvl in EVENT_LEVELS} for t in ev.event_types},
+            "per_role": {r: {lvl: event_dict(ev_roles[r][lvl], zd) for lvl in ROLE_LEVELS} for r in ev.roles},
+            "errors": [error_dict(e) for e in ev.event_errors],
+            "role_confusion": confusion_dict(ev.role_confusion),
         },
+        "per_document": {d.doc_id: {"sha256": ev.doc_sha256[d.doc_id], "counts": document_counts(d)} for d in docs},
     }
+
+
+def error_dict(e: ErrorItem) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "category": e.category,
+        "context": e.context,
+        "document": e.doc_id,
+        "gold": None
+        if e.gold is None
+        else {"start": e.gold[0], "end": e.gold[1], "label": e.gold[2], "text": e.gold_text},
+        "predicted": None
+        if e.pred is None
+        else {"start": e.pred[0], "end": e.pred[1], "label": e.pred[2], "text": e.pred_text},
+    }
+    if e.detail:
+        out["detail"] = e.detail
+    return out
+
+
+def confusion_dict(c: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """{gold: {predicted: count}}, with the rows / columns "(missed)" and "(spurious)"."""
+    out: dict[str, dict[str, int]] = {}
+    for (g, p), n in sorted(c.items()):
+        out.setdefault(g, {})[p] = n
+    return out
+
+
+def document_counts(d: DocumentScores) -> dict[str, list[int]]:
+    """The counts of one document, flat and sparse (all-zero vectors left out), for paired tests and resampling.
+
+    Keys: ``entities/<scheme>`` and ``entities/<label>/<scheme>`` -> [correct, incorrect, partial, missed,
+    spurious]; ``events/<level>``, ``events/<type>/<level>``, ``roles/<role>/<level>`` -> [matched, predicted, gold].
+    """
+    out: dict[str, list[int]] = {}
+
+    def put(key: str, values: list[int]) -> None:
+        if any(values):
+            out[key] = values
+
+    for s, c in d.micro.items():
+        put(f"entities/{s}", [c.correct, c.incorrect, c.partial, c.missed, c.spurious])
+    for lab, per in d.per_label.items():
+        for s, c in per.items():
+            put(f"entities/{lab}/{s}", [c.correct, c.incorrect, c.partial, c.missed, c.spurious])
+    for lvl, e in d.events.items():
+        put(f"events/{lvl}", [e.matched, e.predicted, e.gold])
+    for t, per_t in d.events_per_type.items():
+        for lvl, e in per_t.items():
+            put(f"events/{t}/{lvl}", [e.matched, e.predicted, e.gold])
+    for r, per_r in d.events_per_role.items():
+        for lvl, e in per_r.items():
+            put(f"roles/{r}/{lvl}", [e.matched, e.predicted, e.gold])
+    return out
 
 
 def dumps_report(report: dict[str, Any]) -> str:
@@ -145,6 +194,7 @@ def to_markdown(report: dict[str, Any], max_errors: int = 30) -> str:
         f"Gold `{m['gold']['path']}` ({m['gold']['documents']} documents, sha256 `{m['gold']['sha256'][:12]}`), "
         f"schema {m['schema']['name']} {m['schema']['version']}, annot {m['annot_version']}, {m['created_at']}.",
         "",
+        *_gate_lines(report),
         "## Entities, micro",
         "",
         "| scheme | P | R | F1 | correct | incorrect | partial | missed | spurious | possible | actual |",
@@ -188,6 +238,32 @@ def to_markdown(report: dict[str, Any], max_errors: int = 30) -> str:
         lines.append(
             f"| {lvl} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} | {c['matched']} | {c['predicted']} | {c['gold']} |"
         )
+    per_type = report["events"].get("per_type", {})
+    if per_type:
+        lines += ["", "Per event type (F1): trigger classification / argument classification", ""]
+        lines += ["| type | gold | trigger F1 | argument F1 |", "|---|---|---|---|"]
+        for t, lv in per_type.items():
+            tc, ac = lv["trigger_classification"], lv["argument_classification"]
+            lines.append(f"| {t} | {tc['gold']} | {_f(tc['f1'])} | {_f(ac['f1'])} |")
+    per_role = report["events"].get("per_role", {})
+    if per_role:
+        lines += ["", "| role | gold args | P | R | F1 (argument classification) |", "|---|---|---|---|---|"]
+        for r, lv in per_role.items():
+            c = lv["argument_classification"]
+            lines.append(f"| {r} | {c['gold']} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} |")
+    conf = ents.get("confusion")
+    if conf:
+        lines += ["", "## Entity type confusion (overlapping mentions; rows gold, columns predicted)", ""]
+        lines += _matrix(conf)
+    ev_errs = report["events"].get("errors", [])
+    if ev_errs:
+        cats = Counter(e["category"] for e in ev_errs)
+        lines += [
+            "",
+            f"## Event errors: {len(ev_errs)}",
+            "",
+            ", ".join(f"{k} {n}" for k, n in sorted(cats.items())) + ".",
+        ]
     errs = ents["errors"]
     lines += ["", f"## Entity errors (strict): {len(errs)}", ""]
     for e in errs[:max_errors]:
@@ -196,12 +272,29 @@ def to_markdown(report: dict[str, Any], max_errors: int = 30) -> str:
         lines.append(f"- `{e['document']}` {e['category']}: gold {g}, predicted {p}: {e['context']}")
     if len(errs) > max_errors:
         lines.append(f"- … {len(errs) - max_errors} more in report.json")
-    if "gate" in report:
-        g = report["gate"]
-        lines += ["", f"## Gate: {'PASSED' if g['passed'] else 'FAILED'}", ""]
-        lines += [f"- {'ok' if c['passed'] else 'FAIL'}: {c['description']}" for c in g["checks"]]
     lines += ["", "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in m["definitions"]["schemes"].items()) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _gate_lines(report: dict[str, Any]) -> list[str]:
+    g = report.get("gate")
+    if g is None:
+        return []
+    failed = [c for c in g["checks"] if not c["passed"]]
+    out = [f"## Gate: {'PASSED' if g['passed'] else 'FAILED'} ({len(failed)} of {len(g['checks'])} checks failed)", ""]
+    out += [f"- FAIL: {c['description']}" for c in failed]
+    shown = [c for c in g["checks"] if c["passed"]][:20]
+    out += [f"- ok: {c['description']}" for c in shown]
+    return [*out, ""]
+
+
+def _matrix(conf: dict[str, dict[str, int]]) -> list[str]:
+    rows = sorted(conf)
+    cols = sorted({p for r in conf.values() for p in r})
+    out = ["| gold \\ predicted | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for r in rows:
+        out.append(f"| {r} | " + " | ".join(str(conf[r].get(c, "")) for c in cols) + " |")
+    return out
 
 
 def terminal_rows(report: dict[str, Any]) -> list[list[str]]:
@@ -233,9 +326,12 @@ def terminal_rows(report: dict[str, Any]) -> list[list[str]]:
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Write report.json and report.md into `out_dir` (atomically, each)."""
+    """Write report.json, report.md and report.html into `out_dir` (atomically, each)."""
+    from .html import to_html
+
     out_dir = Path(out_dir)
-    paths = [out_dir / "report.json", out_dir / "report.md"]
+    paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
     atomic_write_text(paths[0], dumps_report(report))
     atomic_write_text(paths[1], to_markdown(report))
+    atomic_write_text(paths[2], to_html(report))
     return paths

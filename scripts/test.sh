@@ -18,4 +18,5 @@ step "ruff check";            ruff check annot tests
 step "mypy";                  mypy
 step "schema";                annot schema check && annot schema config --check
 step "gold corpus";           annot corpus verify gold/news
+[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }  # for the browser tests
 step "pytest";                pytest "$@"
