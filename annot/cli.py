@@ -482,8 +482,39 @@ def evaluate_cmd(
         )
         typer.echo("wrote " + ", ".join(str(p) for p in paths))
         failed |= not _verdict(report, name)
+    if len(results) > 1:
+        from .jobs import write_comparison
+
+        table, paths = write_comparison(results, cfg.output)
+        _print_side_by_side(table)
+        typer.echo("wrote " + ", ".join(str(p) for p in paths))
     if failed:
         raise typer.Exit(EXIT_GATE)
+
+
+def _print_side_by_side(table: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .report import format_p
+
+    t = Table(title=f"Systems side by side (p: paired approximate randomisation against {table['reference']})")
+    t.add_column("system")
+    for m in table["metrics"]:
+        t.add_column(
+            m.replace("entities.", "").replace("events.", "").replace("micro.", "").replace(".f1", " F1"),
+            justify="right",
+        )
+    for row in table["systems"]:
+        cells = []
+        for m in table["metrics"]:
+            c = row["metrics"][m]
+            v = "–" if c["value"] is None else f"{c['value']:.3f}"
+            if c["delta"] is not None:
+                v += f"\n{c['delta']:+.3f} p {format_p(c['p_value'])}"
+            cells.append(v)
+        t.add_row(row["system"], *cells)
+    Console(width=160).print(t)
 
 
 def _verdict(report: dict[str, Any], name: str = "") -> bool:
@@ -532,6 +563,7 @@ def compare_cmd(
     from .compare import compare_reports
     from .documents import atomic_write_text
     from .gate import load_baseline
+    from .report import format_p
 
     a, b = load_baseline(report_a), load_baseline(report_b)
     rows = compare_reports(a, b, metric, samples, seed)
@@ -544,7 +576,7 @@ def compare_cmd(
         return "–" if x is None else (f"{x:+.4f}" if sign else f"{x:.4f}")
 
     for r in rows:
-        table.add_row(r.metric, f(r.a), f(r.b), f(r.delta, True), f(r.p_value))
+        table.add_row(r.metric, f(r.a), f(r.b), f(r.delta, True), format_p(r.p_value))
     Console(width=140).print(table)
     if output is not None:
         payload = {

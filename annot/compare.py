@@ -237,3 +237,45 @@ def compare_reports(
     da, db = doc_counts(a, "report A"), doc_counts(b, "report B")
     same_gold(da, db)
     return [paired_test(da, db, m, samples, seed) for m in (metrics or default_metrics(a))]
+
+
+SIDE_BY_SIDE = (
+    "entities.micro.strict.f1",
+    "entities.micro.partial.f1",
+    "entities.micro.type.f1",
+    "entities.macro.strict.f1",
+    "events.micro.trigger_classification.f1",
+    "events.micro.argument_classification.f1",
+)
+
+
+def side_by_side(
+    reports: dict[str, dict[str, Any]], metrics: tuple[str, ...] = SIDE_BY_SIDE, samples: int = 10000, seed: int = 13
+) -> dict[str, Any]:
+    """Several systems on the same gold: each metric per system, and a paired test of each against the first."""
+    names = list(reports)
+    if not names:
+        raise AnnotError("no system to compare")
+    ref = names[0]
+    counts = {n: doc_counts(r, f"report of {n}") for n, r in reports.items()}
+    for n in names[1:]:
+        same_gold(counts[ref], counts[n], (ref, n))
+    rows = []
+    for n in names:
+        row: dict[str, Any] = {"system": n, "metrics": {}}
+        for m in metrics:
+            if n == ref:
+                v = metric_value(reports[n], m)
+                row["metrics"][m] = {"value": v, "delta": None, "p_value": None}
+            else:
+                c = paired_test(counts[ref], counts[n], m, samples, seed)
+                row["metrics"][m] = {"value": c.b, "delta": c.delta, "p_value": c.p_value}
+        rows.append(row)
+    return {
+        "reference": ref,
+        "method": "approximate randomisation, paired over documents, against the reference (first) system",
+        "samples": samples,
+        "seed": seed,
+        "metrics": list(metrics),
+        "systems": rows,
+    }

@@ -23,6 +23,9 @@ class SystemConfig:
     label_map: Path | None = None
     path: Path | None = None
     description: str = ""
+    events: Path | None = None  # event extractor rules (configs/event_extractor.toml) added to a spaCy system
+    n_process: int = 1
+    batch_size: int = 32
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class EvalConfig:
     root: Path = Path(".")
 
 
+def _model_ref(model: str, root: Path) -> str:
+    """A pipeline package name as is; a path (it has a '/') relative to the project root."""
+    return str(root / model) if "/" in model and not Path(model).is_absolute() else model
+
+
 def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
     """Read and check the evaluation config; paths are relative to the project root (the config's parent's parent)."""
     path = Path(path)
@@ -71,6 +79,25 @@ def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
         raise AnnotError(f"{path}: not valid TOML: {exc}") from None
     root = path.resolve().parent.parent
     problems: list[str] = []
+    known = {
+        "": {"schema", "gold", "split", "output", "settings", "systems", "gate"},
+        "settings": {"bootstrap_samples", "seed", "confidence", "zero_division"},
+        "gate": {"thresholds", "baseline", "max_drop", "min_support", "significant_only", "alpha"},
+        "system": {"kind", "model", "label_map", "path", "description", "events", "n_process", "batch_size"},
+    }
+
+    def unknown(table: Any, kind: str, where: str) -> None:
+        if isinstance(table, dict):
+            for key in sorted(set(table) - known[kind]):
+                problems.append(
+                    f"{path}: unknown key {where + '.' if where else ''}{key} (known: {', '.join(sorted(known[kind]))})"
+                )
+
+    unknown(data, "", "")
+    unknown(data.get("settings"), "settings", "settings")
+    unknown(data.get("gate"), "gate", "gate")
+    for name, table in (data.get("systems") or {}).items() if isinstance(data.get("systems"), dict) else []:
+        unknown(table, "system", f"systems.{name}")
 
     def p(value: Any, key: str) -> Path:
         if not isinstance(value, str) or not value:
@@ -92,13 +119,20 @@ def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
         if kind == "spacy":
             if not isinstance(s.get("model"), str):
                 problems.append(f"{w}: 'model' must name an installed spaCy pipeline or a path")
+            n_process, batch_size = s.get("n_process", 1), s.get("batch_size", 32)
+            if not (isinstance(n_process, int) and n_process >= 1 and isinstance(batch_size, int) and batch_size >= 1):
+                problems.append(f"{w}: n_process and batch_size must be whole numbers >= 1")
+                n_process, batch_size = 1, 32
             systems.append(
                 SystemConfig(
                     name,
                     "spacy",
-                    model=str(s.get("model")),
+                    model=_model_ref(str(s.get("model")), root),
                     label_map=p(s.get("label_map"), f"systems.{name}.label_map"),
                     description=str(s.get("description", "")),
+                    events=p(s["events"], f"systems.{name}.events") if "events" in s else None,
+                    n_process=n_process,
+                    batch_size=batch_size,
                 )
             )
         elif kind == "file":

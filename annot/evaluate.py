@@ -45,6 +45,7 @@ class Evaluation:
     confusion: Counter[tuple[str, str]]
     role_confusion: Counter[tuple[str, str]]
     ignored_prediction_documents: list[str]
+    alignment: dict[str, Any]
     created_at: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
 
 
@@ -56,9 +57,10 @@ def evaluate(
     settings: EvalSettings,
     gold_path: Path | str,
     system: dict[str, str],
+    other_gold: frozenset[str] = frozenset(),
 ) -> Evaluation:
     """Score `pred` against `gold` under every scheme and level; no printing, no files."""
-    pairs, extra = pair_documents(gold, pred)
+    pairs, extra = pair_documents(gold, pred, other_gold)
     labels = sorted(set(schema.entities) | {e.label for _, p in pairs for e in p.entities})
     event_types = sorted(set(schema.events) | {ev.type for _, p in pairs for ev in p.events})
     roles = sorted(set(schema.roles) | {a.role for _, p in pairs for ev in p.events for a in ev.arguments})
@@ -96,7 +98,43 @@ def evaluate(
         confusion,
         role_confusion,
         extra,
+        token_alignment(pairs),
     )
+
+
+def token_alignment(pairs: list[tuple[Document, Document]], examples: int = 20) -> dict[str, Any]:
+    """Mentions whose boundaries fall inside a token of spaCy's English tokenizer.
+
+    They are scored on characters like any other; the counts tell how far a system's spans are from
+    what a token-based model could produce.
+    """
+    import spacy
+
+    tokenizer = spacy.blank("en").tokenizer
+    gold_n = pred_n = 0
+    shown: list[dict[str, Any]] = []
+    for g, p in pairs:
+        sdoc = tokenizer(g.text)
+        gold_n += sum(sdoc.char_span(e.start, e.end) is None for e in g.entities)
+        for e in p.entities:
+            if sdoc.char_span(e.start, e.end) is None:
+                pred_n += 1
+                if len(shown) < examples:
+                    shown.append(
+                        {
+                            "document": g.id,
+                            "start": e.start,
+                            "end": e.end,
+                            "label": e.label,
+                            "text": g.text[e.start : e.end],
+                        }
+                    )
+    return {
+        "tokenizer": "spaCy English tokenizer (spacy.blank('en'))",
+        "gold_unaligned": gold_n,
+        "predicted_unaligned": pred_n,
+        "predicted_unaligned_examples": shown,
+    }
 
 
 def settings_dict(settings: EvalSettings) -> dict[str, Any]:

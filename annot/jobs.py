@@ -67,9 +67,14 @@ def system_predictions(system: SystemConfig, gold_docs: list[Document], schema_p
     from .predict import load_label_map, load_pipeline, predict_documents
 
     assert system.label_map is not None
-    lmap = load_label_map(system.label_map, load_schema(schema_path))
+    schema = load_schema(schema_path)
+    lmap = load_label_map(system.label_map, schema)
     nlp = load_pipeline(system.model)
-    return predict_documents(nlp, gold_docs, lmap, system.name)
+    if system.events is not None:
+        from .extractor import add_event_extractor
+
+        add_event_extractor(nlp, system.events, schema, lmap)
+    return predict_documents(nlp, gold_docs, lmap, system.name, system.batch_size, system.n_process)
 
 
 def gate_for(cfg: EvalConfig, system: str, override: GateConfig | None = None) -> GateConfig | None:
@@ -95,12 +100,31 @@ def gate_for(cfg: EvalConfig, system: str, override: GateConfig | None = None) -
     return base if base.active else None
 
 
+def write_comparison(
+    results: dict[str, tuple[dict[str, Any], list[Path]]], out_dir: Path
+) -> tuple[dict[str, Any], list[Path]]:
+    """The configured systems side by side (paired tests against the first), as comparison.json and .md."""
+    import json
+
+    from .compare import side_by_side
+    from .documents import atomic_write_text
+    from .report import comparison_markdown
+
+    table = side_by_side({name: report for name, (report, _) in results.items()})
+    paths = [out_dir / "comparison.json", out_dir / "comparison.md"]
+    atomic_write_text(paths[0], json.dumps(table, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(paths[1], comparison_markdown(table))
+    return table, paths
+
+
 def evaluate_configured(
     cfg: EvalConfig, gate_override: GateConfig | None = None, no_gate: bool = False
 ) -> dict[str, tuple[dict[str, Any], list[Path]]]:
     """`annot evaluate` with no files: every configured system on the bundled gold (its split)."""
     schema = load_schema(cfg.schema)
-    gold_docs = select_split(read_documents(cfg.gold), cfg.gold, cfg.split)
+    all_gold = read_documents(cfg.gold)
+    gold_docs = select_split(all_gold, cfg.gold, cfg.split)
+    others = frozenset(d.id for d in all_gold) - {d.id for d in gold_docs}
     results = {}
     for system in cfg.systems:
         preds = system_predictions(system, gold_docs, cfg.schema)
@@ -111,7 +135,15 @@ def evaluate_configured(
             if versions:
                 info["version"] = ", ".join(versions)
         gold_label = display_path(cfg.gold) + (f" (split {cfg.split})" if cfg.split else "")
-        ev = evaluate(gold_docs, preds, schema, settings=cfg.settings, gold_path=display_path(cfg.gold), system=info)
+        ev = evaluate(
+            gold_docs,
+            preds,
+            schema,
+            settings=cfg.settings,
+            gold_path=display_path(cfg.gold),
+            system=info,
+            other_gold=others,
+        )
         report = build_report(ev)
         report["meta"]["gold"]["split"] = cfg.split
         report["meta"]["gold"]["label"] = gold_label

@@ -134,14 +134,23 @@ def score_document(
     return DocumentScores(gold.id, micro, per_label, events, per_type, per_role, matches)
 
 
-def pair_documents(gold: list[Document], pred: list[Document]) -> tuple[list[tuple[Document, Document]], list[str]]:
-    """Pair each gold document with its prediction by id; refuse missing ones and changed texts.
+def pair_documents(
+    gold: list[Document], pred: list[Document], other_gold: frozenset[str] = frozenset()
+) -> tuple[list[tuple[Document, Document]], list[str]]:
+    """Pair each gold document with its prediction by id; refuse missing ones, unknown ones and changed texts.
 
-    Returns the pairs and the ids of prediction documents that have no gold (ignored, and reported).
+    A prediction for a document of `other_gold` (the corpus' other splits) is ignored and reported; one for a
+    document the gold does not have at all is an error. Returns the pairs and the ignored ids.
     """
     by_id = {p.id: p for p in pred}
     problems = []
     pairs = []
+    gold_ids = {g.id for g in gold}
+    for q in pred:
+        if q.id not in gold_ids and q.id not in other_gold:
+            problems.append(
+                f"document {q.id!r}: predicted, but not in the gold (a wrong id, or predictions for another corpus?)"
+            )
     for g in gold:
         p = by_id.get(g.id)
         if p is None:
@@ -160,7 +169,6 @@ def pair_documents(gold: list[Document], pred: list[Document]) -> tuple[list[tup
         "predictions do not match the gold documents",
         "Run the system on the gold documents' texts as they are (`annot predict`).",
     )
-    gold_ids = {g.id for g in gold}
     extra = sorted(p.id for p in pred if p.id not in gold_ids)
     return pairs, extra
 

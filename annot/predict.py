@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .documents import Document, Entity
+from .documents import Argument, Document, Entity, Event
 from .errors import AnnotError, raise_if_problems
 from .schema import Schema
 
@@ -79,6 +79,21 @@ def load_pipeline(model: str) -> Any:
         ) from None
 
 
+EXTRACTOR = "annot_event_extractor"
+
+
+def _events(sdoc: Any, ents: list[Entity]) -> tuple[Event, ...]:
+    """The event extractor's events of one spaCy doc, arguments linked to the predicted entities by offsets."""
+    from .extractor import doc_events
+
+    by_span = {(e.start, e.end): e.id for e in ents}
+    out: list[Event] = []
+    for etype, start, end, args in doc_events(sdoc):
+        linked = tuple(Argument(role, by_span[(s, e)]) for role, s, e in args if (s, e) in by_span)
+        out.append(Event(f"E{len(out) + 1}", etype, start, end, linked))
+    return tuple(out)
+
+
 def predict_documents(
     nlp: Any,
     docs: list[Document],
@@ -91,6 +106,7 @@ def predict_documents(
     """Entities predicted by `nlp` for each document, mapped to the schema's labels."""
     out: list[Document] = []
     version = f"{nlp.meta.get('name', '?')}-{nlp.meta.get('version', '?')}"
+    with_events = EXTRACTOR in nlp.pipe_names
     texts: Iterable[str] = (d.text for d in docs)
     for doc, sdoc in zip(docs, nlp.pipe(texts, batch_size=batch_size, n_process=n_process)):
         ents: list[Entity] = []
@@ -102,7 +118,8 @@ def predict_documents(
                 continue
             ents.append(Entity(span.start_char, span.end_char, label, f"T{len(ents) + 1}"))
         meta = {"system": system, "model": version, "ignored_labels": dict(sorted(dropped.items()))}
-        out.append(Document(doc.id, doc.text, tuple(ents), (), meta))
+        events = _events(sdoc, ents) if with_events else ()
+        out.append(Document(doc.id, doc.text, tuple(ents), events, meta))
         if progress:
             progress(1)
     return out

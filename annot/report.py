@@ -82,6 +82,7 @@ def build_report(ev: Evaluation) -> dict[str, Any]:
             "created_at": ev.created_at,
             "gold": {"documents": len(docs), "path": ev.gold_path, "sha256": ev.gold_sha256},
             "ignored_prediction_documents": ev.ignored_prediction_documents,
+            "alignment": ev.alignment,
             "schema": {"name": ev.schema.name, "version": ev.schema.version},
             "settings": settings_dict(ev.settings),
             "system": ev.system,
@@ -295,6 +296,43 @@ def _matrix(conf: dict[str, dict[str, int]]) -> list[str]:
     for r in rows:
         out.append(f"| {r} | " + " | ".join(str(conf[r].get(c, "")) for c in cols) + " |")
     return out
+
+
+def format_p(p: float | None) -> str:
+    """A p-value for people: three decimals, '< 0.001' below that.
+
+    >>> format_p(0.0001), format_p(0.25)
+    ('< 0.001', '= 0.250')
+    """
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def comparison_markdown(table: dict[str, Any]) -> str:
+    """The systems side by side, as Markdown: value (difference to the reference, p-value) per metric."""
+    metrics = table["metrics"]
+    short = [
+        m.replace("entities.", "").replace("events.", "").replace("micro.", "").replace(".f1", " F1") for m in metrics
+    ]
+    lines = [
+        "# Systems side by side",
+        "",
+        f"Reference: {table['reference']}. p: {table['method']} ({table['samples']} resamples, seed {table['seed']}).",
+        "",
+        "| system | " + " | ".join(short) + " |",
+        "|---|" + "---:|" * len(metrics),
+    ]
+    for row in table["systems"]:
+        cells = []
+        for m in metrics:
+            c = row["metrics"][m]
+            cell = _f(c["value"])
+            if c["delta"] is not None:
+                cell += f" ({c['delta']:+.3f}, p {format_p(c['p_value'])})"
+            cells.append(cell)
+        lines.append(f"| {row['system']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def terminal_rows(report: dict[str, Any]) -> list[list[str]]:
