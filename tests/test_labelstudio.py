@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -166,3 +167,41 @@ def test_labelstudio_connection_refused(tmp_path: Path):
         pull_export(Server(url, "k"), 1, tmp_path / "e.json")
     assert err.value.message.startswith(f"exporting project 1: cannot reach {url}")
     assert err.value.hint == "Is the server running? Check LABEL_STUDIO_URL."
+
+
+def test_labelstudio_preannotations_are_accepted_as_predictions(runner, ls_env, tmp_path: Path, schema):
+    """Tasks pre-annotated by `annot export --predictions` import as Label Studio predictions, relations included."""
+    from label_studio_sdk.label_interface import LabelInterface
+
+    (tmp_path / "gold.jsonl").write_text(
+        (ROOT / "gold" / "news" / "documents.jsonl").read_text(encoding="utf-8").splitlines()[0] + "\n",
+        encoding="utf-8",
+    )
+    # any system's output in the document format: here the gold itself, entities, triggers and arguments
+    r = run(
+        runner,
+        "export",
+        tmp_path / "gold.jsonl",
+        "--predictions",
+        tmp_path / "gold.jsonl",
+        "--model-version",
+        "oracle-1",
+        "-o",
+        tmp_path / "t.json",
+    )
+    assert r.exit_code == 0, r.output
+    tasks = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+    li = LabelInterface((ROOT / "configs" / "labeling_config.xml").read_text(encoding="utf-8"))
+    regions = [x for x in tasks[0]["predictions"][0]["result"] if x["type"] == "labels"]
+    assert li.validate_prediction({"result": regions}, return_errors=True) == []
+    r = run(runner, "ls", "push", tmp_path / "t.json", "--title", "preannotated")
+    assert r.exit_code == 0, r.output
+    pid = int(r.output.split()[1].rstrip(":"))
+    client = _client(ls_env)
+    (task,) = list(client.tasks.list(project=pid))
+    preds = list(client.predictions.list(task=task.id))
+    assert len(preds) == 1 and preds[0].model_version == "oracle-1"
+    kinds = [x["type"] for x in preds[0].result]
+    doc = read_documents(tmp_path / "gold.jsonl")[0]
+    assert kinds.count("labels") == len(doc.entities) + len(doc.events)
+    assert kinds.count("relation") == sum(len(e.arguments) for e in doc.events)
