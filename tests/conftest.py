@@ -33,6 +33,17 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The trained system of configs/evaluation.toml, trained once (about a minute) when missing."""
+    from annot.train import train_command
+
+    model = ROOT / "models" / "ner-dev" / "model-best"
+    if not model.exists():
+        train_command("ner-dev", ROOT / "gold" / "news" / "documents.jsonl", models=ROOT / "models")
+    return model
+
+
 @pytest.fixture
 def seed_text() -> str:
     return (DATA / "seed_article.txt").read_text(encoding="utf-8")

@@ -168,10 +168,15 @@ def test_cli_schema_config_check(runner, tmp_path: Path):
     assert r.exit_code == 2 and f"{stale} is out of date" in r.output
 
 
-def test_cli_evaluate_configured_default(runner, tmp_path: Path):
+def test_cli_evaluate_configured_default(runner, tmp_path: Path, trained_model):
     r = run(runner, "evaluate", "-o", tmp_path / "reports", "--bootstrap", "20")
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "reports" / "spacy-sm" / "report.json").read_text(encoding="utf-8"))
     assert rep["meta"]["system"]["name"] == "spacy-sm"
     assert rep["meta"]["gold"]["path"] == "gold/news/documents.jsonl"
     assert rep["entities"]["micro"]["strict"]["possible"] > 0
+    # the three configured systems, side by side
+    table = json.loads((tmp_path / "reports" / "comparison.json").read_text(encoding="utf-8"))
+    assert [s["system"] for s in table["systems"]] == ["spacy-sm", "spacy-sm-events", "ner-trained"]
+    events = table["systems"][1]["metrics"]["events.micro.trigger_classification.f1"]
+    assert events["value"] > 0.5 and events["p_value"] < 0.01

@@ -237,11 +237,12 @@ def test_gate_undefined_value_fails_threshold():
     assert res["checks"][0]["description"] == "entities.micro.strict.precision = undefined < threshold 0.1000"
 
 
-def test_gate_configured_from_evaluation_toml(runner, tmp_path: Path):
+def test_gate_configured_from_evaluation_toml(runner, tmp_path: Path, trained_model):
     from conftest import ROOT
 
     cfg = (ROOT / "configs" / "evaluation.toml").read_text(encoding="utf-8")
     assert "[gate" in cfg
     r = run(runner, "evaluate", "-o", tmp_path / "reports", "--bootstrap", "0")
     assert r.exit_code == 0, r.output
-    assert "spacy-sm: gate PASSED" in r.output
+    for system in ("spacy-sm", "spacy-sm-events", "ner-trained"):
+        assert f"{system}: gate PASSED" in r.output

@@ -60,3 +60,21 @@ def test_predict_missing_model_never_downloads():
     with pytest.raises(AnnotError) as err:
         load_pipeline("en_core_web_nonexistent")
     assert "never downloads" in err.value.hint
+
+
+def test_predict_two_processes_give_the_same_documents(nlp, schema):
+    """annot's own worker processes (chunks of texts, offsets back) give exactly the single-process output."""
+    from annot.documents import read_documents
+    from annot.extractor import add_event_extractor
+
+    docs = read_documents(ROOT / "gold" / "news" / "documents.jsonl")[:8]
+    lmap = load_label_map(ROOT / "configs" / "label_maps" / "ontonotes.toml", schema)
+    add_event_extractor(nlp, ROOT / "configs" / "event_extractor.toml", schema, lmap)
+    try:
+        one = predict_documents(nlp, docs, lmap, "x", batch_size=2, n_process=1)
+        two = predict_documents(nlp, docs, lmap, "x", batch_size=2, n_process=2)
+    finally:
+        nlp.remove_pipe("annot_event_extractor")
+    assert one == two
+    assert sum(len(d.events) for d in one) > 0
+    assert all(a.entity in {e.id for e in d.entities} for d in one for ev in d.events for a in ev.arguments)
