@@ -350,3 +350,39 @@ def test_matching_is_order_independent_and_counts_balance(gold, pred, rnd):
         assert counts(g2, p2, scheme) == c
         # strict correct never exceeds the others'
         assert counts(gold, pred, "strict").correct <= c.correct or scheme == "strict"
+
+
+def test_matching_per_label_against_nervaluate_per_tag():
+    """Per label, annot compares a label's predictions with that label's gold only, as nervaluate does per tag.
+
+    So a type confusion is `incorrect` overall but `missed` + `spurious` per label, in both tools.
+    """
+    from nervaluate import Evaluator
+
+    rng = random.Random(424242)
+    compared = 0
+    for _ in range(N_CASES // 2):
+        _, _, _, gold, pred, _ = random_case(rng)
+        if not simple_overlaps(gold, pred):
+            continue
+        ev = Evaluator(
+            [[{"label": e.label, "start": e.start, "end": e.end - 1} for e in gold]],
+            [[{"label": e.label, "start": e.start, "end": e.end - 1} for e in pred]],
+            tags=["PER", "ORG", "GPE"],
+            loader="dict",
+        )
+        per_tag = ev.evaluate()["entities"]
+        for lab, results in per_tag.items():
+            g = [e for e in gold if e.label == lab]
+            p = [e for e in pred if e.label == lab]
+            for s, ref_name in (("strict", "strict"), ("exact", "exact"), ("partial", "partial"), ("type", "ent_type")):
+                o, r = counts(g, p, s), results[ref_name]
+                assert (o.correct, o.incorrect, o.partial, o.missed, o.spurious) == (
+                    r.correct,
+                    r.incorrect,
+                    r.partial,
+                    r.missed,
+                    r.spurious,
+                ), (lab, s, gold, pred)
+            compared += 1
+    assert compared > 1000
