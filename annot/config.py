@@ -60,6 +60,19 @@ class EvalConfig:
     root: Path = Path(".")
 
 
+def read_toml(path: Path, what: str, hint: str) -> dict[str, Any]:
+    """A TOML file as a dict; a missing file or a syntax error becomes an AnnotError naming `what`."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AnnotError(f"{path}: {what} not found", hint) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AnnotError(f"{path}: not valid TOML: {exc}", "Fix the syntax at the position named.") from None
+    except UnicodeDecodeError:
+        raise AnnotError(f"{path}: not UTF-8 text", "Save the file as UTF-8.") from None
+
+
 def _model_ref(model: str, root: Path) -> str:
     """A pipeline package name as is; a path (it has a '/') relative to the project root."""
     return str(root / model) if "/" in model and not Path(model).is_absolute() else model
@@ -68,15 +81,9 @@ def _model_ref(model: str, root: Path) -> str:
 def load_eval_config(path: Path = DEFAULT_CONFIG) -> EvalConfig:
     """Read and check the evaluation config; paths are relative to the project root (the config's parent's parent)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnotError(
-            f"{path}: evaluation config not found",
-            "Run from the project root, or pass --config, or give --gold and --pred.",
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AnnotError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(
+        path, "evaluation config", "Run from the project root, or pass --config, or give --gold and --pred."
+    )
     root = path.resolve().parent.parent
     problems: list[str] = []
     known = {

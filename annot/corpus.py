@@ -94,7 +94,36 @@ def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: fl
     return BuildResult(len(docs), ent, evs, args, new)
 
 
-def _story(doc: Document) -> str:
+def split_documents(docs: list[Document], splits: Path, name: str, gold: Path | None = None) -> list[Document]:
+    """The documents of split `name` declared in `splits` (splits.json), in the declared order."""
+    splits = Path(splits)
+    where = gold.parent if gold is not None else splits.parent
+    try:
+        declared = json.loads(splits.read_text(encoding="utf-8")).get("splits", {})
+    except FileNotFoundError:
+        raise AnnotError(f"{splits}: splits file not found", f"Run: annot corpus build {where}") from None
+    except (json.JSONDecodeError, AttributeError):
+        raise AnnotError(f"{splits}: not a splits file", f"Run: annot corpus build {where}") from None
+    ids = declared.get(name)
+    if not isinstance(ids, list):
+        raise AnnotError(
+            f"{splits}: no split named {name!r} (have: {', '.join(sorted(declared)) or 'none'})",
+            "Give one of the splits listed.",
+        )
+    if not ids:
+        raise AnnotError(f"{splits}: split {name!r} is empty", "Give a split with documents.")
+    by_id = {d.id: d for d in docs}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise AnnotError(
+            f"{splits}: split {name!r} names documents not in {gold or 'the gold'}: {', '.join(missing)}",
+            f"Run: annot corpus verify {where}",
+        )
+    return [by_id[i] for i in ids]
+
+
+def story(doc: Document) -> str:
+    """The story of a document (front matter `story`), or its id."""
     return str(doc.meta.get("story") or doc.id)
 
 
@@ -109,7 +138,7 @@ def update_splits(corpus: Path, docs: list[Document], test_share: float) -> list
         declared = dict(json.loads(path.read_text(encoding="utf-8")).get("stories", {}))
     by_story: dict[str, list[str]] = {}
     for d in docs:
-        by_story.setdefault(_story(d), []).append(d.id)
+        by_story.setdefault(story(d), []).append(d.id)
     new = sorted((s for s in by_story if s not in declared), key=lambda s: hashlib.sha256(s.encode()).hexdigest())
     for s in new:
         n_test = sum(len(ids) for st, ids in by_story.items() if declared.get(st) == "test")
@@ -208,10 +237,10 @@ def verify_corpus(corpus: Path, schema: Schema, schema_path: Path) -> str:
         for split, members in splits.get("splits", {}).items():
             for i in members:
                 if i in by_id:
-                    story_split.setdefault(_story(by_id[i]), set()).add(split)
-        for story, sp in sorted(story_split.items()):
+                    story_split.setdefault(story(by_id[i]), set()).add(split)
+        for name, sp in sorted(story_split.items()):
             if len(sp) > 1:
-                problems.append(f"{corpus}/{SPLITS}: story {story!r} is split across {sorted(sp)}")
+                problems.append(f"{corpus}/{SPLITS}: story {name!r} is split across {sorted(sp)}")
     except FileNotFoundError:
         problems.append(f"{corpus}/{SPLITS}: missing")
     raise_if_problems(

@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -316,6 +316,18 @@ def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | 
     return Document(doc_id, text, tuple(entities), tuple(events), meta)  # type: ignore[arg-type]
 
 
+def iter_jsonl(path: Path, raw: str, problems: list[str]) -> Iterator[tuple[int, str, Any]]:
+    """(line number, "file:line", object) of each non-blank line; a line that is not JSON is a problem."""
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            yield n, where, json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+
+
 def read_documents(path: Path) -> list[Document]:
     """Read a JSONL file of documents, checking every line; raise one error listing all problems."""
     path = Path(path)
@@ -330,15 +342,7 @@ def read_documents(path: Path) -> list[Document]:
     problems: list[str] = []
     docs: list[Document] = []
     seen: dict[str, int] = {}
-    for n, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
+    for n, where, obj in iter_jsonl(path, raw, problems):
         doc = document_from_dict(obj, where, problems)
         if doc is None:
             continue

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .documents import Document, normalise_text, read_documents, text_sha256
+from .documents import Document, iter_jsonl, normalise_text, read_documents, text_sha256
 from .errors import AnnotError, raise_if_problems
 from .schema import ENTITY_CONTROL, TEXT_OBJECT, TRIGGER_CONTROL
 
@@ -30,15 +30,12 @@ def _read_text(path: Path, problems: list[str]) -> str | None:
 
 def _jsonl_articles(path: Path, problems: list[str]) -> list[Document]:
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not valid JSON ({exc.msg})")
-            continue
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8")
+        return []
+    for n, where, obj in iter_jsonl(path, raw, problems):
         if not isinstance(obj, dict):
             problems.append(f"{where}: expected an object with 'id' and 'text'")
             continue

@@ -55,7 +55,6 @@ can be written and read back. The events are stored in ``doc._.annot_events``;
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -468,15 +467,10 @@ def compile_rules(
 
 def load_rules(path: Path, schema: Schema, label_map: LabelMap, dep_labels: Iterable[str] = ()) -> dict[str, Any]:
     """Read the rules file and compile it (see :func:`compile_rules`)."""
+    from .config import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnotError(
-            f"{path}: event extractor rules not found", "Check the path (default: configs/event_extractor.toml)."
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AnnotError(f"{path}: not valid TOML: {exc}", "Fix the syntax at the position named.") from None
+    data = read_toml(path, "event extractor rules", "Check the path (default: configs/event_extractor.toml).")
     return compile_rules(data, schema, label_map, str(path), dep_labels)
 
 

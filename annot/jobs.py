@@ -7,7 +7,6 @@ from typing import Any
 
 from .config import EvalConfig, EvalSettings, SystemConfig
 from .documents import Document, display_path, read_documents, write_documents
-from .errors import AnnotError
 from .evaluate import evaluate
 from .gate import GateConfig, run_gate
 from .report import build_report, write_report
@@ -36,27 +35,9 @@ def select_split(docs: list[Document], gold: Path, split: str | None) -> list[Do
     """The documents of `split` as declared in the corpus' splits.json (all of them when split is None)."""
     if split is None:
         return docs
-    import json
+    from .corpus import split_documents
 
-    splits_file = gold.parent / "splits.json"
-    try:
-        splits = json.loads(splits_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnotError(
-            f"{splits_file}: no splits file, but the config asks for split {split!r}",
-            "Remove `split` from the config or create the splits (annot corpus build).",
-        ) from None
-    ids = splits.get("splits", {}).get(split)
-    if not isinstance(ids, list):
-        raise AnnotError(f"{splits_file}: no split named {split!r} (have: {', '.join(splits.get('splits', {}))})")
-    by_id = {d.id: d for d in docs}
-    missing = [i for i in ids if i not in by_id]
-    if missing:
-        raise AnnotError(
-            f"{splits_file}: split {split!r} names documents not in {gold}: {', '.join(missing)}",
-            "Run `annot corpus verify`.",
-        )
-    return [by_id[i] for i in ids]
+    return split_documents(docs, gold.parent / "splits.json", split, gold)
 
 
 def system_predictions(system: SystemConfig, gold_docs: list[Document], schema_path: Path) -> list[Document]:

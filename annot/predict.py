@@ -7,7 +7,6 @@ ignored stops the run: no span is ever dropped silently.
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,13 +39,10 @@ class LabelMap:
 
 def load_label_map(path: Path, schema: Schema) -> LabelMap:
     """Read and check a label map file against the schema."""
+    from .config import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnotError(f"{path}: label map not found", "Check `label_map` in configs/evaluation.toml.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AnnotError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "label map", "Check `label_map` in configs/evaluation.toml.")
     mapping = data.get("map", {})
     ignore = data.get("ignore", [])
     problems = []

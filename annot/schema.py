@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import AnnotError, raise_if_problems
+from .errors import raise_if_problems
 
 DEFAULT_SCHEMA = Path("configs/schema.toml")
 DEFAULT_LABELING_CONFIG = Path("configs/labeling_config.xml")
@@ -79,15 +78,10 @@ def _str(table: dict[str, Any], key: str, where: str, problems: list[str]) -> st
 
 def load_schema(path: Path = DEFAULT_SCHEMA) -> Schema:
     """Read and check a schema file; every problem is reported at once."""
+    from .config import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnotError(
-            f"{path}: schema file not found", "Pass --schema PATH or run from the project root (configs/schema.toml)."
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AnnotError(f"{path}: not valid TOML: {exc}", "Fix the syntax at the position named.") from None
+    data = read_toml(path, "schema file", "Pass --schema PATH or run from the project root (configs/schema.toml).")
     return schema_from_dict(data, str(path))
 
 

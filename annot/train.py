@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .corpus import story
 from .documents import Document, atomic_write_text, display_path, read_documents
 from .errors import AnnotError
 
@@ -59,36 +60,12 @@ class TrainResult:
 
 def split_documents(gold: Path, splits: Path, name: str) -> list[Document]:
     """The gold documents of split `name` as declared in `splits` (splits.json), in the declared order."""
-    gold, splits = Path(gold), Path(splits)
+    from .corpus import split_documents as of_split
+
+    gold = Path(gold)
     if not gold.is_file():
         raise AnnotError(f"{gold}: gold file not found", "Build the corpus first: annot corpus build gold/news")
-    try:
-        declared = json.loads(splits.read_text(encoding="utf-8")).get("splits", {})
-    except FileNotFoundError:
-        raise AnnotError(f"{splits}: splits file not found", f"Run: annot corpus build {gold.parent}") from None
-    except (json.JSONDecodeError, AttributeError):
-        raise AnnotError(f"{splits}: not a splits file", f"Run: annot corpus build {gold.parent}") from None
-    ids = declared.get(name)
-    if not isinstance(ids, list):
-        raise AnnotError(
-            f"{splits}: no split named {name!r} (have: {', '.join(sorted(declared)) or 'none'})",
-            "Give one of the splits listed.",
-        )
-    if not ids:
-        raise AnnotError(f"{splits}: split {name!r} is empty", "Give a split with documents.")
-    by_id = {d.id: d for d in read_documents(gold)}
-    missing = [i for i in ids if i not in by_id]
-    if missing:
-        raise AnnotError(
-            f"{splits}: split {name!r} names documents not in {gold}: {', '.join(missing)}",
-            f"Run: annot corpus verify {gold.parent}",
-        )
-    return [by_id[i] for i in ids]
-
-
-def _story(doc: Document) -> str:
-    """The story of a document (meta.story), or its id."""
-    return str(doc.meta.get("story") or doc.id)
+    return of_split(read_documents(gold), Path(splits), name, gold)
 
 
 def hold_out(docs: list[Document], n: int = HOLDOUT) -> tuple[list[Document], list[Document]]:
@@ -104,13 +81,13 @@ def hold_out(docs: list[Document], n: int = HOLDOUT) -> tuple[list[Document], li
     k = max(1, min(n, len(docs) // 4))
     stories: dict[str, list[str]] = {}
     for d in docs:
-        stories.setdefault(_story(d), []).append(d.id)
+        stories.setdefault(story(d), []).append(d.id)
     chosen: set[str] = set()
-    for story in sorted(stories, key=lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()):
+    for name in sorted(stories, key=lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()):
         if len(chosen) >= k:
             break
-        if len(chosen) + len(stories[story]) <= len(docs) // 2:
-            chosen.update(stories[story])
+        if len(chosen) + len(stories[name]) <= len(docs) // 2:
+            chosen.update(stories[name])
     if not chosen:
         chosen = {d.id for d in sorted(docs, key=lambda d: hashlib.sha256(d.id.encode("utf-8")).hexdigest())[:k]}
     return [d for d in docs if d.id not in chosen], [d for d in docs if d.id in chosen]
