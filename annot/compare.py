@@ -23,6 +23,7 @@ import numpy as np
 
 from .errors import AnnotError
 from .matching import EVENT_LEVELS, SCHEMES
+from .metrics import prf_arrays
 
 METRICS = ("precision", "recall", "f1")
 
@@ -92,27 +93,13 @@ def parse_metric(path: str) -> MetricPath:
 # ----------------------------------------------------------- vectorised PRF
 
 
-def _prf(credit: np.ndarray, actual: np.ndarray, possible: np.ndarray, metric: str) -> np.ndarray:
-    """P, R or F1 over arrays; NaN where undefined (the report's null), F1 0 when only one side is defined."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(actual > 0, credit / np.where(actual > 0, actual, 1), np.nan)
-        r = np.where(possible > 0, credit / np.where(possible > 0, possible, 1), np.nan)
-        if metric == "precision":
-            return p
-        if metric == "recall":
-            return r
-        denom = np.nan_to_num(p) + np.nan_to_num(r)
-        f = np.where(denom > 0, 2 * np.nan_to_num(p) * np.nan_to_num(r) / np.where(denom > 0, denom, 1), 0.0)
-        return np.where(np.isnan(p) & np.isnan(r), np.nan, f)
-
-
 def _metric_from_sums(sums: np.ndarray, section: str, metric: str) -> np.ndarray:
     """Metric from summed count vectors (last axis: the counts)."""
     if section == "entities":
         c, i, p, m, s = (sums[..., k] for k in range(5))
-        return _prf(c + 0.5 * p, c + i + p + s, c + i + p + m, metric)
+        return prf_arrays(c + 0.5 * p, c + i + p + s, c + i + p + m, metric)
     matched, predicted, gold = (sums[..., k] for k in range(3))
-    return _prf(matched, predicted, gold, metric)
+    return prf_arrays(matched, predicted, gold, metric)
 
 
 @dataclass(frozen=True)
