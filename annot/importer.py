@@ -9,7 +9,6 @@ annotation and the field. Nothing is written unless the whole export is valid.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -339,7 +338,3 @@ def import_export(
         )
     write_documents(output, docs)
     return summary
-
-
-def label_counts(docs: list[Document]) -> Counter[str]:
-    return Counter(e.label for d in docs for e in d.entities)
