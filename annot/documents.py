@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from .errors import AnnotError, raise_if_problems
+from .files import atomic_write_text
 
 
 @dataclass(frozen=True, order=True)
@@ -68,6 +67,19 @@ class Document:
 
     def entity_by_id(self) -> dict[str, Entity]:
         return {e.id: e for e in self.entities}
+
+    @classmethod
+    def from_dict(cls, obj: Any, where: str = "document") -> Document:
+        """A document from its JSON object (the document format), checked; an AnnotError listing every problem."""
+        problems: list[str] = []
+        doc = document_from_dict(obj, where, problems)
+        raise_if_problems(problems, f"{where}: invalid document", "The format is in README.md, 'Document format'.")
+        assert doc is not None
+        return doc
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document's JSON object, keys in the documented order."""
+        return document_to_dict(self)
 
 
 def normalise_text(text: str) -> str:
@@ -164,28 +176,6 @@ def write_documents(path: Path, docs: Iterable[Document]) -> int:
     lines = [dumps_document(canonical(d)) + "\n" for d in docs]
     atomic_write_text(path, "".join(lines))
     return len(lines)
-
-
-def display_path(path: Path | str) -> str:
-    """`path` relative to the working directory when below it, so reports carry no machine paths."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def atomic_write_text(path: Path, content: str) -> None:
-    """Write `content` to `path` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------- from JSON

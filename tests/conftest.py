@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from annot.documents import Document, Entity
 from annot.schema import Schema, load_schema
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+from support import DATA, ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -34,24 +32,24 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> Path:
-    """The trained system of configs/evaluation.toml, trained once (about a minute) when missing."""
-    from annot.train import train_command
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A NER trained on the dev split of the bundled corpus (about a minute), in a temporary folder.
+
+    The model the main job trains (models/ner-dev) is reused when present, read only.
+    """
+    from annot.systems.train import train_command
 
     model = ROOT / "models" / "ner-dev" / "model-best"
-    if not model.exists():
-        train_command("ner-dev", ROOT / "gold" / "news" / "documents.jsonl", models=ROOT / "models")
-    return model
+    if model.exists():
+        return model
+    models = tmp_path_factory.mktemp("models")
+    train_command("ner-dev", ROOT / "gold" / "news" / "documents.jsonl", models=models)
+    return models / "ner-dev" / "model-best"
 
 
 @pytest.fixture
 def seed_text() -> str:
     return (DATA / "seed_article.txt").read_text(encoding="utf-8")
-
-
-def doc(text: str, *spans: tuple[int, int, str], doc_id: str = "d1") -> Document:
-    """A document with entity spans (start, end, label), ids T1..."""
-    return Document(doc_id, text, tuple(Entity(s, e, lab, f"T{i}") for i, (s, e, lab) in enumerate(spans, 1)))
 
 
 # ------------------------------------------------------------- Label Studio
@@ -91,3 +89,22 @@ def ls_env(ls_server: object, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
+
+
+@pytest.fixture
+def eval_config(tmp_path: Path, trained_model: Path) -> Path:
+    """The project's evaluation config with absolute paths and the trained system pointing at `trained_model`."""
+    import re
+
+    text = (ROOT / "configs" / "evaluation.toml").read_text(encoding="utf-8")
+    text = text.replace('"models/ner-dev/model-best"', f'"{trained_model}"')
+    text = re.sub(
+        r'^(\w+ = |label_map = |events = |baseline = )"((?:configs|gold|reports)/[^"]*)"',
+        lambda m: f'{m.group(1)}"{ROOT / m.group(2)}"',
+        text,
+        flags=re.M,
+    )
+    path = tmp_path / "configs" / "evaluation.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer.main
 
 from annot.cli import app
-from annot.corpus import corpus_stats, stats_markdown
+from annot.corpus.stats import corpus_stats, stats_markdown
 
-from conftest import ROOT
+from support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

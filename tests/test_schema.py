@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from annot.errors import AnnotError
-from annot.schema import check_labeling_config, labeling_config, load_schema, schema_from_dict
+from annot.labelstudio.config import check_labeling_config, labeling_config
+from annot.schema import load_schema, schema_from_dict
 
-from conftest import ROOT
+from support import ROOT
 
 
 def test_schema_bundled_is_valid_and_covers_the_domain(schema):

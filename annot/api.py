@@ -1,0 +1,77 @@
+"""annot from Python: read documents, score predictions, get a typed report.
+
+>>> import annot
+>>> gold = [annot.Document("d1", "NATO sent troops to Kosovo.", (annot.Entity(0, 4, "ORG"), annot.Entity(20, 26, "GPE")))]
+>>> pred = [annot.Document("d1", "NATO sent troops to Kosovo.", (annot.Entity(0, 4, "ORG"), annot.Entity(20, 26, "LOC")))]
+>>> report = annot.evaluate(gold, pred, bootstrap_samples=0)
+>>> report.entities.micro["strict"].f1, report.entities.micro["type"].f1, report.entities.micro["partial"].f1
+(0.5, 0.5, 1.0)
+>>> report.entities.per_label["GPE"]["strict"].recall
+0.0
+>>> '"strict"' in report.to_json()
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from .corpus.splits import GoldSet
+from .documents import Document
+from .reporting.model import Report, SchemaInfo, SystemInfo
+from .schema import Schema, load_schema
+from .scoring.counts import ZeroDivision
+from .scoring.evaluate import ScoringSettings
+
+
+def evaluate(
+    gold: Iterable[Document],
+    pred: Iterable[Document],
+    *,
+    schema: Schema | Path | str | None = None,
+    system: str = "system",
+    bootstrap_samples: int = 1000,
+    seed: int = 13,
+    confidence: float = 0.95,
+    zero_division: str = ZeroDivision.NULL,
+) -> Report:
+    """Score predicted documents against gold documents (same ids and texts): every entity scheme and event level.
+
+    With a `schema` (a Schema or the path of a schema file), every label, event type and role of the schema
+    gets a row, also without support; without one, the labels, types and roles are those found in the data.
+    """
+    from .jobs.evaluate import score
+
+    gold_docs, pred_docs = list(gold), list(pred)
+    if isinstance(schema, str | Path):
+        schema = load_schema(Path(schema))
+    if schema is None:
+        schema = data_schema(gold_docs, pred_docs)
+    settings = ScoringSettings(
+        bootstrap_samples=bootstrap_samples, seed=seed, confidence=confidence, zero_division=ZeroDivision(zero_division)
+    )
+    gold_set = GoldSet(Path("(in memory)"), None, gold_docs, frozenset())
+    return score(gold_set, pred_docs, schema, settings, SystemInfo(name=system))
+
+
+def data_schema(*corpora: Iterable[Document]) -> Schema:
+    """A schema with the labels, event types and roles found in the documents (no role constraints)."""
+    from .schema import EntityType, EventType
+
+    labels: set[str] = set()
+    roles: dict[str, set[str]] = {}
+    for docs in corpora:
+        for d in docs:
+            labels.update(e.label for e in d.entities)
+            for ev in d.events:
+                roles.setdefault(ev.type, set()).update(a.role for a in ev.arguments)
+    entities = {lab: EntityType(lab, "", "", "", "") for lab in sorted(labels)}
+    events = {
+        t: EventType(t, "", "", "", "", {r: tuple(sorted(labels)) for r in sorted(rs)})
+        for t, rs in sorted(roles.items())
+    }
+    return Schema("(labels from the data)", "", entities, events, "")
+
+
+__all__ = ["SchemaInfo", "evaluate"]

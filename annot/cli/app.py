@@ -1,0 +1,91 @@
+"""The root of the command line: the Typer app, its command groups, and the one error handler.
+
+Exit codes: 0 ok, 1 quality gate failed, 2 bad usage, config or data.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from typer._click.core import Context  # the click that typer vendors
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import AnnotError
+
+EXIT_OK, EXIT_GATE, EXIT_BAD = 0, 1, 2
+
+
+def fail(exc: AnnotError) -> None:
+    """Print an AnnotError for people: 'Error: ...', one line per problem, and the hint, on stderr."""
+    typer.secho(f"Error: {exc}", err=True, fg="red")
+    if exc.hint:
+        typer.echo(f"Hint: {exc.hint}", err=True)
+
+
+class AnnotGroup(TyperGroup):
+    """The root command group: an AnnotError from any command becomes its message and exit code 2."""
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AnnotError as exc:
+            fail(exc)
+            raise typer.Exit(EXIT_BAD) from None
+
+
+app = typer.Typer(
+    name="annot",
+    cls=AnnotGroup,
+    help="Annotation and evaluation toolkit for information extraction from news.\n\n"
+    "Example: annot evaluate --gold gold/news/documents.jsonl --pred preds.jsonl -o reports/run1",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # never print locals: they may hold an API key
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A command group (`annot NAME ...`) under the root."""
+    sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"annot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """annot: annotate news in Label Studio, build a gold corpus, score extraction models."""
+
+
+def progress(total: int, label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A progress bar on a terminal; nothing in CI or when output is piped."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    bar.start()
+    task = bar.add_task(label, total=total)
+    return (lambda n: bar.advance(task, n)), bar.stop
+
+
+def print_rich(renderable: Any, width: int = 120) -> None:
+    """A rich table (or other renderable) on standard output."""
+    from rich.console import Console
+
+    Console(width=width).print(renderable)

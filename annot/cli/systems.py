@@ -1,0 +1,121 @@
+"""Systems: `annot predict` (a spaCy pipeline, optionally with annot's event extractor) and `annot train`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..project import DEFAULT_MODEL, GOLD, LABEL_MAP, MODELS, TRAIN_CONFIG, project_path
+from .app import app, progress
+from .schema import SchemaOpt, load
+
+
+@app.command("predict")
+def predict_cmd(
+    documents: Annotated[
+        Path, typer.Argument(help="Documents (JSONL, e.g. the gold corpus); their annotations are ignored.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The prediction file to write (JSONL).")],
+    model: Annotated[
+        str, typer.Option("--model", help="An installed spaCy pipeline package or a path.")
+    ] = DEFAULT_MODEL,
+    label_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--label-map", help="Model labels -> schema labels (TOML; default: configs/label_maps/ontonotes.toml)."
+        ),
+    ] = None,
+    schema: SchemaOpt = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents per batch for nlp.pipe.")] = 32,
+    n_process: Annotated[int, typer.Option(min=1, help="Worker processes (forked; each runs nlp.pipe on chunks).")] = 1,
+    system: Annotated[str, typer.Option(help="System name written to meta.system.")] = "",
+    events: Annotated[
+        Path | None,
+        typer.Option("--events", help="Add annot's event extractor with these rules (configs/event_extractor.toml)."),
+    ] = None,
+) -> None:
+    """Run a spaCy pipeline (and optionally annot's event extractor) over documents and write predictions.
+
+    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
+    """
+    from ..documents import read_documents
+    from ..systems.predict import predict_file
+
+    docs = read_documents(documents)
+    advance, stop = progress(len(docs), "predicting")
+    try:
+        stats = predict_file(
+            docs,
+            output,
+            model=model,
+            label_map=label_map or project_path(LABEL_MAP),
+            schema=load(schema),
+            events=events,
+            system=system or model,
+            batch_size=batch_size,
+            n_process=n_process,
+            progress=advance,
+        )
+    finally:
+        stop()
+    typer.echo(
+        f"wrote {stats.documents} document(s) with {stats.entities} entity mentions and "
+        f"{stats.events} events to {output}"
+    )
+
+
+@app.command("train")
+def train_cmd(
+    name: Annotated[
+        str, typer.Option("--name", help="The model goes to <models>/<name>/ (model-best, model-last, train.log).")
+    ] = "ner-dev",
+    gold: Annotated[
+        Path | None,
+        typer.Option(
+            "--gold", help="Gold documents; splits.json is read from the same folder (default: the bundled corpus)."
+        ),
+    ] = None,
+    split: Annotated[str, typer.Option("--split", help="The split to train on.")] = "dev",
+    dev_split: Annotated[
+        str | None,
+        typer.Option(
+            "--dev-split", help="Split spaCy evaluates on while training (default: hold out whole stories of --split)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="spaCy training config (default: configs/train_ner.cfg).")
+    ] = None,
+    models: Annotated[Path | None, typer.Option("--models", help="Folder of trained models (default: models).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    max_epochs: Annotated[
+        int | None, typer.Option("--max-epochs", min=1, help="Override the config's max_epochs.")
+    ] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", min=1, help="Override the config's max_steps.")
+    ] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option("--base-model", help="Fine-tune this installed pipeline instead of training from scratch."),
+    ] = None,
+) -> None:
+    """Train a spaCy NER on a gold split, in the schema's labels, with spaCy's own training loop.
+
+    Example: annot train --split dev --name ner-dev   (then: annot evaluate, system ner-dev in configs/evaluation.toml)
+    """
+    from ..systems.train import train_command
+
+    for line in train_command(
+        name,
+        gold or project_path(GOLD),
+        split,
+        dev_split,
+        config or project_path(TRAIN_CONFIG),
+        models or project_path(MODELS),
+        seed,
+        max_epochs,
+        max_steps,
+        base_model,
+    ):
+        typer.echo(line)

@@ -1,0 +1,197 @@
+"""Metrics recomputed from per-document counts, and paired tests between two systems on the same gold.
+
+The paired test is approximate randomisation (Noreen 1989; Yeh 2000): for
+each document, the two systems' counts are swapped with probability 1/2, the
+metric is recomputed on the swapped totals, and the p-value is the share of
+resamples whose absolute difference is at least the observed one, (k + 1) /
+(R + 1). It is two-sided and needs both reports to be made on the same gold
+documents (ids and text SHA-256).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AnnotError
+from ..reporting.model import Cell, Comparison, PairedComparison, Report, SideBySide, SystemRow
+from ..reporting.paths import MetricPath, parse_metric
+from ..scoring.counts import CountKey, ZeroDivision, macro_arrays, metric_from_sums
+from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from ..scoring.table import CountTable
+
+
+def _values(
+    table: CountTable,
+    mp: MetricPath,
+    zero_division: str = ZeroDivision.NULL,
+    mask: np.ndarray | None = None,
+    other: CountTable | None = None,
+) -> np.ndarray:
+    """The metric on the (optionally swapped) totals; `mask` (R x n) picks `other`'s documents where true."""
+
+    def totals(key: CountKey) -> np.ndarray:
+        mine = table.matrix(key)
+        if mask is None or other is None:
+            return mine.sum(axis=0)
+        return mask @ other.matrix(key) + (1 - mask) @ mine
+
+    if mp.group == "macro":
+        labels = sorted(
+            set(table.names("entities", mp.level)) | (set(other.names("entities", mp.level)) if other else set())
+        )
+        vals = [
+            metric_from_sums("entities", totals(CountKey("entities", lab, mp.level)), mp.metric, "null")
+            for lab in labels
+        ]
+        return macro_arrays(vals, zero_division)
+    key = mp.count_key
+    return metric_from_sums(key.counts_section, totals(key), mp.metric, zero_division)
+
+
+def metric_value(table: CountTable, path: str, zero_division: str = ZeroDivision.NULL) -> float | None:
+    """A metric recomputed from per-document counts (None when undefined)."""
+    v = float(_values(table, parse_metric(path), zero_division))
+    return None if np.isnan(v) else v
+
+
+def same_gold(a: CountTable, b: CountTable, names: tuple[str, str] = ("A", "B")) -> None:
+    """Refuse a paired comparison of reports made on different gold documents."""
+    if sorted(zip(a.ids, a.sha256)) == sorted(zip(b.ids, b.sha256)):
+        return
+    only_a = sorted(set(a.ids) - set(b.ids))
+    only_b = sorted(set(b.ids) - set(a.ids))
+    sha_a, sha_b = dict(zip(a.ids, a.sha256)), dict(zip(b.ids, b.sha256))
+    changed = sorted(i for i in set(a.ids) & set(b.ids) if sha_a[i] != sha_b[i])
+    problems = []
+    if only_a:
+        problems.append(f"documents only in {names[0]}: {', '.join(only_a[:10])}")
+    if only_b:
+        problems.append(f"documents only in {names[1]}: {', '.join(only_b[:10])}")
+    if changed:
+        problems.append(f"documents whose text differs: {', '.join(changed[:10])}")
+    raise AnnotError(
+        f"{names[0]} and {names[1]} were not made on the same gold documents",
+        "Evaluate both systems on the same gold file and split.",
+        problems,
+    )
+
+
+def _aligned(a: CountTable, b: CountTable) -> tuple[CountTable, CountTable]:
+    """Both tables with their documents in id order (the order the paired test resamples in)."""
+    ids = sorted(a.ids)
+    return a.select(ids), b.select(ids)
+
+
+def paired_test(
+    a: CountTable,
+    b: CountTable,
+    path: str,
+    samples: int = 10000,
+    seed: int = 13,
+    zero_division: str = ZeroDivision.NULL,
+) -> Comparison:
+    """Approximate randomisation test of B - A on one metric (tables on the same documents)."""
+    mp = parse_metric(path)
+    a, b = _aligned(a, b)
+    va, vb = float(_values(a, mp, zero_division)), float(_values(b, mp, zero_division))
+    if np.isnan(va) or np.isnan(vb):
+        return Comparison(
+            metric=path, a=None if np.isnan(va) else va, b=None if np.isnan(vb) else vb, delta=None, p_value=None
+        )
+    delta = vb - va
+    rng = np.random.default_rng(seed)
+    mask = (rng.random((samples, len(a.ids))) < 0.5).astype(float)
+    sa = _values(a, mp, zero_division, mask, b)  # A with some documents swapped for B's
+    sb = _values(b, mp, zero_division, mask, a)
+    diffs = np.abs(np.nan_to_num(sb - sa))
+    hits = int(np.sum(diffs >= abs(delta) - 1e-12))
+    return Comparison(metric=path, a=va, b=vb, delta=delta, p_value=(hits + 1) / (samples + 1))
+
+
+def default_metrics(report: Report) -> list[str]:
+    """The metrics compared when none are named: micro F1 of every scheme and level, per-label strict F1, macro."""
+    out = [f"entities.micro.{s}.f1" for s in SCHEMES] + ["entities.macro.strict.f1"]
+    out += [f"entities.per_label.{lab}.strict.f1" for lab in report.entities.per_label]
+    out += [f"events.micro.{lvl}.f1" for lvl in EVENT_LEVELS]
+    return out
+
+
+def compare_reports(
+    a: Report, b: Report, metrics: Sequence[str] | None = None, samples: int = 10000, seed: int = 13
+) -> list[Comparison]:
+    """Paired comparison of two reports on the same gold, one row per metric."""
+    same_gold(a.per_document, b.per_document)
+    zd = a.zero_division
+    return [paired_test(a.per_document, b.per_document, m, samples, seed, zd) for m in (metrics or default_metrics(a))]
+
+
+SIDE_BY_SIDE = (
+    "entities.micro.strict.f1",
+    "entities.micro.partial.f1",
+    "entities.micro.type.f1",
+    "entities.macro.strict.f1",
+    "events.micro.trigger_classification.f1",
+    "events.micro.argument_classification.f1",
+)
+
+
+METHOD = "approximate randomisation, paired over documents, against the reference (first) system"
+
+
+def side_by_side(
+    reports: dict[str, Report], metrics: tuple[str, ...] = SIDE_BY_SIDE, samples: int = 10000, seed: int = 13
+) -> SideBySide:
+    """Several systems on the same gold: each metric per system, and a paired test of each against the first."""
+    names = list(reports)
+    if not names:
+        raise AnnotError("no system to compare")
+    ref = names[0]
+    tables = {n: r.per_document for n, r in reports.items()}
+    for n in names[1:]:
+        same_gold(tables[ref], tables[n], (ref, n))
+    rows = []
+    for n in names:
+        zd = reports[n].zero_division
+        cells = {}
+        for m in metrics:
+            if n == ref:
+                cells[m] = Cell(value=metric_value(tables[n], m, zd), delta=None, p_value=None)
+            else:
+                c = paired_test(tables[ref], tables[n], m, samples, seed, zd)
+                cells[m] = Cell(value=c.b, delta=c.delta, p_value=c.p_value)
+        rows.append(SystemRow(system=n, metrics=cells))
+    return SideBySide(
+        reference=ref, method=METHOD, samples=samples, seed=seed, metrics=tuple(metrics), systems=tuple(rows)
+    )
+
+
+def compare_files(
+    path_a: Path,
+    path_b: Path,
+    metrics: Sequence[str] | None = None,
+    samples: int = 10000,
+    seed: int = 13,
+    output: Path | None = None,
+) -> tuple[PairedComparison, str, str]:
+    """`annot compare`: two report.json files compared; the comparison also written to `output` when given.
+
+    Returns the comparison and the two systems' names.
+    """
+    from ..files import atomic_write_text
+    from .gate import load_report
+
+    a, b = load_report(path_a), load_report(path_b)
+    result = PairedComparison(
+        a=str(path_a),
+        b=str(path_b),
+        method="approximate randomisation",
+        samples=samples,
+        seed=seed,
+        metrics=tuple(compare_reports(a, b, metrics, samples, seed)),
+    )
+    if output is not None:
+        atomic_write_text(output, result.to_json())
+    return result, a.system_name or "A", b.system_name or "B"

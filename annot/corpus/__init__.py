@@ -1,0 +1,1 @@
+"""The gold corpus: building it from its sources, its splits, its verification and statistics."""

@@ -1,0 +1,115 @@
+"""A corpus's splits (splits.json): stories assigned to splits as a whole, and the documents of a split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..documents import Document
+from ..errors import AnnotError
+from ..files import atomic_write_text
+
+DOCUMENTS = "documents.jsonl"
+MANIFEST = "manifest.json"
+SPLITS = "splits.json"
+AUTHORED_EXPORT = "export.json"
+
+
+def dump_json(obj: Any) -> str:
+    """Pretty, sorted, stable JSON for the corpus's own files."""
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def split_documents(docs: list[Document], splits: Path, name: str, gold: Path | None = None) -> list[Document]:
+    """The documents of split `name` declared in `splits` (splits.json), in the declared order."""
+    splits = Path(splits)
+    where = gold.parent if gold is not None else splits.parent
+    try:
+        declared = json.loads(splits.read_text(encoding="utf-8")).get("splits", {})
+    except FileNotFoundError:
+        raise AnnotError(f"{splits}: splits file not found", f"Run: annot corpus build {where}") from None
+    except (json.JSONDecodeError, AttributeError):
+        raise AnnotError(f"{splits}: not a splits file", f"Run: annot corpus build {where}") from None
+    ids = declared.get(name)
+    if not isinstance(ids, list):
+        raise AnnotError(
+            f"{splits}: no split named {name!r} (have: {', '.join(sorted(declared)) or 'none'})",
+            "Give one of the splits listed.",
+        )
+    if not ids:
+        raise AnnotError(f"{splits}: split {name!r} is empty", "Give a split with documents.")
+    by_id = {d.id: d for d in docs}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise AnnotError(
+            f"{splits}: split {name!r} names documents not in {gold or 'the gold'}: {', '.join(missing)}",
+            f"Run: annot corpus verify {where}",
+        )
+    return [by_id[i] for i in ids]
+
+
+def story(doc: Document) -> str:
+    """The story of a document (front matter `story`), or its id."""
+    return str(doc.meta.get("story") or doc.id)
+
+
+def update_splits(corpus: Path, docs: list[Document], test_share: float) -> list[str]:
+    """Keep the declared story -> split assignment; assign new stories so the test share stays near `test_share`.
+
+    Returns the stories that were newly assigned.
+    """
+    path = corpus / SPLITS
+    declared: dict[str, str] = {}
+    if path.exists():
+        declared = dict(json.loads(path.read_text(encoding="utf-8")).get("stories", {}))
+    by_story: dict[str, list[str]] = {}
+    for d in docs:
+        by_story.setdefault(story(d), []).append(d.id)
+    new = sorted((s for s in by_story if s not in declared), key=lambda s: hashlib.sha256(s.encode()).hexdigest())
+    for s in new:
+        n_test = sum(len(ids) for st, ids in by_story.items() if declared.get(st) == "test")
+        n_all = sum(len(ids) for st, ids in by_story.items() if st in declared)
+        declared[s] = "test" if n_all == 0 or n_test < test_share * (n_all + len(by_story[s])) else "dev"
+    declared = {s: declared[s] for s in sorted(by_story)}
+    splits: dict[str, list[str]] = {}
+    for s, split in declared.items():
+        splits.setdefault(split, []).extend(by_story[s])
+    obj = {
+        "note": "Stories (front matter 'story') are assigned to one split as a whole; edit 'stories' and rebuild.",
+        "splits": {k: sorted(v) for k, v in sorted(splits.items())},
+        "stories": declared,
+    }
+    atomic_write_text(path, dump_json(obj))
+    return new
+
+
+def select_split(docs: list[Document], gold: Path, split: str | None) -> list[Document]:
+    """The documents of `split` as declared in the splits.json beside `gold` (all of them when split is None)."""
+    if split is None:
+        return docs
+    return split_documents(docs, Path(gold).parent / SPLITS, split, Path(gold))
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """Gold documents read from a file, restricted to one split; the ids of the corpus's other documents."""
+
+    path: Path
+    split: str | None
+    documents: list[Document]
+    other_ids: frozenset[str]
+
+
+def read_gold(gold: Path, split: str | None = None) -> GoldSet:
+    """Read the gold documents of `gold` and keep those of `split` (splits.json beside the file)."""
+    from ..documents import read_documents
+
+    gold = Path(gold)
+    if not gold.is_file():
+        raise AnnotError(f"{gold}: gold file not found", "Build the corpus first: annot corpus build gold/news")
+    every = read_documents(gold)
+    chosen = select_split(every, gold, split)
+    return GoldSet(gold, split, chosen, frozenset(d.id for d in every) - {d.id for d in chosen})

@@ -1,0 +1,177 @@
+"""The gold corpus on disk: build it from its sources and verify it against its manifest.
+
+Layout of ``gold/<corpus>/``::
+
+    sources/*.ann.txt   annotations written as markup (docs/authoring.md), if any
+    exports/*.json      Label Studio JSON exports from the UI, if any
+    export.json         the Label Studio export authored from sources/ (made by `annot corpus build`)
+    documents.jsonl     the gold documents, made by `annot import` of every export
+    splits.json         declared splits: story -> split, and the document ids of each split
+    manifest.json       document count, per-file SHA-256, schema name, version and SHA-256
+
+Every gold document enters through the importer (`documents_from_export`): the
+markup is first turned into a Label Studio export, exactly what the UI gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..documents import Document, read_documents, write_documents
+from ..errors import AnnotError, raise_if_problems
+from ..files import atomic_write_text
+from ..files import sha256_file as _sha
+from ..labelstudio.authoring import author_export
+from ..labelstudio.importer import documents_from_export, load_export
+from ..schema import Schema
+from .splits import AUTHORED_EXPORT, DOCUMENTS, MANIFEST, SPLITS, dump_json, story, update_splits
+
+
+def _inputs(corpus: Path) -> list[Path]:
+    """The files the gold documents are made from, in a stable order."""
+    files = sorted((corpus / "sources").glob("*.ann.txt")) + sorted((corpus / "exports").glob("*.json"))
+    return files
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    documents: int
+    entities: int
+    events: int
+    arguments: int
+    new_stories: list[str]
+
+
+def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: float = 0.5) -> BuildResult:
+    """Author sources/ into export.json, import it and exports/*.json, write documents, splits and manifest."""
+    corpus = Path(corpus)
+    sources = sorted((corpus / "sources").glob("*.ann.txt"))
+    exports = sorted((corpus / "exports").glob("*.json"))
+    if not sources and not exports:
+        raise AnnotError(
+            f"{corpus}: no sources/*.ann.txt and no exports/*.json",
+            "Put Label Studio exports in exports/ or markup files in sources/.",
+        )
+    docs: list[Document] = []
+    ent = evs = args = 0
+    authored: list[dict[str, Any]] = []
+    if sources:
+        authored = author_export(sources, schema)
+        d, s = documents_from_export(authored, schema, where=f"{corpus}/sources (authored)")
+        docs += d
+        ent, evs, args = ent + s.entities, evs + s.events, args + s.arguments
+    for exp in exports:
+        d, s = documents_from_export(load_export(exp), schema, where=str(exp))
+        docs += d
+        ent, evs, args = ent + s.entities, evs + s.events, args + s.arguments
+    dup = [i for i, n in Counter(d.id for d in docs).items() if n > 1]
+    if dup:
+        raise AnnotError(
+            f"{corpus}: document ids found in more than one input: {', '.join(sorted(dup))}",
+            "Keep one annotation of each document.",
+        )
+    # All checks passed: now write (each file atomically).
+    if sources:
+        atomic_write_text(corpus / AUTHORED_EXPORT, json.dumps(authored, ensure_ascii=False, indent=1) + "\n")
+    write_documents(corpus / DOCUMENTS, docs)
+    new = update_splits(corpus, docs, test_share)
+    write_manifest(corpus, schema, schema_path)
+    return BuildResult(len(docs), ent, evs, args, new)
+
+
+def write_manifest(corpus: Path, schema: Schema, schema_path: Path) -> None:
+    docs = read_documents(corpus / DOCUMENTS)
+    files = [corpus / DOCUMENTS, corpus / SPLITS] + _inputs(corpus)
+    if (corpus / AUTHORED_EXPORT).exists():
+        files.append(corpus / AUTHORED_EXPORT)
+    manifest = {
+        "corpus": corpus.name,
+        "documents": len(docs),
+        "files": {str(f.relative_to(corpus)): _sha(f) for f in sorted(files)},
+        "schema": {"name": schema.name, "version": schema.version, "sha256": _sha(Path(schema_path))},
+    }
+    atomic_write_text(corpus / MANIFEST, dump_json(manifest))
+
+
+def verify_corpus(corpus: Path, schema: Schema, schema_path: Path) -> str:
+    """Check the corpus against its manifest, its splits and the schema; raise listing every problem."""
+    corpus = Path(corpus)
+    problems: list[str] = []
+    try:
+        manifest = json.loads((corpus / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AnnotError(f"{corpus}/{MANIFEST}: missing", f"Run: annot corpus build {corpus}") from None
+    listed: dict[str, str] = manifest.get("files", {})
+    present = {
+        str(f.relative_to(corpus))
+        for f in [corpus / DOCUMENTS, corpus / SPLITS, corpus / AUTHORED_EXPORT, *_inputs(corpus)]
+        if f.exists()
+    }
+    for rel in sorted(set(listed) - present):
+        problems.append(f"{corpus}/{rel}: listed in the manifest but missing")
+    for rel in sorted(present - set(listed)):
+        problems.append(f"{corpus}/{rel}: present but not in the manifest (added after the last build?)")
+    for rel in sorted(set(listed) & present):
+        if _sha(corpus / rel) != listed[rel]:
+            problems.append(f"{corpus}/{rel}: changed since the manifest was written (SHA-256 differs)")
+    sch = manifest.get("schema", {})
+    if (sch.get("name"), sch.get("version")) != (schema.name, schema.version) or sch.get("sha256") != _sha(
+        Path(schema_path)
+    ):
+        problems.append(
+            f"{corpus}/{MANIFEST}: built with schema {sch.get('name')} {sch.get('version')}, but {schema_path} is "
+            f"{schema.name} {schema.version}{' (same version, edited)' if sch.get('version') == schema.version else ''}: stale"
+        )
+    docs: list[Document] = []
+    try:
+        docs = read_documents(corpus / DOCUMENTS)
+    except AnnotError as exc:
+        problems += [exc.message, *exc.problems]
+    if docs and manifest.get("documents") != len(docs):
+        problems.append(f"{corpus}/{MANIFEST}: says {manifest.get('documents')} documents, {DOCUMENTS} has {len(docs)}")
+    # The gold must still pass today's schema (labels, roles, role fillers).
+    for d in docs:
+        ents = d.entity_by_id()
+        for e in d.entities:
+            if e.label not in schema.entities:
+                problems.append(f"{d.id}: entity {e.id} has label {e.label!r}, not in the schema")
+        for ev in d.events:
+            if ev.type not in schema.events:
+                problems.append(f"{d.id}: event {ev.id} has type {ev.type!r}, not in the schema")
+                continue
+            for a in ev.arguments:
+                why = schema.role_problem(ev.type, a.role, ents[a.entity].label)
+                if why:
+                    problems.append(f"{d.id}: event {ev.id}: {why}")
+    try:
+        splits = json.loads((corpus / SPLITS).read_text(encoding="utf-8"))
+        ids = [i for v in splits.get("splits", {}).values() for i in v]
+        for i, n in Counter(ids).items():
+            if n > 1:
+                problems.append(f"{corpus}/{SPLITS}: document {i!r} is in more than one split")
+        doc_ids = {d.id for d in docs}
+        for i in sorted(doc_ids - set(ids)):
+            problems.append(f"{corpus}/{SPLITS}: document {i!r} is in no split")
+        for i in sorted(set(ids) - doc_ids):
+            problems.append(f"{corpus}/{SPLITS}: document {i!r} is not in {DOCUMENTS}")
+        story_split: dict[str, set[str]] = {}
+        by_id = {d.id: d for d in docs}
+        for split, members in splits.get("splits", {}).items():
+            for i in members:
+                if i in by_id:
+                    story_split.setdefault(story(by_id[i]), set()).add(split)
+        for name, sp in sorted(story_split.items()):
+            if len(sp) > 1:
+                problems.append(f"{corpus}/{SPLITS}: story {name!r} is split across {sorted(sp)}")
+    except FileNotFoundError:
+        problems.append(f"{corpus}/{SPLITS}: missing")
+    raise_if_problems(
+        problems,
+        f"{corpus}: the corpus does not verify",
+        f"If the changes are intended, run: annot corpus build {corpus}",
+    )
+    return f"{corpus}: {len(docs)} documents verified against {MANIFEST}, {SPLITS} and schema {schema.name} {schema.version}"

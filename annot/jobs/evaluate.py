@@ -1,0 +1,230 @@
+"""`annot evaluate` as a job: what to score (files, or the configured systems), scoring, the gate, the files written.
+
+`plan_evaluation` turns the command line's options and the evaluation config
+into a `Plan`; `run_plan` scores and writes. Neither prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..comparison.gate import GateSettings, parse_thresholds, run_gate
+from ..comparison.paired import side_by_side
+from ..corpus.splits import GoldSet, read_gold
+from ..documents import Document, read_documents, text_sha256, write_documents
+from ..errors import AnnotError
+from ..files import display_path, sha256_file
+from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
+from ..reporting.model import GoldInfo, Report, SchemaInfo, SideBySide, SystemInfo, build_report
+from ..reporting.write import write_comparison, write_report
+from ..schema import Schema, load_schema
+from ..scoring.evaluate import ScoringSettings, evaluate
+from .config import EvalConfig, SystemConfig, load_eval_config
+
+
+def score(
+    gold: GoldSet,
+    pred: Sequence[Document],
+    schema: Schema,
+    settings: ScoringSettings,
+    system: SystemInfo,
+    gold_label: str | None = None,
+) -> Report:
+    """Score `pred` against `gold` and build the report (no gate, nothing written)."""
+    ev = evaluate(
+        gold.documents,
+        pred,
+        labels=list(schema.entities),
+        event_types=list(schema.events),
+        roles=schema.roles,
+        settings=settings,
+        other_gold=gold.other_ids,
+    )
+    return build_report(
+        ev,
+        gold=gold_info(gold, gold_label),
+        system=system,
+        schema=SchemaInfo(name=schema.name, version=schema.version),
+    )
+
+
+def gold_info(gold: GoldSet, label: str | None = None) -> GoldInfo:
+    """What a report says about its gold: file, SHA-256 of the file (or of the documents in memory), split, size."""
+    if gold.path.is_file():
+        sha = sha256_file(gold.path)
+    else:  # gold given in memory: a digest of its document ids and texts
+        sha = text_sha256("\n".join(f"{d.id}\t{d.sha256}" for d in sorted(gold.documents, key=lambda d: d.id)))
+    return GoldInfo(
+        path=display_path(gold.path), sha256=sha, documents=len(gold.documents), split=gold.split, label=label
+    )
+
+
+def system_predictions(system: SystemConfig, gold_docs: list[Document], schema: Schema) -> list[Document]:
+    """The predictions of a configured system on the gold documents' texts."""
+    if system.kind == "file":
+        assert system.path is not None
+        return read_documents(system.path)
+    from ..systems.pipeline import build_pipeline
+    from ..systems.predict import predict_documents
+
+    assert system.label_map is not None
+    nlp, lmap = build_pipeline(system.model, system.label_map, schema, system.events)
+    return predict_documents(nlp, gold_docs, lmap, system.name, system.batch_size, system.n_process)
+
+
+def _models(preds: Sequence[Document]) -> str | None:
+    versions = sorted({str(p.meta.get("model")) for p in preds if p.meta.get("model")})
+    return ", ".join(versions) or None
+
+
+# ------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    """What the user asked on the command line (None: not given)."""
+
+    gold: Path | None = None
+    pred: Path | None = None
+    output: Path | None = None
+    config: Path | None = None
+    schema: Path | None = None
+    split: str | None = None
+    bootstrap: int | None = None
+    seed: int | None = None
+    thresholds: Sequence[str] = ()
+    baseline: Path | None = None
+    max_drop: float | None = None
+    min_support: int | None = None
+    significant_only: bool = False
+    alpha: float | None = None
+    no_gate: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """One evaluation to run: the prediction file against the gold, or every configured system."""
+
+    schema: Path
+    settings: ScoringSettings
+    gate: GateSettings | None
+    gold: Path
+    split: str | None
+    output: Path
+    pred: Path | None = None  # the file form
+    config: EvalConfig | None = None  # the configured form
+
+
+def plan_evaluation(o: Options) -> Plan:
+    """Merge the options, the evaluation config and the defaults into one plan (options win)."""
+    if (o.gold is None) != (o.pred is None):
+        raise AnnotError("give both --gold and --pred, or neither (to evaluate the configured systems)")
+    if o.baseline is None and (o.max_drop is not None or o.significant_only):
+        raise AnnotError("--max-drop and --significant-only need --baseline")
+    thresholds = parse_thresholds(o.thresholds)
+    config_path = o.config or project_path(EVALUATION_CONFIG)
+    cfg = load_eval_config(config_path) if (o.gold is None or config_path.exists()) else None
+    settings = cfg.settings if cfg else ScoringSettings()
+    if o.bootstrap is not None:
+        settings = dataclasses.replace(settings, bootstrap_samples=o.bootstrap)
+    if o.seed is not None:
+        settings = dataclasses.replace(settings, seed=o.seed)
+    schema = o.schema or (cfg.schema if cfg else project_path(SCHEMA))
+    overrides = {
+        "thresholds": thresholds,
+        "baseline": None if o.baseline is None else str(o.baseline),
+        "max_drop": o.max_drop,
+        "min_support": o.min_support,
+        "significant_only": o.significant_only,
+        "alpha": o.alpha,
+    }
+    if o.gold is not None:
+        gate = None if o.no_gate else GateSettings().merged(**overrides)  # type: ignore[arg-type]
+        return Plan(
+            schema=schema,
+            settings=settings,
+            gate=gate if gate and gate.active else None,
+            gold=o.gold,
+            split=o.split,
+            output=o.output or project_path(REPORTS) / o.pred.stem,  # type: ignore[union-attr]
+            pred=o.pred,
+        )
+    assert cfg is not None
+    gate = None if o.no_gate else cfg.gate.merged(**overrides)  # type: ignore[arg-type]
+    return Plan(
+        schema=schema,
+        settings=settings,
+        gate=gate if gate and gate.active else None,
+        gold=cfg.gold,
+        split=o.split or cfg.split,
+        output=o.output or cfg.output,
+        config=cfg,
+    )
+
+
+# -------------------------------------------------------------------- run
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemResult:
+    name: str
+    report: Report
+    paths: list[Path]
+
+    @property
+    def passed(self) -> bool:
+        return self.report.gate is None or self.report.gate.passed
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What a plan produced: one result per system, and the side-by-side table when there were several."""
+
+    results: list[SystemResult]
+    comparison: SideBySide | None = None
+    comparison_paths: list[Path] = dataclasses.field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+
+def _gated(report: Report, gate: GateSettings | None) -> Report:
+    return report if gate is None else dataclasses.replace(report, gate=run_gate(report, gate))
+
+
+def run_plan(plan: Plan) -> Outcome:
+    """Score what the plan names, run the gate, write every report."""
+    schema = load_schema(plan.schema)
+    gold = read_gold(plan.gold, plan.split)
+    if plan.pred is not None:
+        preds = read_documents(plan.pred)
+        systems = sorted({str(p.meta.get("system")) for p in preds if p.meta.get("system")})
+        info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(preds))
+        report = _gated(score(gold, preds, schema, plan.settings, info), plan.gate)
+        return Outcome(results=[SystemResult(name=info.name, report=report, paths=write_report(report, plan.output))])
+    cfg = plan.config
+    assert cfg is not None
+    results = []
+    gold_label = display_path(plan.gold) + (f" (split {plan.split})" if plan.split else "")
+    for system in cfg.systems:
+        preds = system_predictions(system, gold.documents, schema)
+        info = SystemInfo(
+            name=system.name,
+            kind=system.kind,
+            model=(display_path(system.model) if "/" in system.model else system.model) or None,
+            version=_models(preds) if system.model else None,
+        )
+        gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
+        report = _gated(score(gold, preds, schema, plan.settings, info, gold_label), gate)
+        out_dir = plan.output / system.name
+        if system.kind == "spacy":
+            write_documents(out_dir / "predictions.jsonl", preds)
+        results.append(SystemResult(name=system.name, report=report, paths=write_report(report, out_dir)))
+    if len(results) < 2:
+        return Outcome(results=results)
+    table = side_by_side({r.name: r.report for r in results})
+    return Outcome(results=results, comparison=table, comparison_paths=write_comparison(table, plan.output))

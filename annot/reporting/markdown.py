@@ -1,0 +1,173 @@
+"""report.md (fits a pull-request comment) and the systems side by side, in Markdown."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from .model import Confusion, EntityScore, GateResult, Report, SideBySide
+
+
+def fmt(x: float | None) -> str:
+    """A score with three decimals; a dash when undefined.
+
+    >>> fmt(None), fmt(0.65068)
+    ('–', '0.651')
+    """
+    return "–" if x is None else f"{x:.3f}"
+
+
+def format_p(p: float | None) -> str:
+    """A p-value for people: three decimals, '< 0.001' below that.
+
+    >>> format_p(0.0001), format_p(0.25)
+    ('< 0.001', '= 0.250')
+    """
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def _ci(c: EntityScore, metric: str) -> str:
+    ends = None if c.ci is None else getattr(c.ci, metric)
+    return "" if not ends else f" [{ends[0]:.2f}, {ends[1]:.2f}]"
+
+
+def to_markdown(report: Report, max_errors: int = 30) -> str:
+    """A Markdown report that fits a pull-request comment."""
+    m = report.meta
+    ents = report.entities
+    lines = [
+        f"# annot evaluation: {m.system.name}",
+        "",
+        f"Gold `{m.gold.path}` ({m.gold.documents} documents, sha256 `{m.gold.sha256[:12]}`), "
+        f"schema {m.schema.name} {m.schema.version}, annot {m.annot_version}, {m.created_at}.",
+        "",
+        *_gate_lines(report.gate),
+        "## Entities, micro",
+        "",
+        "| scheme | P | R | F1 | correct | incorrect | partial | missed | spurious | possible | actual |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in SCHEMES:
+        c = ents.micro[s]
+        lines.append(
+            f"| {s} | {fmt(c.precision)}{_ci(c, 'precision')} | {fmt(c.recall)}{_ci(c, 'recall')} | "
+            f"{fmt(c.f1)}{_ci(c, 'f1')} | {c.correct} | {c.incorrect} | {c.partial} | {c.missed} | "
+            f"{c.spurious} | {c.possible} | {c.actual} |"
+        )
+    lines += [
+        "",
+        "Macro (mean over supported labels): " + ", ".join(f"{s} F1 {fmt(ents.macro[s].f1)}" for s in SCHEMES),
+        "",
+        "## Entities per label (strict)",
+        "",
+        "| label | P | R | F1 | gold | predicted | correct |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for lab, per in ents.per_label.items():
+        c = per["strict"]
+        if lab in ents.unsupported_labels:
+            lines.append(f"| {lab} | no support | | | 0 | 0 | 0 |")
+            continue
+        lines.append(
+            f"| {lab} | {fmt(c.precision)} | {fmt(c.recall)} | {fmt(c.f1)}{_ci(c, 'f1')} | "
+            f"{c.possible} | {c.actual} | {c.correct} |"
+        )
+    evm = report.events.micro
+    lines += [
+        "",
+        "## Events",
+        "",
+        "| level | P | R | F1 | matched | predicted | gold |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for lvl in EVENT_LEVELS:
+        e = evm[lvl]
+        lines.append(
+            f"| {lvl} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} | {e.matched} | {e.predicted} | {e.gold} |"
+        )
+    if report.events.per_type:
+        lines += ["", "Per event type (F1): trigger classification / argument classification", ""]
+        lines += ["| type | gold | trigger F1 | argument F1 |", "|---|---|---|---|"]
+        for t, lv in report.events.per_type.items():
+            tc, ac = lv["trigger_classification"], lv["argument_classification"]
+            lines.append(f"| {t} | {tc.gold} | {fmt(tc.f1)} | {fmt(ac.f1)} |")
+    if report.events.per_role:
+        lines += ["", "| role | gold args | P | R | F1 (argument classification) |", "|---|---|---|---|---|"]
+        for r, lv in report.events.per_role.items():
+            e = lv["argument_classification"]
+            lines.append(f"| {r} | {e.gold} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} |")
+    if ents.confusion:
+        lines += ["", "## Entity type confusion (overlapping mentions; rows gold, columns predicted)", ""]
+        lines += _matrix(ents.confusion)
+    ev_errs = report.events.errors
+    if ev_errs:
+        cats = Counter(e.category for e in ev_errs)
+        lines += [
+            "",
+            f"## Event errors: {len(ev_errs)}",
+            "",
+            ", ".join(f"{k} {n}" for k, n in sorted(cats.items())) + ".",
+        ]
+    errs = ents.errors
+    lines += ["", f"## Entity errors (strict): {len(errs)}", ""]
+    for err in errs[:max_errors]:
+        g = f"{err.gold.label} “{err.gold.text}”" if err.gold else "–"
+        p = f"{err.predicted.label} “{err.predicted.text}”" if err.predicted else "–"
+        lines.append(f"- `{err.document}` {err.category}: gold {g}, predicted {p}: {err.context}")
+    if len(errs) > max_errors:
+        lines.append(f"- … {len(errs) - max_errors} more in report.json")
+    lines += ["", "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in m.definitions.schemes.items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def _gate_lines(gate: GateResult | None) -> list[str]:
+    if gate is None:
+        return []
+    failed = gate.failed
+    out = [f"## Gate: {'PASSED' if gate.passed else 'FAILED'} ({len(failed)} of {len(gate.checks)} checks failed)", ""]
+    out += [f"- FAIL: {c.description}" for c in failed]
+    shown = [c for c in gate.checks if c.passed][:20]
+    out += [f"- ok: {c.description}" for c in shown]
+    return [*out, ""]
+
+
+def _matrix(conf: Confusion) -> list[str]:
+    rows = sorted(conf)
+    cols = sorted({p for r in conf.values() for p in r})
+    out = ["| gold \\ predicted | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for r in rows:
+        out.append(f"| {r} | " + " | ".join(str(conf[r].get(c, "")) for c in cols) + " |")
+    return out
+
+
+def short_metric(path: str) -> str:
+    """A metric path shortened for a table header.
+
+    >>> short_metric("events.micro.trigger_classification.f1")
+    'trigger_classification F1'
+    """
+    return path.replace("entities.", "").replace("events.", "").replace("micro.", "").replace(".f1", " F1")
+
+
+def comparison_markdown(table: SideBySide) -> str:
+    """The systems side by side, as Markdown: value (difference to the reference, p-value) per metric."""
+    lines = [
+        "# Systems side by side",
+        "",
+        f"Reference: {table.reference}. p: {table.method} ({table.samples} resamples, seed {table.seed}).",
+        "",
+        "| system | " + " | ".join(short_metric(m) for m in table.metrics) + " |",
+        "|---|" + "---:|" * len(table.metrics),
+    ]
+    for row in table.systems:
+        cells = []
+        for m in table.metrics:
+            c = row.metrics[m]
+            cell = fmt(c.value)
+            if c.delta is not None:
+                cell += f" ({c.delta:+.3f}, p {format_p(c.p_value)})"
+            cells.append(cell)
+        lines.append(f"| {row.system} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,590 @@
+"""The typed report: frozen records from an Evaluation to report.json and back.
+
+report.json is the contract (README, "Report format"): keys are only ever
+added. The records below are written to JSON by `Report.to_json()` (sorted
+keys, floats rounded to 6 digits) and read back by `Report.from_json()`, which
+validates the types. Values in memory are not rounded; the gate compares them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+import msgspec
+
+from .. import __version__
+from ..errors import AnnotError
+from ..scoring.analysis import ErrorItem
+from ..scoring.bootstrap import Interval
+from ..scoring.counts import (
+    CountKey,
+    EntityCounts,
+    EventCounts,
+    ZeroDivision,
+    macro,
+)
+from ..scoring.evaluate import ROLE_LEVELS, Evaluation
+from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from ..scoring.table import CountTable
+
+DIGITS = 6  # stable float digits in report.json
+
+# Fields left out of report.json when they hold None (or, for `empty`, an empty value).
+_OMIT_NONE = {"omit": "none"}
+_OMIT_EMPTY = {"omit": "empty"}
+
+
+# ------------------------------------------------------------------ scores
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntityScore:
+    """Counts of one entity scheme, their P/R/F1 and, when bootstrapped, the interval of each."""
+
+    correct: int
+    incorrect: int
+    partial: int
+    missed: int
+    spurious: int
+    possible: int
+    actual: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    ci: Interval | None = field(default=None, metadata=_OMIT_NONE)
+
+    @classmethod
+    def of(cls, c: EntityCounts, zero_division: str, ci: Interval | None = None) -> EntityScore:
+        p, r, f = c.scores(zero_division)
+        return cls(
+            correct=c.correct,
+            incorrect=c.incorrect,
+            partial=c.partial,
+            missed=c.missed,
+            spurious=c.spurious,
+            possible=c.possible,
+            actual=c.actual,
+            precision=p,
+            recall=r,
+            f1=f,
+            ci=ci,
+        )
+
+    @property
+    def support(self) -> int:
+        return self.possible
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventScore:
+    """Matched, predicted and gold items of one event level, and their P/R/F1."""
+
+    matched: int
+    predicted: int
+    gold: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    ci: Interval | None = field(default=None, metadata=_OMIT_NONE)
+
+    @classmethod
+    def of(cls, c: EventCounts, zero_division: str, ci: Interval | None = None) -> EventScore:
+        p, r, f = c.scores(zero_division)
+        return cls(matched=c.matched, predicted=c.predicted, gold=c.gold, precision=p, recall=r, f1=f, ci=ci)
+
+    @property
+    def support(self) -> int:
+        return self.gold
+
+
+@dataclass(frozen=True, kw_only=True)
+class MacroScore:
+    """The mean of per-label scores over `labels` labels."""
+
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    labels: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Span:
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorRecord:
+    """One error with its category; `context` marks the span in ⟦ ⟧."""
+
+    category: str
+    context: str
+    document: str
+    gold: Span | None
+    predicted: Span | None
+    detail: str = field(default="", metadata=_OMIT_EMPTY)
+
+    @classmethod
+    def of(cls, e: ErrorItem) -> ErrorRecord:
+        return cls(
+            category=e.category,
+            context=e.context,
+            document=e.doc_id,
+            gold=None if e.gold is None else Span(start=e.gold[0], end=e.gold[1], label=e.gold[2], text=e.gold_text),
+            predicted=None
+            if e.pred is None
+            else Span(start=e.pred[0], end=e.pred[1], label=e.pred[2], text=e.pred_text),
+            detail=e.detail,
+        )
+
+
+Confusion = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntityResults:
+    micro: dict[str, EntityScore]
+    macro: dict[str, MacroScore]
+    per_label: dict[str, dict[str, EntityScore]]
+    unsupported_labels: tuple[str, ...] = ()
+    errors: tuple[ErrorRecord, ...] = ()
+    confusion: Confusion = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventResults:
+    micro: dict[str, EventScore]
+    per_type: dict[str, dict[str, EventScore]] = field(default_factory=dict)
+    per_role: dict[str, dict[str, EventScore]] = field(default_factory=dict)
+    errors: tuple[ErrorRecord, ...] = ()
+    role_confusion: Confusion = field(default_factory=dict)
+
+
+# -------------------------------------------------------------------- meta
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoldInfo:
+    """The gold scored: its file (or an in-memory digest), split and number of documents."""
+
+    path: str
+    sha256: str
+    documents: int
+    split: str | None = None
+    label: str | None = field(default=None, metadata=_OMIT_NONE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemInfo:
+    """The system scored: its name and, where known, its kind, model, model version and prediction file."""
+
+    name: str
+    kind: str | None = field(default=None, metadata=_OMIT_NONE)
+    model: str | None = field(default=None, metadata=_OMIT_NONE)
+    version: str | None = field(default=None, metadata=_OMIT_NONE)
+    predictions: str | None = field(default=None, metadata=_OMIT_NONE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchemaInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    bootstrap_samples: int
+    confidence: float
+    event_levels: tuple[str, ...]
+    schemes: tuple[str, ...]
+    seed: int
+    zero_division: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnalignedSpan:
+    document: str
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlignmentInfo:
+    tokenizer: str
+    gold_unaligned: int
+    predicted_unaligned: int
+    predicted_unaligned_examples: tuple[UnalignedSpan, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Definitions:
+    """The definitions behind the numbers, stated in every report."""
+
+    schemes: dict[str, str]
+    per_label: str
+    macro: str
+    zero_division: str
+    ci: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Meta:
+    annot_version: str
+    created_at: str
+    gold: GoldInfo
+    schema: SchemaInfo
+    system: SystemInfo
+    settings: Settings
+    definitions: Definitions
+    ignored_prediction_documents: tuple[str, ...] = ()
+    alignment: AlignmentInfo | None = field(default=None, metadata=_OMIT_NONE)
+
+
+# -------------------------------------------------------------------- gate
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateCheck:
+    """One check of the gate. `threshold` is set for threshold checks, `baseline` and `drop` for baseline ones."""
+
+    kind: str
+    metric: str
+    value: float | None
+    support: int | None
+    gated: bool
+    passed: bool
+    description: str
+    threshold: float | None = None
+    baseline: float | None = None
+    drop: float | None = None
+    p_value: float | None = field(default=None, metadata=_OMIT_NONE)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _builtins_of_fields(self, skip={"threshold", "baseline", "drop"})
+        if self.kind == "threshold":
+            out["threshold"] = _round(self.threshold)
+        else:
+            out["baseline"] = _round(self.baseline)
+            out["drop"] = _round(self.drop)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateSettingsInfo:
+    baseline: str | None
+    alpha: float
+    max_drop: float
+    min_support: int
+    significant_only: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateResult:
+    """The verdict and every check; `passed` is true when every check passed."""
+
+    passed: bool
+    checks: tuple[GateCheck, ...]
+    settings: GateSettingsInfo
+
+    @property
+    def failed(self) -> list[GateCheck]:
+        return [c for c in self.checks if not c.passed]
+
+    @property
+    def gated(self) -> list[GateCheck]:
+        return [c for c in self.checks if c.gated]
+
+
+# ------------------------------------------------------------------ report
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """One system scored on one gold set: report.json as records."""
+
+    meta: Meta
+    entities: EntityResults
+    events: EventResults
+    per_document: CountTable = field(compare=False)
+    gate: GateResult | None = field(default=None, metadata=_OMIT_NONE)
+
+    def to_dict(self) -> dict[str, Any]:
+        """report.json as plain data: floats rounded to 6 digits, optional keys left out."""
+        return _builtins(self)
+
+    def to_json(self) -> str:
+        """report.json's text: sorted keys, two-space indent, non-ASCII kept."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes, where: str = "report.json") -> Report:
+        """Read report.json back into records; a clear error for anything that is not one."""
+        try:
+            return msgspec.json.decode(text, type=cls, dec_hook=_dec_hook)
+        except msgspec.ValidationError as exc:
+            raise AnnotError(
+                f"{where}: not a report.json made by annot evaluate ({exc})",
+                "Give a report.json written by `annot evaluate`.",
+            ) from None
+        except msgspec.DecodeError as exc:
+            raise AnnotError(f"{where}: not JSON ({exc})", "Give a report.json written by `annot evaluate`.") from None
+
+    @property
+    def system_name(self) -> str:
+        return self.meta.system.name
+
+    @property
+    def zero_division(self) -> str:
+        return self.meta.settings.zero_division
+
+
+# -------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """One metric of A and B, the difference B - A and its paired p-value (None where undefined)."""
+
+    metric: str
+    a: float | None
+    b: float | None
+    delta: float | None
+    p_value: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairedComparison:
+    """Two reports compared metric by metric (`annot compare`)."""
+
+    a: str
+    b: str
+    method: str
+    samples: int
+    seed: int
+    metrics: tuple[Comparison, ...]
+
+    def to_json(self) -> str:
+        """The comparison as JSON (`annot compare -o`): values unrounded, keys sorted."""
+        return json.dumps(_builtins(self, None), indent=2, sort_keys=True) + "\n"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cell:
+    value: float | None
+    delta: float | None
+    p_value: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemRow:
+    system: str
+    metrics: dict[str, Cell]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SideBySide:
+    """Several systems on the same gold: each metric per system, paired tests against the first (reference)."""
+
+    reference: str
+    method: str
+    samples: int
+    seed: int
+    metrics: tuple[str, ...]
+    systems: tuple[SystemRow, ...]
+
+    def to_json(self) -> str:
+        """comparison.json: values unrounded, keys sorted."""
+        return json.dumps(_builtins(self, None), indent=2, sort_keys=True) + "\n"
+
+
+# --------------------------------------------------------------- building
+
+SCHEME_DEFINITIONS: dict[str, str] = {
+    "strict": "correct: same start, end and label; incorrect: overlapping otherwise",
+    "exact": "correct: same start and end; incorrect: overlapping with other boundaries",
+    "partial": "correct: same start and end; partial (half credit): overlapping with other boundaries",
+    "type": "correct: overlapping with the same label; incorrect: overlapping with another label",
+}
+
+
+def definitions(settings: Settings) -> Definitions:
+    """The definitions stated in a report made with `settings`."""
+    zero = settings.zero_division == ZeroDivision.ZERO
+    return Definitions(
+        schemes=dict(SCHEME_DEFINITIONS),
+        per_label="predictions are compared with gold mentions of the same label only: a type confusion "
+        "is missed under the gold label and spurious under the predicted label",
+        macro="mean over labels with gold or predicted mentions; an undefined value (zero denominator) "
+        + ("counts as 0" if zero else "is left out"),
+        zero_division=(
+            "zero: precision with no prediction, recall with no gold, and F1 with neither are 0.0"
+            if zero
+            else "null: precision with no prediction, recall with no gold are null, never 1.0; "
+            "F1 is 0 if only one of them is defined"
+        ),
+        ci=f"percentile bootstrap over documents, {settings.bootstrap_samples} resamples, "
+        f"seed {settings.seed}, confidence {settings.confidence}",
+    )
+
+
+def now() -> str:
+    """The report timestamp: UTC, seconds."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def build_report(
+    ev: Evaluation,
+    *,
+    gold: GoldInfo,
+    system: SystemInfo,
+    schema: SchemaInfo,
+    created_at: str | None = None,
+) -> Report:
+    """The report of an evaluation: totals, scores, macro averages, errors and the per-document counts."""
+    zd = ev.settings.zero_division
+    table = ev.table
+    settings = Settings(
+        bootstrap_samples=ev.settings.bootstrap_samples,
+        confidence=ev.settings.confidence,
+        event_levels=EVENT_LEVELS,
+        schemes=SCHEMES,
+        seed=ev.settings.seed,
+        zero_division=str(zd),
+    )
+    per_label_counts = {
+        lab: {s: table.entity_total(CountKey("entities", lab, s)) for s in SCHEMES} for lab in ev.labels
+    }
+    supported = [
+        lab for lab in ev.labels if per_label_counts[lab]["strict"].possible or per_label_counts[lab]["strict"].actual
+    ]
+    macro_scores: dict[str, MacroScore] = {}
+    for s in SCHEMES:
+        p, r, f = macro((per_label_counts[lab][s].scores("null") for lab in supported), zd)
+        macro_scores[s] = MacroScore(precision=p, recall=r, f1=f, labels=len(supported))
+
+    def escore(key: CountKey) -> EntityScore:
+        return EntityScore.of(table.entity_total(key), zd, ev.intervals.get(key))
+
+    def vscore(key: CountKey) -> EventScore:
+        return EventScore.of(table.event_total(key), zd)
+
+    entities = EntityResults(
+        micro={s: escore(CountKey("entities", None, s)) for s in SCHEMES},
+        macro=macro_scores,
+        per_label={lab: {s: escore(CountKey("entities", lab, s)) for s in SCHEMES} for lab in ev.labels},
+        unsupported_labels=tuple(lab for lab in ev.labels if lab not in supported),
+        errors=tuple(ErrorRecord.of(e) for e in ev.errors),
+        confusion=confusion_dict(ev.confusion),
+    )
+    events = EventResults(
+        micro={lvl: vscore(CountKey("events", None, lvl)) for lvl in EVENT_LEVELS},
+        per_type={t: {lvl: vscore(CountKey("events", t, lvl)) for lvl in EVENT_LEVELS} for t in ev.event_types},
+        per_role={r: {lvl: vscore(CountKey("roles", r, lvl)) for lvl in ROLE_LEVELS} for r in ev.roles},
+        errors=tuple(ErrorRecord.of(e) for e in ev.event_errors),
+        role_confusion=confusion_dict(ev.role_confusion),
+    )
+    al = ev.alignment
+    meta = Meta(
+        annot_version=__version__,
+        created_at=created_at or now(),
+        gold=gold,
+        schema=schema,
+        system=system,
+        settings=settings,
+        definitions=definitions(settings),
+        ignored_prediction_documents=ev.ignored_prediction_documents,
+        alignment=AlignmentInfo(
+            tokenizer=al.tokenizer,
+            gold_unaligned=al.gold_unaligned,
+            predicted_unaligned=al.predicted_unaligned,
+            predicted_unaligned_examples=tuple(
+                UnalignedSpan(document=e.doc_id, start=e.pred[0], end=e.pred[1], label=e.pred[2], text=e.pred_text)
+                for e in al.predicted_unaligned_examples
+                if e.pred is not None
+            ),
+        ),
+    )
+    return Report(meta=meta, entities=entities, events=events, per_document=table)
+
+
+def confusion_dict(c: Counter[tuple[str, str]]) -> Confusion:
+    """{gold: {predicted: count}}, with the rows / columns "(missed)" and "(spurious)"."""
+    out: Confusion = {}
+    for (g, p), n in sorted(c.items()):
+        out.setdefault(g, {})[p] = n
+    return out
+
+
+# ---------------------------------------------------------- serialisation
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, DIGITS)
+
+
+def _builtins_of_fields(
+    obj: Any, skip: frozenset[str] | set[str] = frozenset(), digits: int | None = DIGITS
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        if f.name in skip:
+            continue
+        value = getattr(obj, f.name)
+        omit = f.metadata.get("omit")
+        if (omit == "none" and value is None) or (omit == "empty" and not value):
+            continue
+        out[f.name] = _builtins(value, digits)
+    return out
+
+
+def _builtins(value: Any, digits: int | None = DIGITS) -> Any:
+    """Records as plain JSON data; floats rounded to `digits` (None: as they are)."""
+    if isinstance(value, float):
+        return value if digits is None else round(value, digits)
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, CountTable):
+        return per_document_dict(value)
+    if hasattr(value, "to_dict") and not isinstance(value, Report):
+        return value.to_dict()
+    if is_dataclass(value):
+        return _builtins_of_fields(value, digits=digits)
+    if isinstance(value, Mapping):
+        return {str(k): _builtins(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_builtins(v, digits) for v in value]
+    raise TypeError(f"cannot write {type(value).__name__} to report.json")
+
+
+def per_document_dict(table: CountTable) -> dict[str, Any]:
+    """report.json's ``per_document``: {id: {sha256, counts: {key: vector}}}, all-zero vectors left out."""
+    return {
+        doc_id: {"sha256": sha, "counts": {str(k): v for k, v in table.row(i).items()}}
+        for i, (doc_id, sha) in enumerate(zip(table.ids, table.sha256))
+    }
+
+
+class _PerDocument(msgspec.Struct):
+    sha256: str
+    counts: dict[str, list[int]]
+
+
+def _dec_hook(type_: type, obj: Any) -> Any:
+    if type_ is CountTable:
+        docs = msgspec.convert(obj, dict[str, _PerDocument])
+        ids = sorted(docs)
+        return CountTable.from_rows(
+            ids,
+            [docs[i].sha256 for i in ids],
+            [{CountKey.parse(k): v for k, v in docs[i].counts.items()} for i in ids],
+        )
+    raise NotImplementedError(f"cannot read {type_}")

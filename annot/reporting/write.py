@@ -1,0 +1,28 @@
+"""Writing reports: report.json, report.md and report.html of one system; comparison.json and .md of several."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..files import atomic_write_text
+from .html import to_html
+from .markdown import comparison_markdown, to_markdown
+from .model import Report, SideBySide
+
+
+def write_report(report: Report, out_dir: Path) -> list[Path]:
+    """Write report.json, report.md and report.html into `out_dir` (each atomically); returns their paths."""
+    out_dir = Path(out_dir)
+    paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
+    atomic_write_text(paths[0], report.to_json())
+    atomic_write_text(paths[1], to_markdown(report))
+    atomic_write_text(paths[2], to_html(report.to_dict()))
+    return paths
+
+
+def write_comparison(table: SideBySide, out_dir: Path) -> list[Path]:
+    """Write comparison.json and comparison.md into `out_dir`; returns their paths."""
+    paths = [Path(out_dir) / "comparison.json", Path(out_dir) / "comparison.md"]
+    atomic_write_text(paths[0], table.to_json())
+    atomic_write_text(paths[1], comparison_markdown(table))
+    return paths

@@ -1,0 +1,1 @@
+"""Scoring: matching gold and predictions, the count algebra, bootstrap intervals, error analysis. No I/O."""

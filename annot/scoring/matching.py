@@ -1,0 +1,191 @@
+"""Matching gold and predicted mentions of one document: entity schemes and event levels.
+
+Entities follow SemEval-2013 Task 9.1 (as in nervaluate), with half-open
+offsets. Matching is one-to-one and independent of input order: among all
+one-to-one pairings of gold and predicted mentions, annot takes one with the
+most *correct* pairs and, among those, the most *incorrect* / *partial* pairs
+(a maximum-weight assignment). A gold mention left unpaired is *missed*; a
+prediction left unpaired is *spurious*, including a duplicate or a second
+fragment of a gold mention already paired (nervaluate would count it again
+against the same gold mention; annot never pairs one gold mention twice).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..documents import Document, Entity
+from .counts import EntityCounts
+
+Scheme = Literal["strict", "exact", "partial", "type"]
+SCHEMES: tuple[Scheme, ...] = ("strict", "exact", "partial", "type")
+Outcome = Literal["correct", "incorrect", "partial"]
+
+
+class Strict:
+    """Correct: same start, end and label. Incorrect: overlapping otherwise."""
+
+    @staticmethod
+    def judge(g: Entity, p: Entity) -> Outcome:
+        return "correct" if (g.start, g.end, g.label) == (p.start, p.end, p.label) else "incorrect"
+
+
+class Exact:
+    """Correct: same start and end, whatever the label. Incorrect: overlapping, other boundaries."""
+
+    @staticmethod
+    def judge(g: Entity, p: Entity) -> Outcome:
+        return "correct" if (g.start, g.end) == (p.start, p.end) else "incorrect"
+
+
+class Partial:
+    """Correct: same start and end. Partial (half credit): overlapping, other boundaries. Labels ignored."""
+
+    @staticmethod
+    def judge(g: Entity, p: Entity) -> Outcome:
+        return "correct" if (g.start, g.end) == (p.start, p.end) else "partial"
+
+
+class Type:
+    """Correct: overlapping with the same label. Incorrect: overlapping with another label."""
+
+    @staticmethod
+    def judge(g: Entity, p: Entity) -> Outcome:
+        return "correct" if g.label == p.label else "incorrect"
+
+
+JUDGES: dict[str, Callable[[Entity, Entity], Outcome]] = {
+    "strict": Strict.judge,
+    "exact": Exact.judge,
+    "partial": Partial.judge,
+    "type": Type.judge,
+}
+
+
+def overlaps(a: Entity, b: Entity) -> bool:
+    """Half-open spans share at least one character.
+
+    >>> overlaps(Entity(0, 4, "ORG"), Entity(4, 8, "ORG"))
+    False
+    """
+    return a.start < b.end and b.start < a.end
+
+
+@dataclass(frozen=True)
+class EntityMatch:
+    """Pairs (gold index, prediction index, outcome), unpaired gold (missed) and predictions (spurious)."""
+
+    pairs: tuple[tuple[int, int, Outcome], ...]
+    missed: tuple[int, ...]
+    spurious: tuple[int, ...]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for _, _, o in self.pairs if o == outcome)
+
+    def counts(self) -> EntityCounts:
+        """The SemEval counts of this matching."""
+        return EntityCounts(
+            self.count("correct"), self.count("incorrect"), self.count("partial"), len(self.missed), len(self.spurious)
+        )
+
+
+def match_entities(gold: Sequence[Entity], pred: Sequence[Entity], scheme: Scheme) -> EntityMatch:
+    """One-to-one matching of `pred` to `gold` under `scheme` (see the module docstring)."""
+    judge = JUDGES[scheme]
+    # Candidate edges: only overlapping pairs can be paired at all.
+    edges: dict[tuple[int, int], Outcome] = {}
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(pred):
+            if overlaps(g, p):
+                edges[gi, pi] = judge(g, p)
+    if not edges:
+        return EntityMatch((), tuple(range(len(gold))), tuple(range(len(pred))))
+    pairs = _assign(edges, len(gold), len(pred))
+    used_g = {g for g, _, _ in pairs}
+    used_p = {p for _, p, _ in pairs}
+    return EntityMatch(
+        tuple(sorted(pairs)),
+        tuple(i for i in range(len(gold)) if i not in used_g),
+        tuple(i for i in range(len(pred)) if i not in used_p),
+    )
+
+
+def _assign(edges: dict[tuple[int, int], Outcome], n_gold: int, n_pred: int) -> list[tuple[int, int, Outcome]]:
+    """Maximum-weight one-to-one pairing: correct pairs first, then the others."""
+    # Fast path: every mention has at most one candidate (the usual case) -> take all edges.
+    g_deg = Counter(g for g, _ in edges)
+    p_deg = Counter(p for _, p in edges)
+    if max(g_deg.values()) == 1 and max(p_deg.values()) == 1:
+        return [(g, p, o) for (g, p), o in edges.items()]
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    big = min(n_gold, n_pred) + 1  # one correct pair outweighs any number of other pairs
+    weight = np.zeros((n_gold, n_pred))
+    for (g, p), o in edges.items():
+        weight[g, p] = big if o == "correct" else 1
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    return [(int(g), int(p), edges[int(g), int(p)]) for g, p in zip(rows, cols) if (int(g), int(p)) in edges]
+
+
+# ------------------------------------------------------------------- events
+
+EventLevel = Literal[
+    "trigger_identification",
+    "trigger_classification",
+    "argument_identification",
+    "argument_classification",
+    "argument_identification_anchored",
+    "argument_classification_anchored",
+]
+EVENT_LEVELS: tuple[EventLevel, ...] = (
+    "trigger_identification",
+    "trigger_classification",
+    "argument_identification",
+    "argument_classification",
+    "argument_identification_anchored",
+    "argument_classification_anchored",
+)
+
+
+def event_items(
+    doc: Document, level: EventLevel, event_type: str | None = None, role: str | None = None
+) -> Counter[tuple[object, ...]]:
+    """The multiset of what `level` compares in `doc` (optionally for one event type or one role only).
+
+    Trigger levels compare trigger offsets (and type); argument levels compare
+    (event type, argument offsets[, role]), anchored ones also the trigger offsets.
+    """
+    ents = doc.entity_by_id()
+    items: Counter[tuple[object, ...]] = Counter()
+    for ev in doc.events:
+        if event_type is not None and ev.type != event_type:
+            continue
+        if level == "trigger_identification":
+            items[ev.start, ev.end] += 1
+        elif level == "trigger_classification":
+            items[ev.start, ev.end, ev.type] += 1
+        else:
+            for a in ev.arguments:
+                if role is not None and a.role != role:
+                    continue
+                e = ents[a.entity]
+                key: tuple[object, ...] = (ev.type, e.start, e.end)
+                if level.startswith("argument_classification"):
+                    key += (a.role,)
+                if level.endswith("anchored"):
+                    key = (ev.start, ev.end) + key
+                items[key] += 1
+    return items
+
+
+def match_events(
+    gold: Document, pred: Document, level: EventLevel, event_type: str | None = None, role: str | None = None
+) -> tuple[int, int, int]:
+    """(matched, predicted, gold) for one document at one level: a one-to-one multiset intersection."""
+    g = event_items(gold, level, event_type, role)
+    p = event_items(pred, level, event_type, role)
+    return sum((g & p).values()), sum(p.values()), sum(g.values())

@@ -1,0 +1,184 @@
+"""The command line: exit codes, exact error lines, and the article -> tasks -> export -> gold -> report path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annot.cli import app
+from annot.labelstudio.authoring import author_export
+
+from support import DATA, ROOT
+
+SEED_SOURCE = ROOT / "gold" / "news" / "sources" / "kfor-reinforcements-2023-06.ann.txt"
+
+
+def run(runner, *args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_cli_help_and_version(runner):
+    r = run(runner, "--help")
+    assert r.exit_code == 0
+    for cmd in ("export", "import", "evaluate", "predict", "schema", "corpus", "author", "ls"):
+        assert cmd in r.output
+    assert run(runner, "--version").output.startswith("annot ")
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["export"],
+        ["import"],
+        ["evaluate"],
+        ["predict"],
+        ["author"],
+        ["schema", "config"],
+        ["corpus", "build"],
+        ["ls", "push"],
+        ["ls", "pull"],
+    ],
+)
+def test_cli_every_command_help_has_an_example(runner, cmd):
+    r = run(runner, *cmd, "--help")
+    assert r.exit_code == 0
+    assert "Example" in r.output or "annot evaluate --gold" in r.output
+
+
+def test_cli_round_trip_article_to_report(runner, tmp_path: Path, schema):
+    """article -> tasks file -> (annotation as Label Studio stores it) -> export file -> gold -> report."""
+    (tmp_path / "kfor-reinforcements-2023-06.txt").write_text(
+        (DATA / "seed_article.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    r = run(runner, "export", tmp_path / "kfor-reinforcements-2023-06.txt", "-o", tmp_path / "tasks.json")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == f"wrote 1 task(s) to {tmp_path / 'tasks.json'}"
+    tasks = json.loads((tmp_path / "tasks.json").read_text(encoding="utf-8"))
+    # The annotator's work: the seed gold, as Label Studio would store it on the exported task.
+    authored = author_export([SEED_SOURCE], schema)[0]
+    assert authored["data"]["sha256"] == tasks[0]["data"]["sha256"]
+    tasks[0].update(id=1, annotations=[{**authored["annotations"][0], "id": 11, "completed_by": 2}])
+    (tmp_path / "export.json").write_text(json.dumps(tasks), encoding="utf-8")
+    r = run(runner, "import", tmp_path / "export.json", "-o", tmp_path / "gold.jsonl")
+    assert r.exit_code == 0, r.output
+    assert "wrote 1 document(s)" in r.output and "74 entity mentions, 25 events, 41 arguments" in r.output
+    r = run(runner, "predict", tmp_path / "gold.jsonl", "-o", tmp_path / "pred.jsonl")
+    assert r.exit_code == 0, r.output
+    r = run(
+        runner,
+        "evaluate",
+        "--gold",
+        tmp_path / "gold.jsonl",
+        "--pred",
+        tmp_path / "pred.jsonl",
+        "-o",
+        tmp_path / "rep",
+        "--bootstrap",
+        "50",
+    )
+    assert r.exit_code == 0, r.output
+    rep = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
+    strict = rep["entities"]["micro"]["strict"]
+    assert strict["possible"] == 74 and 0 < strict["f1"] < 1
+    assert strict["correct"] + strict["incorrect"] + strict["partial"] + strict["missed"] == strict["possible"]
+    assert set(rep["entities"]["per_label"]) >= set(schema.entities)
+    assert rep["meta"]["gold"]["documents"] == 1
+    assert (tmp_path / "rep" / "report.md").read_text(encoding="utf-8").startswith("# annot evaluation")
+    # evaluating an identical file scores 1.0 everywhere
+    r = run(
+        runner,
+        "evaluate",
+        "--gold",
+        tmp_path / "gold.jsonl",
+        "--pred",
+        tmp_path / "gold.jsonl",
+        "-o",
+        tmp_path / "self",
+        "--bootstrap",
+        "0",
+    )
+    rep = json.loads((tmp_path / "self" / "report.json").read_text(encoding="utf-8"))
+    assert {rep["entities"]["micro"][s]["f1"] for s in ("strict", "exact", "partial", "type")} == {1.0}
+    assert {v["f1"] for v in rep["events"]["micro"].values()} == {1.0}
+
+
+def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, schema):
+    authored = author_export([SEED_SOURCE], schema)
+    authored[0]["annotations"][0]["result"][0]["value"]["labels"] = ["ORGANISATION"]
+    (tmp_path / "e.json").write_text(json.dumps(authored), encoding="utf-8")
+    r = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
+    assert r.exit_code == 2
+    lines = r.output.splitlines()
+    assert (
+        lines[0] == f"Error: {tmp_path / 'e.json'}: the export has invalid annotations; nothing was written (1 problem)"
+    )
+    assert lines[1].startswith(
+        "  - task 1, annotation 1, region 'T1': label 'ORGANISATION' is not an entity type of schema news-conflict"
+    )
+    assert lines[2].startswith("Hint: Fix them in Label Studio")
+    assert not (tmp_path / "g.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "args, first_line",
+    [
+        (["import", "missing.json", "-o", "g.jsonl"], "Error: missing.json: no such file"),
+        (
+            ["evaluate", "--gold", "g.jsonl"],
+            "Error: give both --gold and --pred, or neither (to evaluate the configured systems)",
+        ),
+        (
+            ["import", "missing.json", "-o", "g.jsonl", "--pick", "first"],
+            "Usage: annot import",
+        ),
+        (["export", "nothing-here.txt", "-o", "t.json"], "Error: cannot read the articles (1 problem)"),
+        (["schema", "check", "--schema", "nope.toml"], "Error: nope.toml: schema file not found"),
+        (
+            ["predict", "gold/news/documents.jsonl", "-o", "p.jsonl", "--model", "no_such_model_x"],
+            "Error: cannot load spaCy pipeline 'no_such_model_x'",
+        ),
+    ],
+)
+def test_cli_bad_usage_exit_2(runner, args, first_line):
+    r = run(runner, *args)
+    assert r.exit_code == 2, r.output
+    if "--pick" in args:  # choices are enums: click names the allowed values
+        assert "'first' is not one of 'only', 'ground-truth', 'latest'" in r.output
+    assert r.output.splitlines()[0].startswith(first_line)
+    assert "Traceback" not in r.output
+
+
+def test_cli_evaluate_prediction_missing_a_document(runner, tmp_path: Path):
+    g = tmp_path / "g.jsonl"
+    g.write_text('{"id": "a", "text": "NATO"}\n{"id": "b", "text": "KFOR"}\n', encoding="utf-8")
+    p = tmp_path / "p.jsonl"
+    p.write_text('{"id": "a", "text": "NATO!"}\n', encoding="utf-8")
+    r = run(runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / "r")
+    assert r.exit_code == 2
+    assert "document 'a': the predicted text differs from the gold text" in r.output
+    assert "document 'b': no prediction" in r.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_schema_config_check(runner, tmp_path: Path):
+    assert run(runner, "schema", "config", "--check").exit_code == 0
+    stale = tmp_path / "x.xml"
+    stale.write_text("<View/>", encoding="utf-8")
+    r = run(runner, "schema", "config", "--check", "-o", stale)
+    assert r.exit_code == 2 and f"{stale} is out of date" in r.output
+
+
+def test_cli_evaluate_configured_default(runner, tmp_path: Path, eval_config):
+    r = run(runner, "evaluate", "--config", eval_config, "-o", tmp_path / "reports", "--bootstrap", "20")
+    assert r.exit_code == 0, r.output
+    rep = json.loads((tmp_path / "reports" / "spacy-sm" / "report.json").read_text(encoding="utf-8"))
+    assert rep["meta"]["system"]["name"] == "spacy-sm"
+    assert rep["meta"]["gold"]["path"] == "gold/news/documents.jsonl"
+    assert rep["entities"]["micro"]["strict"]["possible"] > 0
+    # the three configured systems, side by side
+    table = json.loads((tmp_path / "reports" / "comparison.json").read_text(encoding="utf-8"))
+    assert [s["system"] for s in table["systems"]] == ["spacy-sm", "spacy-sm-events", "ner-trained"]
+    events = table["systems"][1]["metrics"]["events.micro.trigger_classification.f1"]
+    assert events["value"] > 0.5 and events["p_value"] < 0.01

@@ -1,0 +1,278 @@
+"""report.html: content, escaping, self-containment, and a real headless Chromium loading it offline."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from annot.cli import app
+from annot.documents import Argument, Document, Entity, Event, write_documents
+from annot.reporting.html import to_html
+
+from support import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOSTILE = "<script>alert(1)</script>"
+TEXT1 = f'NATO sent {HOSTILE} troops to Kosovo on "Monday" & more.'
+TEXT2 = "Two soldiers died in Pristina."
+
+
+def _span(text: str, needle: str, label: str, eid: str) -> Entity:
+    start = text.index(needle)
+    return Entity(start, start + len(needle), label, eid)
+
+
+def _gold() -> list[Document]:
+    nato, kosovo = _span(TEXT1, "NATO", "ORG", "T1"), _span(TEXT1, "Kosovo", "GPE", "T2")
+    sent = TEXT1.index("sent")
+    deploy = Event("E1", "Movement.Deploy", sent, sent + 4, (Argument("Agent", "T1"), Argument("Destination", "T2")))
+    return [
+        Document("d1", TEXT1, (nato, kosovo, _span(TEXT1, "Monday", "DATE", "T3")), (deploy,)),
+        Document("d2", TEXT2, (_span(TEXT2, "Two", "QTY", "T1"), _span(TEXT2, "Pristina", "GPE", "T2"))),
+    ]
+
+
+def _pred() -> list[Document]:
+    """One correct, one wrong type, one spurious over the hostile text, one missed; one event argument missed."""
+    ents = (_span(TEXT1, "NATO", "ORG", "T1"), _span(TEXT1, "Kosovo", "LOC", "T2"), _span(TEXT1, HOSTILE, "PER", "T3"))
+    sent = TEXT1.index("sent")
+    deploy = Event("E1", "Movement.Deploy", sent, sent + 4, (Argument("Agent", "T1"),))
+    return [
+        Document("d1", TEXT1, ents, (deploy,)),
+        Document("d2", TEXT2, (_span(TEXT2, "Two", "QTY", "T1"), _span(TEXT2, "Pristina", "GPE", "T2"))),
+    ]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    """`annot evaluate` on small files, with a threshold it fails: (report.json, report.html path)."""
+    tmp = tmp_path_factory.mktemp("html")
+    write_documents(tmp / "gold.jsonl", _gold())
+    write_documents(tmp / "sys-a.jsonl", _pred())
+    args = ["evaluate", "--gold", tmp / "gold.jsonl", "--pred", tmp / "sys-a.jsonl", "-o", tmp / "rep"]
+    args += ["--schema", ROOT / "configs" / "schema.toml", "--bootstrap", "50", "--seed", "1"]
+    args += ["--threshold", "entities.micro.strict.f1=0.99"]
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 1, result.output  # the gate fails, the reports are written all the same
+    report = json.loads((tmp / "rep" / "report.json").read_text(encoding="utf-8"))
+    return report, tmp / "rep" / "report.html"
+
+
+@pytest.fixture(scope="module")
+def page_html(rendered: tuple[dict[str, Any], Path]) -> str:
+    return rendered[1].read_text(encoding="utf-8")
+
+
+class _Tables(HTMLParser):
+    """Every table row as a list of cell texts, grouped by the table's caption."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._caption: str | None = None
+        self._rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._caption, self._rows = "", []
+        elif tag == "caption":
+            self._cell = []
+        elif tag == "tr":
+            self._rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif self._cell is not None:
+            self._cell.append(" ")  # an element inside a cell (a line of its own, or a mark) separates words
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption" and self._cell is not None:
+            self._caption, self._cell = "".join(self._cell).strip(), None
+        elif tag in ("td", "th") and self._cell is not None:
+            self._rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "table":
+            self.tables[self._caption or f"table {len(self.tables)}"] = self._rows
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _tables(html: str) -> dict[str, list[list[str]]]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def _rows_by_head(table: list[list[str]]) -> dict[str, list[str]]:
+    return {row[0]: row[1:] for row in table[1:] if row}
+
+
+def test_html_has_the_per_label_rows_and_counts(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
+    report = rendered[0]
+    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme"])
+    assert list(rows) == list(report["entities"]["per_label"])
+    org = report["entities"]["per_label"]["ORG"]["strict"]
+    assert rows["ORG"][:3] == [
+        f"{org['precision']:.3f} [{org['ci']['precision'][0]:.3f}, {org['ci']['precision'][1]:.3f}]",
+        f"{org['recall']:.3f} [{org['ci']['recall'][0]:.3f}, {org['ci']['recall'][1]:.3f}]",
+        f"{org['f1']:.3f} [{org['ci']['f1'][0]:.3f}, {org['ci']['f1'][1]:.3f}]",
+    ]
+    assert rows["ORG"][3:] == [str(org[k]) for k in ("correct", "incorrect", "partial", "missed", "spurious")] + [
+        str(org["possible"]),
+        str(org["actual"]),
+    ]
+    # PER has one spurious prediction and no gold: recall is undefined, shown as a dash, never 0 or 1.
+    assert rows["PER"][1].startswith("–")
+
+
+def test_html_escapes_hostile_text(page_html: str) -> None:
+    assert HOSTILE not in page_html
+    assert page_html.count("<script") == 1  # the page's own filtering script only
+    assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in page_html
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt;”" in page_html  # the spurious mention's text
+    assert "&quot;Monday&quot; &amp; more" in page_html
+
+
+def test_html_unsupported_labels_say_no_support(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
+    unsupported = rendered[0]["entities"]["unsupported_labels"]
+    assert {"MIL", "NORP"} <= set(unsupported)
+    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme"])
+    for lab in unsupported:
+        assert rows[lab][0] == "no support", lab
+        assert not any("1.000" in cell for cell in rows[lab]), lab
+    chart = page_html[page_html.index("<svg") : page_html.index("</svg>")]
+    assert chart.count("no support") >= len(unsupported)
+
+
+def test_html_header_tables_and_optional_sections(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
+    report = rendered[0]
+    assert "<title>annot evaluation: sys-a</title>" in page_html
+    assert '<html lang="en">' in page_html
+    tables = _tables(page_html)
+    micro = _rows_by_head(tables["Micro-averaged over all mentions"])
+    assert list(micro) == ["strict", "exact", "partial", "type"]
+    strict = report["entities"]["micro"]["strict"]
+    assert micro["strict"][3:] == [
+        str(strict[k]) for k in ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual")
+    ]
+    events = _rows_by_head(tables["Micro-averaged over all event mentions"])
+    assert len(events) == 6 and events["argument_classification"][3:] == ["1", "1", "2"]
+    assert "✗ FAILED" in page_html and "entities.micro.strict.f1" in page_html
+    if "confusion" in report["entities"]:
+        confusion = tables["Counts by gold label (rows) and predicted label (columns)"]
+        assert _rows_by_head(confusion)["GPE"][confusion[0].index("LOC") - 1] == "1"  # Kosovo: GPE taken for LOC
+    for key in ("Bootstrap samples", "Seed", "Zero division", "Schema", "Documents"):
+        assert f"<dt>{key}</dt>" in page_html
+
+
+def test_html_renders_a_report_without_the_optional_keys(rendered: tuple[dict[str, Any], Path]) -> None:
+    report = copy.deepcopy(rendered[0])
+    report.pop("gate", None)
+    for key in ("confusion",):
+        report["entities"].pop(key, None)
+    for key in ("role_confusion", "errors", "per_role"):
+        report["events"].pop(key, None)
+    report["meta"]["gold"].pop("split", None)
+    html = to_html(report)
+    for section in ("gate", "confusion", "role-confusion", "event-errors"):
+        assert f'id="{section}"' not in html, section
+    assert 'id="entity-errors"' in html and 'id="labels"' in html and "<svg" in html
+    assert "<dt>Split</dt>" not in html
+
+
+def test_html_null_values_render_as_a_dash() -> None:
+    report = _minimal_report()
+    html = to_html(report)
+    rows = _rows_by_head(_tables(html)["Micro-averaged over all mentions"])
+    assert rows["strict"][:3] == ["–", "–", "–"]
+    assert "None" not in html
+
+
+def test_html_loads_nothing_from_outside(page_html: str) -> None:
+    external = re.compile(
+        r"""(?:\b(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*|url\(\s*["']?\s*)(?:https?:)?//""",
+        re.IGNORECASE,
+    )
+    assert not external.findall(page_html)
+    assert "@import" not in page_html
+    assert "Content-Security-Policy" in page_html and "default-src 'none'" in page_html
+
+
+@pytest.mark.browser
+def test_html_opens_offline_in_headless_chromium(rendered: tuple[dict[str, Any], Path], tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does it)")
+    from playwright.sync_api import sync_playwright
+
+    url = rendered[1].resolve().as_uri()
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+            page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+            page.goto(url, wait_until="load")
+            assert page.title() == "annot evaluation: sys-a"
+            chart = page.locator("svg#f1-chart")
+            assert chart.is_visible()
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 50
+            assert page.locator("svg#f1-chart rect.bar").count() >= 3
+            # The inline filtering script runs: the form is shown and filters by category.
+            form = page.locator('form[data-table="entity-errors-table"]')
+            assert form.is_visible()
+            form.locator("select").select_option("spurious")
+            assert page.locator("#entity-errors-table tbody tr:visible").count() == 1
+            assert form.locator("output").inner_text() == "1 shown"
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert requests == [url]
+    assert problems == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def _minimal_report() -> dict[str, Any]:
+    """A report of nothing: no documents scored, every score undefined."""
+    zero = {k: 0 for k in ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual")}
+    counts = {**zero, "precision": None, "recall": None, "f1": None}
+    schemes = ("strict", "exact", "partial", "type")
+    return {
+        "meta": {
+            "annot_version": "0",
+            "created_at": "2025-01-01T00:00:00+00:00",
+            "gold": {"documents": 0, "path": "g.jsonl", "sha256": "0" * 64},
+            "schema": {"name": "s", "version": "1"},
+            "settings": {"bootstrap_samples": 0, "seed": 13, "confidence": 0.95, "zero_division": "null"},
+            "system": {"name": "empty"},
+        },
+        "entities": {
+            "micro": {s: dict(counts) for s in schemes},
+            "macro": {s: {"precision": None, "recall": None, "f1": None, "labels": 0} for s in schemes},
+            "per_label": {"PER": {s: dict(counts) for s in schemes}},
+            "unsupported_labels": ["PER"],
+            "errors": [],
+        },
+        "events": {"micro": {}, "per_type": {}},
+    }

@@ -1,0 +1,113 @@
+"""Helpers shared by the tests: paths, small documents, random cases, running the CLI."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from annot.documents import Argument, Document, Entity, Event
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SEED_SOURCE = ROOT / "gold" / "news" / "sources" / "kfor-reinforcements-2023-06.ann.txt"
+
+
+def run(runner: CliRunner, *args: object):  # type: ignore[no-untyped-def]
+    """`annot ARGS...` through the real command tree."""
+    from annot.cli import app
+
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def doc(text: str, *spans: tuple[int, int, str], doc_id: str = "d1") -> Document:
+    """A document with entity spans (start, end, label), ids T1..."""
+    return Document(doc_id, text, tuple(Entity(s, e, lab, f"T{i}") for i, (s, e, lab) in enumerate(spans, 1)))
+
+
+def random_case(rng: random.Random, labels=("PER", "ORG", "GPE")):
+    """A whitespace-tokenised document with non-overlapping token-aligned gold and predicted spans."""
+    n = rng.choice([0, 1, 2, 5, 8, 12, 20])
+    words = [
+        rng.choice(["NATO", "sent", "500", "troops", "to", "Kosovo", "Erdoğan", "in", "Priština", "."])
+        for _ in range(n)
+    ]
+    text = " ".join(words)
+    starts, pos = [], 0
+    for w in words:
+        starts.append(pos)
+        pos += len(w) + 1
+
+    def spans() -> list[tuple[int, int, str]]:
+        out, i = [], 0
+        while i < n:
+            if rng.random() < 0.35:
+                j = min(n, i + rng.choice([1, 1, 2, 3]))
+                out.append((i, j, rng.choice(labels)))
+                i = j
+            else:
+                i += 1
+        return out
+
+    gold_tok = spans()
+    if rng.random() < 0.5:  # predictions as perturbations of gold: realistic near-misses
+        pred_tok = []
+        for s, e, lab in gold_tok:
+            r = rng.random()
+            if r < 0.5:
+                pred_tok.append((s, e, lab))
+            elif r < 0.65:
+                pred_tok.append((s, e, rng.choice(labels)))
+            elif r < 0.8 and e - s > 1:
+                pred_tok.append((s, e - 1, lab))
+        pred_tok = [t for t in pred_tok] + [t for t in spans() if all(t[1] <= s or t[0] >= e for s, e, _ in pred_tok)]
+        pred_tok.sort()
+        # keep predictions non-overlapping among themselves
+        clean, last = [], 0
+        for s, e, lab in pred_tok:
+            if s >= last:
+                clean.append((s, e, lab))
+                last = e
+        pred_tok = clean
+    else:
+        pred_tok = spans()
+
+    def chars(toks):
+        return [Entity(starts[s], starts[e - 1] + len(words[e - 1]), lab) for s, e, lab in toks]
+
+    return words, gold_tok, pred_tok, chars(gold_tok), chars(pred_tok), text
+
+
+def random_docs(rng: random.Random, n: int, noise: float):
+    labels = ("PER", "ORG", "GPE")
+    gold, pred = [], []
+    for k in range(n):
+        text = " ".join(f"w{i}" for i in range(40))
+        starts = [len(" ".join(f"w{j}" for j in range(i))) + (1 if i else 0) for i in range(40)]
+        spans = sorted(rng.sample(range(40), 8))
+        g = tuple(Entity(starts[s], starts[s] + len(f"w{s}"), rng.choice(labels), f"T{i}") for i, s in enumerate(spans))
+        p = []
+        for e in g:
+            r = rng.random()
+            if r < noise:
+                continue
+            lab = e.label if rng.random() > noise else rng.choice(labels)
+            p.append(Entity(e.start, e.end, lab, e.id))
+        ev_g = (
+            Event(
+                "E1",
+                "Contact.Meet",
+                g[0].start,
+                g[0].end,
+                (Argument("Participant", g[1].id), Argument("Place", g[2].id)),
+            ),
+        )
+        ev_p = (
+            (Event("E1", "Contact.Meet", g[0].start, g[0].end, (Argument("Participant", g[1].id),)),)
+            if rng.random() > noise and any(x.id == g[1].id for x in p)
+            else ()
+        )
+        gold.append(Document(f"d{k}", text, g, ev_g))
+        pred.append(Document(f"d{k}", text, tuple(p), ev_p))
+    return gold, pred
