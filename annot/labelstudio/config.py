@@ -103,3 +103,7 @@ def check_labeling_config_file(schema: Schema, path: Path) -> None:
         raise AnnotError(
             f"{path} is out of date with {schema.path}", f"Run: annot schema config --schema {schema.path} -o {path}"
         )
+    # Up to date is not enough: the file must also parse and carry the schema's controls.
+    problems = check_labeling_config(schema, current, str(path))
+    if problems:
+        raise AnnotError(f"{path}: not a usable labeling config", "Fix the schema named above.", problems)

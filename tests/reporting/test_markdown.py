@@ -1,0 +1,30 @@
+"""report.md: the verdict first, then scores with intervals, per label, events, errors; small case by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import annot
+from annot.comparison.gate import GateSettings, run_gate
+from annot.documents import Document, Entity
+from annot.reporting.markdown import to_markdown
+
+TEXT = "NATO sent troops to Kosovo and Serbia ."
+
+
+def test_markdown_small_report_by_hand():
+    gold = [Document("d1", TEXT, (Entity(0, 4, "ORG", "T1"), Entity(20, 26, "GPE", "T2"), Entity(31, 37, "GPE", "T3")))]
+    pred = [Document("d1", TEXT, (Entity(0, 4, "ORG", "T1"), Entity(20, 26, "LOC", "T2")))]
+    report = annot.evaluate(gold, pred, system="tiny", bootstrap_samples=0)
+    report = dataclasses.replace(
+        report, gate=run_gate(report, GateSettings(thresholds={"entities.micro.strict.f1": 0.9}))
+    )
+    md = to_markdown(report)
+    lines = md.splitlines()
+    assert lines[0] == "# annot evaluation: tiny"
+    assert "## Gate: FAILED (1 of 1 checks failed)" in md
+    assert md.index("## Gate") < md.index("## Entities, micro")
+    # strict: 1 correct, 1 incorrect (Kosovo GPE vs LOC), 1 missed (Serbia); 2 predicted
+    assert "| strict | 0.500 | 0.333 | 0.400 | 1 | 1 | 0 | 1 | 0 | 3 | 2 |" in lines
+    assert "| GPE | – | 0.000 | 0.000 | 2 | 0 | 0 |" in lines
+    assert "- `d1` missed: gold GPE “Serbia”, predicted –: NATO sent troops to Kosovo and ⟦Serbia⟧ ." in lines

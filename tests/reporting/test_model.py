@@ -1,0 +1,104 @@
+"""The typed report: report.json written from records and read back into them, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import annot
+from annot.errors import AnnotError
+from annot.reporting.model import Report, load_report
+
+from support import ROOT, random_docs
+
+BUNDLED = sorted((ROOT / "reports").glob("*/report.json")) + sorted((ROOT / "reports" / "baseline").glob("*.json"))
+
+
+def _report(schema, bootstrap: int = 50) -> Report:
+    gold, pred = random_docs(random.Random(11), 9, 0.3)
+    return annot.evaluate(gold, pred, schema=schema, system="sys", bootstrap_samples=bootstrap)
+
+
+def test_model_json_round_trip_is_byte_stable(schema):
+    report = _report(schema)
+    text = report.to_json()
+    again = Report.from_json(text)
+    assert again.to_json() == text
+    assert again.entities.micro["strict"].f1 == pytest.approx(report.entities.micro["strict"].f1, abs=1e-6)
+    assert again.per_document.ids == sorted(report.per_document.ids)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_model_bundled_reports_read_back_to_the_same_bytes(path: Path):
+    assert load_report(path).to_json() == path.read_text(encoding="utf-8")
+
+
+def test_model_report_keys_are_the_contract(schema):
+    data = json.loads(_report(schema).to_json())
+    assert set(data) == {"meta", "entities", "events", "per_document"}
+    assert {"annot_version", "created_at", "gold", "schema", "system", "settings", "definitions"} <= set(data["meta"])
+    assert {"path", "sha256", "documents", "split"} <= set(data["meta"]["gold"])
+    assert set(data["entities"]) == {"micro", "macro", "per_label", "unsupported_labels", "errors", "confusion"}
+    counts = {
+        "correct",
+        "incorrect",
+        "partial",
+        "missed",
+        "spurious",
+        "possible",
+        "actual",
+        "precision",
+        "recall",
+        "f1",
+    }
+    assert set(data["entities"]["micro"]["strict"]) == counts | {"ci"}
+    assert set(data["entities"]["micro"]["strict"]["ci"]) == {"precision", "recall", "f1"}
+    assert set(data["entities"]["macro"]["type"]) == {"precision", "recall", "f1", "labels"}
+    assert set(data["events"]) == {"micro", "per_type", "per_role", "errors", "role_confusion"}
+    assert set(data["events"]["micro"]["argument_classification"]) == {
+        "matched",
+        "predicted",
+        "gold",
+        "precision",
+        "recall",
+        "f1",
+    }
+    doc = next(iter(data["per_document"].values()))
+    assert set(doc) == {"sha256", "counts"} and "entities/strict" in doc["counts"]
+
+
+def test_model_without_bootstrap_has_no_intervals(schema):
+    data = json.loads(_report(schema, bootstrap=0).to_json())
+    assert "ci" not in data["entities"]["micro"]["strict"]
+
+
+def test_model_floats_have_six_digits_in_json_only(schema):
+    report = _report(schema)
+    f1 = report.entities.micro["strict"].f1
+    assert f1 is not None
+    written = json.loads(report.to_json())["entities"]["micro"]["strict"]["f1"]
+    assert written == round(f1, 6)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("not json", "not JSON"),
+        ('{"entities": {}}', "not a report.json made by annot evaluate"),
+        ('{"meta": 3, "entities": {}, "events": {}, "per_document": {}}', "not a report.json made by annot evaluate"),
+    ],
+)
+def test_model_bad_report_files(tmp_path: Path, content, message):
+    path = tmp_path / "r.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(AnnotError, match=message) as err:
+        load_report(path)
+    assert str(path) in err.value.message
+
+
+def test_model_missing_report_file(tmp_path: Path):
+    with pytest.raises(AnnotError, match="report not found"):
+        load_report(tmp_path / "nope.json")
