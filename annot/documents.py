@@ -154,7 +154,7 @@ def canonical(doc: Document) -> Document:
 
     evs = sorted(
         doc.events,
-        key=lambda ev: (ev.start, ev.end, ev.type, [arg_key(a) for a in ev.arguments], ev.id),
+        key=lambda ev: (ev.start, ev.end, ev.type, sorted(arg_key(a) for a in ev.arguments), ev.id),
     )
     evs2 = tuple(
         Event(

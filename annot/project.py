@@ -16,6 +16,7 @@ EVALUATION_CONFIG = Path("configs/evaluation.toml")
 LABEL_MAP = Path("configs/label_maps/ontonotes.toml")
 EVENT_RULES = Path("configs/event_extractor.toml")
 TRAIN_CONFIG = Path("configs/train_ner.cfg")
+GUIDELINE = Path("docs/guideline.md")
 CORPUS = Path("gold/news")
 GOLD = CORPUS / "documents.jsonl"
 MODELS = Path("models")

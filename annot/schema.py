@@ -14,6 +14,26 @@ _EVENT_NAME = re.compile(r"^[A-Z][A-Za-z]*\.[A-Z][A-Za-z]*$")
 _ROLE_NAME = re.compile(r"^[A-Z][A-Za-z]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+# Single keys that Label Studio 1.23's editor already binds (its keymap, web/dist/apps/labelstudio):
+# u unselects a region, and the image tools take letters (case-insensitive). A label hotkey on one of
+# them would do two things at once. tests/test_schema.py checks this list against the installed keymap.
+LABEL_STUDIO_KEYS = frozenset("bekhmoprvuw[]")
+MIN_CONTRAST = 3.0  # against white, so that a label's name in its colour stays readable (WCAG 2 large text)
+
+
+def contrast_on_white(color: str) -> float:
+    """WCAG 2 contrast ratio of `color` (#rrggbb) against white.
+
+    >>> round(contrast_on_white("#000000"), 1), round(contrast_on_white("#ffffff"), 1)
+    (21.0, 1.0)
+    """
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(color[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
 
 @dataclass(frozen=True)
 class EntityType:
@@ -96,12 +116,23 @@ def schema_from_dict(data: dict[str, Any], where: str = "schema") -> Schema:
             problems.append(f"{w}: color {color!r} must look like '#a1b2c3'")
         elif color.lower() in colors:
             problems.append(f"{w}: color {color} is already used by {colors[color.lower()]}")
+        elif color and contrast_on_white(color) < MIN_CONTRAST:
+            problems.append(
+                f"{w}: color {color} has a contrast of {contrast_on_white(color):.2f}:1 against white; "
+                f"at least {MIN_CONTRAST:g}:1 keeps the label's name readable (take a darker shade)"
+            )
         colors[color.lower()] = tname
+        key = hotkey.lower()
         if hotkey and len(hotkey) != 1:
             problems.append(f"{w}: hotkey {hotkey!r} must be one character")
-        elif hotkey in hotkeys:
-            problems.append(f"{w}: hotkey {hotkey!r} is already used by {hotkeys[hotkey]}")
-        hotkeys[hotkey] = tname
+        elif key in hotkeys:
+            problems.append(f"{w}: hotkey {hotkey!r} is already used by {hotkeys[key]}")
+        elif key in LABEL_STUDIO_KEYS:
+            problems.append(
+                f"{w}: hotkey {hotkey!r} is one of Label Studio's own keys "
+                f"({', '.join(sorted(LABEL_STUDIO_KEYS))}); choose another"
+            )
+        hotkeys[key] = tname
         return desc, guide, color, hotkey
 
     entities: dict[str, EntityType] = {}

@@ -41,6 +41,21 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     data_dir: Path
     log: Path
+    env: dict[str, str]
+
+    def add_user(self, email: str, password: str, token: str) -> None:
+        """A second account, made by Label Studio's own `init` command on this server's data."""
+        env = {k: v for k, v in self.env.items() if k not in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD")}
+        env["LABEL_STUDIO_USER_TOKEN"] = token
+        exe = label_studio_executable()
+        assert exe is not None
+        subprocess.run(
+            [exe, "init", "--username", email, "--password", password, "--user-token", token, "--quiet"],
+            env=env,
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -87,7 +102,7 @@ def start_server(data_dir: Path, timeout: float = 180.0) -> RunningServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-    server = RunningServer(url, TOKEN, proc, data_dir, log)
+    server = RunningServer(url, TOKEN, proc, data_dir, log, env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -120,3 +135,90 @@ if __name__ == "__main__":
         srv.process.wait()
     except KeyboardInterrupt:
         srv.stop()
+
+
+class FaultyProxy:
+    """A proxy on 127.0.0.1 in front of a real server that misbehaves on demand (faults a server will not make).
+
+    - `fail_after_forwarding`: requests whose method and path match are forwarded (the server acts on them),
+      then answered with 502, as a proxy that lost the server's answer would;
+    - `reflect_headers`: every request is answered 500 with the request's headers in the body;
+    - `trickle`: answers 200 and sends its body one byte every `trickle` seconds;
+    - `silent`: accepts connections and never answers.
+    """
+
+    def __init__(
+        self,
+        target: str = "",
+        *,
+        fail_after_forwarding: tuple[str, str] | None = None,
+        reflect_headers: bool = False,
+        trickle: float = 0.0,
+        silent: bool = False,
+    ) -> None:
+        import threading
+        import urllib.error
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+        self.calls: list[tuple[str, str, int]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if silent:
+                    time.sleep(3600)
+                    return
+                if reflect_headers:
+                    self._send(500, ("upstream error; request was:\n" + str(self.headers)).encode())
+                    return
+                if trickle:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    for _ in range(1000):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(trickle)
+                    return
+                req = urllib.request.Request(target + self.path, data=body, method=self.command)
+                for k, v in self.headers.items():
+                    if k.lower() not in ("host", "content-length", "connection"):
+                        req.add_header(k, v)
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as r:
+                        status, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "application/json")
+                except urllib.error.HTTPError as e:
+                    status, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "application/json")
+                proxy.calls.append((self.command, self.path, status))
+                if (
+                    fail_after_forwarding
+                    and self.command == fail_after_forwarding[0]
+                    and fail_after_forwarding[1] in self.path
+                ):
+                    self._send(502, b"<html>502 Bad Gateway</html>", "text/html")
+                    return
+                self._send(status, data, ctype)
+
+            def _send(self, status: int, data: bytes, ctype: str = "text/plain") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..labelstudio.importer import OffsetMode, Pick
-from ..project import LABELING_CONFIG, project_path
+from ..project import project_path
 from .app import app, group
 from .schema import SchemaOpt, load
 
@@ -55,13 +55,41 @@ def import_cmd(
     from ..labelstudio.importer import import_export
 
     s = import_export(export, output, load(schema), pick=pick, offsets=offsets)
-    typer.echo(
+    for line in import_lines(s, output):
+        typer.echo(line)
+
+
+def import_lines(s, output: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """The import summary for people: what was written, and everything that was not, named."""
+
+    def named(items: list[str], limit: int = 10) -> str:
+        shown = "; ".join(items[:limit])
+        return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")
+
+    lines = [
         f"wrote {s.documents} document(s) to {output}: {s.entities} entity mentions, {s.events} events, "
-        f"{s.arguments} arguments; skipped {s.skipped_cancelled} cancelled annotation(s) and "
-        f"{len(s.skipped_unannotated)} unannotated task(s)"
+        f"{s.arguments} arguments, from {len(s.annotators)} annotator(s)"
         + (f"; converted {s.utf16_converted} UTF-16 offset pair(s)" if s.utf16_converted else "")
+        + (f"; trimmed whitespace at the edges of {s.trimmed} span(s)" if s.trimmed else "")
         + (f"; turned {s.reversed_relations} argument->trigger relation(s) around" if s.reversed_relations else "")
-    )
+    ]
+    for what, items in (
+        ("skipped (cancelled) annotation(s)", s.cancelled),
+        ("empty submission(s), not imported", s.empty),
+        ("draft(s), not imported (submit them in Label Studio)", s.drafts),
+        ("annotation(s) left out by --pick", s.dropped),
+    ):
+        if items:
+            lines.append(f"{len(items)} {what}: {named(items)}")
+    if s.skipped_unannotated:
+        lines.append(f"{len(s.skipped_unannotated)} task(s) with no annotation yet: {named(s.skipped_unannotated)}")
+    for version, st in sorted(s.predictions.items()):
+        rate = "–" if st.rate is None else f"{100 * st.rate:.1f} %"
+        lines.append(
+            f"pre-annotations of {version}: {st.accepted} of {st.predicted} region(s) accepted unchanged ({rate})"
+        )
+    lines += [f"warning: {w}" for w in s.warnings]
+    return lines
 
 
 @app.command("author")
@@ -92,45 +120,103 @@ def author_cmd(
 
 
 ls_app = group(
-    "ls", "Push tasks to and pull exports from a Label Studio server (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY)."
+    "ls",
+    "Push tasks to, pull exports from and follow projects on a Label Studio server "
+    "(LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY, or the local `annot studio` server).",
 )
+
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds to wait for each answer of the server.")]
 
 
 @ls_app.command("push")
 def ls_push(
     tasks: Annotated[Path, typer.Argument(help="A tasks file made by `annot export`.")],
-    title: Annotated[str, typer.Option("--title", help="Title of the new project.")] = "annot",
-    project: Annotated[
-        int | None, typer.Option("--project", help="Add to this existing project instead of creating one.")
+    title: Annotated[
+        str, typer.Option("--title", help="The project: found by this title, or created with it.")
+    ] = "annot",
+    project: Annotated[int | None, typer.Option("--project", help="The project: this id (instead of --title).")] = None,
+    overlap: Annotated[
+        int | None,
+        typer.Option("--overlap", min=1, max=20, help="Annotators per task (default: as the project has it)."),
     ] = None,
-    config: Annotated[
+    instructions: Annotated[
         Path | None,
         typer.Option(
-            "--label-config", help="The labeling config for a new project (default: configs/labeling_config.xml)."
+            "--instructions", help="Markdown shown to annotators before labeling (default: docs/guideline.md)."
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a labeling config that is not annot's (when nothing would break).")
+    ] = False,
+    schema: SchemaOpt = None,
+    timeout: TimeoutOpt = 60.0,
 ) -> None:
-    """Create a Label Studio project with annot's labeling config and import the tasks.
+    """Bring a project in sync with a tasks file: new documents added, the rest left as they are.
 
-    Example: LABEL_STUDIO_URL=http://127.0.0.1:8080 LABEL_STUDIO_API_KEY=... annot ls push tasks.json --title "KFOR batch 1"
+    Documents are known by their id and text SHA-256: pushing the same file again adds nothing; a changed text
+    is refused. The project's labeling config follows the schema; its settings follow the options.
+
+    Example: annot ls push tasks.json --title "KFOR batch 1" --overlap 2
     """
-    from ..labelstudio.client import push_tasks_file, server_from_env
+    from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks_file, server_from_env
+    from ..project import GUIDELINE
 
-    server = server_from_env()
-    pid, n = push_tasks_file(server, tasks, title, config or project_path(LABELING_CONFIG), project)
-    typer.echo(f"project {pid}: imported {n} task(s) ({server.url}/projects/{pid}/data)")
+    server = server_from_env(timeout=timeout)
+    guide = instructions or project_path(GUIDELINE)
+    settings = ProjectSettings(overlap=overlap, instructions_html=guideline_html(guide) if guide.exists() else None)
+    r = push_tasks_file(server, tasks, load(schema), title=title, project=project, settings=settings, force=force)
+    how = "created" if r.created else "found"
+    config = {
+        "current": "",
+        "updated": "; labeling config updated to the schema",
+        "forced": "; labeling config replaced",
+    }
+    typer.echo(
+        f"project {r.project.id} ({how}): {len(r.new)} new, {len(r.unchanged)} unchanged; {r.project.tasks} task(s) "
+        f"in all, {r.project.overlap} annotator(s) per task{config[r.config]} ({server.url}/projects/{r.project.id}/data)"
+    )
+    if r.foreign_tasks:
+        typer.echo(f"note: {r.foreign_tasks} task(s) of the project were not made by `annot export` (no doc_id)")
 
 
 @ls_app.command("pull")
 def ls_pull(
     project: Annotated[int, typer.Argument(help="The project id.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the JSON export.")],
+    timeout: TimeoutOpt = 60.0,
+    deadline: Annotated[
+        float, typer.Option("--deadline", min=1.0, help="Seconds the whole download may take.")
+    ] = 600.0,
 ) -> None:
-    """Download a project's JSON export (all tasks), ready for `annot import`.
+    """Download a project's tasks with every annotator's work (no e-mail kept), ready for `annot import`.
 
     Example: annot ls pull 3 -o export.json && annot import export.json -o gold.jsonl
     """
     from ..labelstudio.client import pull_export, server_from_env
 
-    n = pull_export(server_from_env(), project, output)
-    typer.echo(f"wrote {n} task(s) to {output}")
+    st = pull_export(server_from_env(timeout=timeout, deadline=deadline), project, output)
+    typer.echo(f"wrote {st.tasks} task(s) to {output}")
+    typer.echo(_status_line(st))
+
+
+@ls_app.command("status")
+def ls_status(
+    project: Annotated[int, typer.Argument(help="The project id.")],
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Tasks, completed annotations per annotator, drafts, and tasks still short of their overlap.
+
+    Example: annot ls status 3
+    """
+    from ..labelstudio.client import project_status, server_from_env
+
+    typer.echo(_status_line(project_status(server_from_env(timeout=timeout), project)))
+
+
+def _status_line(st) -> str:  # type: ignore[no-untyped-def]
+    per = ", ".join(f"annotator {a}: {n}" for a, n in st.completed.items()) or "none"
+    return (
+        f"project {st.project} {st.title!r}: {st.tasks} task(s), {st.overlap} annotator(s) per task; "
+        f"completed annotations: {per}; {st.cancelled} skipped, {st.drafts} draft(s); "
+        f"{st.finished} task(s) done, {st.short} short of {st.overlap} annotation(s)"
+    )

@@ -18,7 +18,7 @@ from ..documents import normalise_text, text_sha256
 from ..errors import AnnotError, raise_if_problems
 from ..project import SCHEMA, project_path
 from ..schema import Schema, load_schema
-from .config import ENTITY_CONTROL, TEXT_OBJECT, TRIGGER_CONTROL
+from .config import LABEL_CONTROL, TEXT_OBJECT
 
 _MARK = re.compile(r"\[\[(.*?)\]\]", re.S)
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -127,11 +127,9 @@ def parse_markup(path: Path, schema: Schema, problems: list[str]) -> Authored | 
                 f"nor an event type ({', '.join(schema.events)})"
             )
         if label in schema.events:
-            control = TRIGGER_CONTROL
             if not _EV_ID.match(rid) and not rid.startswith("auto"):
                 problems.append(f"{path}:{line}: event ids look like E3, got {rid!r}")
         else:
-            control = ENTITY_CONTROL
             if spec:
                 problems.append(f"{path}:{line}: only event triggers take arguments; {label!r} is not an event type")
             if not _ENT_ID.match(rid) and not rid.startswith("auto"):
@@ -140,7 +138,7 @@ def parse_markup(path: Path, schema: Schema, problems: list[str]) -> Authored | 
         result.append(
             {
                 "id": rid,
-                "from_name": control,
+                "from_name": LABEL_CONTROL,
                 "to_name": TEXT_OBJECT,
                 "type": "labels",
                 "origin": "manual",
@@ -180,14 +178,16 @@ def author_export(paths: list[Path], schema: Schema) -> list[dict[str, Any]]:
     raise_if_problems(problems, "markup files have errors", "Fix the marks named above (format: docs/authoring.md).")
     tasks = []
     for n, a in enumerate(parsed, 1):
+        meta = dict(a.meta)
+        annotator = meta.pop("annotator", 0)  # front matter `annotator:` names whose annotation the file is
         tasks.append(
             {
                 "id": n,
-                "data": {"text": a.text, "doc_id": a.doc_id, "sha256": text_sha256(a.text), "meta": a.meta},
+                "data": {"text": a.text, "doc_id": a.doc_id, "sha256": text_sha256(a.text), "meta": meta},
                 "annotations": [
                     {
                         "id": n,
-                        "completed_by": 0,
+                        "completed_by": annotator,
                         "was_cancelled": False,
                         "ground_truth": False,
                         "result": a.result,
@@ -221,12 +221,16 @@ def check_markup(paths: list[Path], schema: Schema) -> str:
         docs, summary = documents_from_export(tasks, schema, where="authored export")
     except AnnotError as exc:
         # Name the markup file rather than the synthetic task and annotation ids.
-        names = {f"task {t['id']}, annotation {t['id']}": t["annotations"][0]["meta"]["authored_from"] for t in tasks}
+        names = {
+            f"task {t['id']} (doc {t['data']['doc_id']}), annotator {t['annotations'][0]['completed_by']}, "
+            f"annotation {t['id']}": t["annotations"][0]["meta"]["authored_from"]
+            for t in tasks
+        }
         for i, p in enumerate(exc.problems):
-            head = p.split(",", 2)
-            key = ",".join(head[:2])
-            if key in names:
-                exc.problems[i] = names[key] + p[len(key) :]
+            for key, name in names.items():
+                if p.startswith(key):
+                    exc.problems[i] = name + p[len(key) :]
+                    break
         raise
     return (
         f"{len(docs)} document(s) OK: {summary.entities} entity mentions, "

@@ -2,13 +2,36 @@
 
 Label Studio stores whatever the browser sends (unknown labels, spans past the
 end of the text, relations to missing regions, roles not in the config): every
-check is done here, and all problems are reported at once, naming the task, the
-annotation and the field. Nothing is written unless the whole export is valid.
+check is done here, and all problems are reported at once. Each problem names
+the task and its document, the annotator, the span's text and position, and
+what to do about that problem. Nothing is written unless the whole export is
+valid.
+
+Rules (README, "annot import checks"):
+
+- whitespace at the edges of a span is trimmed (Label Studio's word selection
+  often takes the following space) and counted; a span of only whitespace is
+  refused;
+- offsets are Unicode code points; offsets in UTF-16 code units (astral
+  characters such as emoji before the span) are detected from ``value.text``
+  and converted; where a task has astral characters and no region carries
+  ``value.text`` to tell, the task is refused unless ``--offsets`` says which;
+- a task without ``sha256`` is imported with a warning naming it, unless the
+  corpus already knows its document with another text (then refused); a task
+  without ``sha256`` whose text holds HTML character references (``&amp;``) is
+  refused: the text was escaped by some tool on its way;
+- cancelled (skipped) and empty submissions and drafts are counted and named,
+  never imported; annotations a ``--pick`` leaves out are counted and named;
+- regions a model pre-annotated and the annotator accepted unchanged
+  (``origin: prediction``) are marked in the document's meta, and the summary
+  gives the acceptance rate per ``model_version``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +40,7 @@ from typing import Any
 from ..documents import Argument, Document, Entity, Event, canonical, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..schema import Schema
-from .config import ENTITY_CONTROL, TRIGGER_CONTROL
+from .config import ENTITY_CONTROL, LABEL_CONTROL, TRIGGER_CONTROL
 
 
 class OffsetMode(StrEnum):
@@ -36,6 +59,21 @@ class Pick(StrEnum):
     LATEST = "latest"
 
 
+_HTML_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,7}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
+
+
+@dataclass
+class ModelVersionStats:
+    """Regions a model pre-annotated, and how many annotators accepted unchanged."""
+
+    predicted: int = 0
+    accepted: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.accepted / self.predicted if self.predicted else None
+
+
 @dataclass
 class ImportSummary:
     """What an import did, for the terminal and for the corpus manifest."""
@@ -45,10 +83,21 @@ class ImportSummary:
     entities: int = 0
     events: int = 0
     arguments: int = 0
-    skipped_cancelled: int = 0
-    skipped_unannotated: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)  # "task 8 (doc x), annotator 3"
+    empty: list[str] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # annotations a --pick left out
+    skipped_unannotated: list[str] = field(default_factory=list)  # document ids
+    warnings: list[str] = field(default_factory=list)
     utf16_converted: int = 0
     reversed_relations: int = 0
+    trimmed: int = 0
+    annotators: set[Any] = field(default_factory=set)
+    predictions: dict[str, ModelVersionStats] = field(default_factory=dict)
+
+    @property
+    def skipped_cancelled(self) -> int:
+        return len(self.cancelled)
 
 
 def _squash(s: str) -> str:
@@ -71,50 +120,121 @@ def utf16_to_codepoints(text: str, offset: int) -> int | None:
     return len(text) if units == offset else None
 
 
-def _resolve_offsets(text: str, start: Any, end: Any, shown: Any, mode: OffsetMode) -> tuple[int, int, bool] | str:
-    """(start, end, converted) in code points, or a description of what is wrong."""
+class _TaskText:
+    """What depends only on a task's text, computed once per task: astral characters, the UTF-16 index."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.astral = any(ord(c) > 0xFFFF for c in text)
+        self._utf16: dict[int, int] | None = None
+
+    def from_utf16(self, offset: int) -> int | None:
+        if self._utf16 is None:
+            index, units = {}, 0
+            for i, ch in enumerate(self.text):
+                index[units] = i
+                units += 2 if ord(ch) > 0xFFFF else 1
+            index[units] = len(self.text)
+            self._utf16 = index
+        return self._utf16.get(offset)
+
+
+def _describe(text: str, start: Any, end: Any, label: str = "") -> str:
+    """A span as a person finds it: label, its text in quotes, its position."""
+    where = f"{start}-{end}"
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+        shown = text[start:end]
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return f"{label + ' ' if label else ''}“{shown}” at {where}"
+    return f"{label + ' ' if label else ''}span at {where}"
+
+
+def _resolve_offsets(
+    tt: _TaskText, start: Any, end: Any, shown: Any, mode: OffsetMode
+) -> tuple[int, int, bool] | tuple[str, str]:
+    """(start, end, converted) in code points, or (problem, fix)."""
+    text = tt.text
     if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
-        return f"value.start/value.end must be integers, got {start!r}/{end!r}"
+        return (
+            f"value.start/value.end must be integers, got {start!r}/{end!r}",
+            "Delete the region in Label Studio and draw it again.",
+        )
     candidates: list[tuple[int, int, bool]] = []
-    if mode in ("auto", "codepoints"):
-        candidates.append((start, end, False))
-    if mode in ("auto", "utf16") and any(ord(c) > 0xFFFF for c in text):
-        s, e = utf16_to_codepoints(text, start), utf16_to_codepoints(text, end)
+    if mode == OffsetMode.UTF16 and tt.astral:
+        s, e = tt.from_utf16(start), tt.from_utf16(end)
         if s is not None and e is not None:
             candidates.append((s, e, True))
-    elif mode == "utf16":
+    elif mode == OffsetMode.UTF16 or mode == OffsetMode.CODEPOINTS:
         candidates.append((start, end, False))
-    last = ""
+    else:  # auto: code points first; UTF-16 only where value.text tells it apart
+        candidates.append((start, end, False))
+        if tt.astral and isinstance(shown, str):
+            s, e = tt.from_utf16(start), tt.from_utf16(end)
+            if s is not None and e is not None:
+                candidates.append((s, e, True))
+    last: tuple[str, str] = ("offsets could not be resolved", "Delete the region and draw it again.")
     for s, e, converted in candidates:
         if not 0 <= s < e <= len(text):
-            last = f"offsets start={start} end={end} are outside 0 <= start < end <= {len(text)} (text length)"
+            last = (
+                f"offsets start={start} end={end} are outside 0 <= start < end <= {len(text)} (text length)",
+                "Delete the region in Label Studio and draw it again; if the export was edited, export again.",
+            )
             continue
         if isinstance(shown, str) and _squash(shown) != _squash(text[s:e]):
-            last = f"value.text {shown!r} differs from the task text at [{start}, {end}): {text[s:e]!r}"
+            last = (
+                f"value.text {shown!r} differs from the task text at [{start}, {end}): {text[s:e]!r}",
+                "The task text was changed after the region was drawn: check the task, draw the region again.",
+            )
             continue
         return s, e, converted
-    return last or "offsets could not be resolved"
+    return last
 
 
-def _pick_annotation(
-    task_id: Any, annotations: list[dict[str, Any]], pick: Pick, problems: list[str]
-) -> dict[str, Any] | None:
-    if len(annotations) == 1:
-        return annotations[0]
-    ids = [a.get("id") for a in annotations]
-    if pick == "ground-truth":
-        gt = [a for a in annotations if a.get("ground_truth")]
-        if len(gt) == 1:
-            return gt[0]
-        problems.append(f"task {task_id}: {len(gt)} of its annotations {ids} are marked ground truth, need exactly one")
-        return None
-    if pick == "latest":
-        return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
-    problems.append(
-        f"task {task_id}: {len(annotations)} completed annotations {ids}; choose one with "
-        "--pick ground-truth (the one marked ground truth in Label Studio) or --pick latest"
-    )
-    return None
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span without whitespace at its edges; None if it is all whitespace."""
+    s, e = start, end
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return (s, e) if s < e else None
+
+
+def _annotator(annotation: dict[str, Any]) -> Any:
+    """The annotator's id (an expanded export gives an object with an e-mail: keep only the id)."""
+    who = annotation.get("completed_by")
+    return who.get("id") if isinstance(who, dict) else who
+
+
+def _model_version(annotation: dict[str, Any], task: dict[str, Any]) -> str | None:
+    """The model version of the prediction an annotation started from, if any."""
+    pred = annotation.get("prediction")
+    if isinstance(pred, dict) and pred.get("model_version"):
+        return str(pred["model_version"])
+    preds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+    parent = annotation.get("parent_prediction")
+    for p in preds:
+        if parent is not None and p.get("id") == parent and p.get("model_version"):
+            return str(p["model_version"])
+    versions = {str(p.get("model_version")) for p in preds if p.get("model_version")}
+    return versions.pop() if len(versions) == 1 else None
+
+
+def _predicted_regions(task: dict[str, Any], version: str | None) -> int:
+    """The labelled regions of the task's prediction of `version`."""
+    for p in task.get("predictions") or []:
+        if isinstance(p, dict) and (version is None or str(p.get("model_version")) == version):
+            return sum(1 for r in p.get("result") or [] if isinstance(r, dict) and r.get("type") == "labels")
+    return 0
+
+
+@dataclass(frozen=True)
+class TaskHead:
+    """What identifies a task: its id, its document, its text and what is known of them."""
+
+    task_id: Any
+    doc_id: str
+    where: str  # "task 7 (doc kfor-1)"
 
 
 def annotation_to_document(
@@ -124,40 +244,48 @@ def annotation_to_document(
     problems: list[str],
     summary: ImportSummary,
     offsets: OffsetMode = OffsetMode.AUTO,
+    tt: _TaskText | None = None,
 ) -> Document | None:
     """One Label Studio annotation of one task -> a document; problems are appended."""
     task_id = task.get("id")
     ann_id = annotation.get("id")
-    where = f"task {task_id}, annotation {ann_id}"
-    n_before = len(problems)
     data = task.get("data")
     if not isinstance(data, dict):
-        problems.append(f"task {task_id}: 'data' must be an object")
+        problems.append(f"task {task_id}: 'data' must be an object. Make tasks with `annot export`.")
         return None
-    text, doc_id, sha = data.get("text"), data.get("doc_id"), data.get("sha256")
+    text, doc_id = data.get("text"), data.get("doc_id")
     if not isinstance(text, str):
-        problems.append(f"task {task_id}: data.text must be a string")
+        problems.append(f"task {task_id}: data.text must be a string. Make tasks with `annot export`.")
         return None
-    if not isinstance(doc_id, str) or not doc_id:
-        problems.append(
-            f"task {task_id}: data.doc_id is missing; make tasks with `annot export` so that each "
-            "carries its document id and text SHA-256"
-        )
-    if sha is not None and sha != text_sha256(text):
-        problems.append(f"task {task_id}: data.sha256 does not match data.text: the text was edited after export")
+    tt = tt or _TaskText(text)
+    who = _annotator(annotation)
+    head = f"task {task_id}" + (f" (doc {doc_id})" if isinstance(doc_id, str) and doc_id else "")
+    where = f"{head}, annotator {who}, annotation {ann_id}"
+    n_before = len(problems)
     result = annotation.get("result")
     if not isinstance(result, list):
-        problems.append(f"{where}: 'result' must be a list")
+        problems.append(f"{where}: 'result' must be a list. Export with the 'JSON' format.")
         return None
+    if offsets == OffsetMode.AUTO and tt.astral:
+        labelled = [r for r in result if isinstance(r, dict) and r.get("type") == "labels"]
+        if labelled and not any(isinstance((r.get("value") or {}).get("text"), str) for r in labelled):
+            problems.append(
+                f"{where}: the text has characters outside the Basic Multilingual Plane (emoji) and no region "
+                "carries value.text, so code point and UTF-16 offsets cannot be told apart. "
+                "Re-run with --offsets codepoints (Label Studio 1.23 and later) or --offsets utf16."
+            )
+            return None
+    version = _model_version(annotation, task)
 
     entities: dict[str, Entity] = {}
     triggers: dict[str, tuple[str, int, int]] = {}
+    accepted: list[dict[str, Any]] = []
     relations: list[tuple[int, dict[str, Any]]] = []
     rejected: set[Any] = set()  # regions already reported: their relations are not reported again
+    spans: dict[Any, str] = {}  # region id -> description, for relation problems
     for i, region in enumerate(result):
-        w = f"{where}, result[{i}]"
         if not isinstance(region, dict):
-            problems.append(f"{w}: expected an object")
+            problems.append(f"{where}, result[{i}]: expected an object. Export with the 'JSON' format.")
             continue
         rtype = region.get("type")
         if rtype == "relation":
@@ -165,49 +293,68 @@ def annotation_to_document(
             continue
         rid = region.get("id")
         rejected.add(rid)
-        if isinstance(rid, str) and rid:
-            w = f"{where}, region {rid!r}"
-        else:
-            problems.append(f"{w}: region has no 'id'")
+        raw_value = region.get("value")
+        value: dict[str, Any] = raw_value if isinstance(raw_value, dict) else {}
+        labels = value.get("labels")
+        label = labels[0] if isinstance(labels, list) and len(labels) == 1 and isinstance(labels[0], str) else ""
+        desc = _describe(text, value.get("start"), value.get("end"), label)
+        w = f"{where}: {desc} (region {rid})"
+        if not isinstance(rid, str) or not rid:
+            problems.append(f"{where}: {desc}: the region has no id. Export with the 'JSON' format (not JSON_MIN).")
             continue
         if rid in entities or rid in triggers:
-            problems.append(f"{w}: region id used twice in this annotation")
+            problems.append(f"{w}: the region id is used twice in this annotation. Export the project again.")
             continue
         control = region.get("from_name")
-        if rtype != "labels" or control not in (ENTITY_CONTROL, TRIGGER_CONTROL):
+        if rtype != "labels" or control not in (LABEL_CONTROL, ENTITY_CONTROL, TRIGGER_CONTROL):
             problems.append(
-                f"{w}: from_name {control!r} with type {rtype!r} is not a control of annot's labeling "
-                f"config (expected type 'labels' from '{ENTITY_CONTROL}' or '{TRIGGER_CONTROL}'); "
-                "create the project with `annot schema config`"
+                f"{w}: from_name {control!r} with type {rtype!r} is not a control of annot's labeling config. "
+                "Make the project with `annot ls push` (or the config of `annot schema config`)."
             )
             continue
-        value = region.get("value")
-        if not isinstance(value, dict):
-            problems.append(f"{w}: 'value' must be an object")
+        if not value:
+            problems.append(f"{w}: 'value' must be an object. Export with the 'JSON' format.")
             continue
-        labels = value.get("labels")
-        if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
-            problems.append(f"{w}: value.labels must hold exactly one label, got {labels!r}")
-            continue
-        label = labels[0]
-        known = schema.entities if control == ENTITY_CONTROL else schema.events
-        if label not in known:
+        if not label:
             problems.append(
-                f"{w}: label {label!r} is not a{'n entity' if control == ENTITY_CONTROL else 'n event'} "
-                f"type of schema {schema.name} (known: {', '.join(known)})"
+                f"{w}: the region must have exactly one label, got {labels!r}. "
+                "Open the task, select the region and keep one label."
             )
             continue
-        got = _resolve_offsets(text, value.get("start"), value.get("end"), value.get("text"), offsets)
-        if isinstance(got, str):
-            problems.append(f"{w} ({label}): {got}")
+        if control == LABEL_CONTROL:
+            kind = "entity" if label in schema.entities else "trigger" if label in schema.events else ""
+        else:
+            kind = "entity" if control == ENTITY_CONTROL else "trigger"
+        known = schema.entities if kind == "entity" else schema.events
+        if not kind or label not in known:
+            what = "an entity type or an event type" if not kind else f"an{'' if kind == 'entity' else ''} {kind} type"
+            problems.append(
+                f"{w}: label {label!r} is not {what.replace('an trigger', 'an event')} of schema {schema.name} "
+                f"(known: {', '.join(known if kind else [*schema.entities, *schema.events])}). "
+                "Update the project's labeling config (`annot ls push` updates it) and relabel the region."
+            )
             continue
-        start, end, converted = got
+        got = _resolve_offsets(tt, value.get("start"), value.get("end"), value.get("text"), offsets)
+        if len(got) == 2:
+            problems.append(f"{w}: {got[0]}. {got[1]}")
+            continue
+        start, end, converted = got  # type: ignore[misc]
+        trimmed = _trim(text, start, end)
+        if trimmed is None:
+            problems.append(f"{w}: the span is only whitespace. Delete the region in Label Studio.")
+            continue
+        if trimmed != (start, end):
+            summary.trimmed += 1
+            start, end = trimmed
         summary.utf16_converted += converted
         rejected.discard(rid)
-        if control == ENTITY_CONTROL:
+        spans[rid] = _describe(text, start, end, label)
+        if kind == "entity":
             entities[rid] = Entity(start, end, label, rid)
         else:
             triggers[rid] = (label, start, end)
+        if region.get("origin") == "prediction":
+            accepted.append({"start": start, "end": end, "label": label, "model_version": version})
 
     # Entity mentions never overlap (docs/guideline.md, section 3).
     ordered = sorted(entities.values())
@@ -215,55 +362,68 @@ def annotation_to_document(
         if y.start < x.end:
             what = "the same span twice" if (x.start, x.end) == (y.start, y.end) else "overlapping spans"
             problems.append(
-                f"{where}: regions {x.id!r} ({x.label} {text[x.start : x.end]!r} [{x.start}, {x.end})) and "
-                f"{y.id!r} ({y.label} {text[y.start : y.end]!r} [{y.start}, {y.end})) are {what}; "
-                "entity mentions must not overlap"
+                f"{where}: {spans[x.id]} and {spans[y.id]} are {what} (regions {x.id}, {y.id}). "
+                "Entity mentions must not overlap: delete one of them, or keep the longer name (guideline, section 3)."
             )
 
     args: dict[str, list[Argument]] = {rid: [] for rid in triggers}
     seen_rel: set[tuple[str, str, str]] = set()
     for i, rel in relations:
-        w = f"{where}, relation result[{i}] ({rel.get('from_id')!r} -> {rel.get('to_id')!r})"
         a, b = rel.get("from_id"), rel.get("to_id")
         if a in rejected or b in rejected:
             continue
+        w = f"{where}: relation {spans.get(a, repr(a))} -> {spans.get(b, repr(b))} (result[{i}])"
         missing = [x for x in (a, b) if x not in entities and x not in triggers]
         if missing:
-            problems += [f"{w}: region {x!r} does not exist in this annotation" for x in missing]
+            problems += [
+                f"{w}: region {x!r} does not exist in this annotation. Delete the relation and draw it again."
+                for x in missing
+            ]
             continue
         if a in entities and b in triggers:
             a, b = b, a  # annotators may draw the relation from the argument to the trigger
             summary.reversed_relations += 1
         if not (a in triggers and b in entities):
-            problems.append(f"{w}: a relation must link an event trigger and an entity mention")
+            problems.append(
+                f"{w}: a relation must link an event word (trigger) and a name, date or number. "
+                "Delete it; link the event word to each participant."
+            )
             continue
         roles = rel.get("labels")
         if not roles:
-            problems.append(f"{w}: relation has no role; open the relation in Label Studio and pick its role")
+            problems.append(f"{w}: the relation has no role. Open the Relations tab in Label Studio and pick its role.")
             continue
         if not isinstance(roles, list) or len(roles) != 1:
-            problems.append(f"{w}: relation must have exactly one role, got {roles!r}")
+            problems.append(
+                f"{w}: a relation must have exactly one role, got {roles!r}. Keep one in the Relations tab."
+            )
             continue
         role = roles[0]
         ev_type = triggers[a][0]
         why = schema.role_problem(ev_type, role, entities[b].label)
         if why:
-            problems.append(f"{w}: {why}")
+            problems.append(f"{w}: {why}. Pick an allowed role in the Relations tab, or delete the relation.")
             continue
         if (a, b, role) in seen_rel:
-            problems.append(f"{w}: the same argument ({role}) is linked twice")
+            problems.append(f"{w}: the same argument ({role}) is linked twice. Delete one of the two relations.")
             continue
         seen_rel.add((a, b, role))
         args[a].append(Argument(role, b))
 
     if len(problems) > n_before:
         return None
+    if version is not None or accepted:
+        stats = summary.predictions.setdefault(version or "(unknown)", ModelVersionStats())
+        stats.predicted += _predicted_regions(task, version)
+        stats.accepted += len(accepted)
     events = [Event(rid, t, s, e, tuple(args[rid])) for rid, (t, s, e) in triggers.items()]
     meta = dict(data.get("meta") or {}) if isinstance(data.get("meta"), dict) else {}
-    completed_by = annotation.get("completed_by")
-    if isinstance(completed_by, dict):  # expanded export: keep only the id, never the e-mail
-        completed_by = completed_by.get("id")
-    meta["annotation"] = {"annotator": completed_by, "id": ann_id, "task": task_id}
+    meta["annotation"] = {"annotator": who, "id": ann_id, "task": task_id}
+    if annotation.get("ground_truth"):
+        meta["annotation"]["ground_truth"] = True
+    if accepted:
+        meta["annotation"]["accepted_predictions"] = sorted(accepted, key=lambda r: (r["start"], r["end"], r["label"]))
+    summary.annotators.add(who)
     doc = Document(str(doc_id), text, tuple(entities.values()), tuple(events), meta)
     summary.entities += len(entities)
     summary.events += len(events)
@@ -271,84 +431,222 @@ def annotation_to_document(
     return canonical(doc)
 
 
+def _pick(head: str, annotations: list[dict[str, Any]], pick: Pick, problems: list[str], summary: ImportSummary):  # type: ignore[no-untyped-def]
+    """The annotation that becomes gold; the others are named in the summary as dropped."""
+    if len(annotations) == 1:
+        return annotations[0]
+    ids = [a.get("id") for a in annotations]
+    chosen = None
+    if pick == Pick.GROUND_TRUTH:
+        gt = [a for a in annotations if a.get("ground_truth")]
+        if len(gt) != 1:
+            problems.append(
+                f"{head}: {len(gt)} of its {len(annotations)} annotations {ids} are marked ground truth, need exactly "
+                "one. Mark one in Label Studio (the star of the annotation tab), or use `annot adjudicate`."
+            )
+            return None
+        chosen = gt[0]
+    elif pick == Pick.LATEST:
+        chosen = max(
+            annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0)
+        )
+    else:
+        who = ", ".join(f"{a.get('id')} by annotator {_annotator(a)}" for a in annotations)
+        problems.append(
+            f"{head}: {len(annotations)} completed annotations ({who}); choose what becomes gold: "
+            "--pick ground-truth (the one marked ground truth in Label Studio), --pick latest, "
+            "or `annot adjudicate` to keep what annotators agree on"
+        )
+        return None
+    for a in annotations:
+        if a is not chosen:
+            summary.dropped.append(
+                f"{head}: annotation {a.get('id')} by annotator {_annotator(a)} "
+                f"(kept {chosen.get('id')} by annotator {_annotator(chosen)}, --pick {pick})"
+            )
+    return chosen
+
+
+def _completed(task: dict[str, Any], head: str, problems: list[str], summary: ImportSummary) -> list[dict[str, Any]]:
+    """The task's completed, non-empty annotations; cancelled, empty ones and drafts are counted and named."""
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list):
+        problems.append(f"{head}: 'annotations' must be a list. Export with the 'JSON' format.")
+        return []
+    done = []
+    for ann in annotations:
+        if not isinstance(ann, dict):
+            problems.append(f"{head}: an annotation is not an object. Export with the 'JSON' format.")
+        elif ann.get("was_cancelled"):
+            summary.cancelled.append(f"{head}, annotator {_annotator(ann)}")
+        elif not ann.get("result"):
+            summary.empty.append(f"{head}, annotator {_annotator(ann)}")
+        else:
+            done.append(ann)
+    for draft in task.get("drafts") or []:
+        if isinstance(draft, dict):
+            who = draft.get("user")
+            who = "?" if not isinstance(who, int) else who  # drafts name the user by e-mail: never kept
+            summary.drafts.append(f"{head}, draft {draft.get('id')}" + (f" by annotator {who}" if who != "?" else ""))
+    return done
+
+
 def documents_from_export(
-    tasks: Any, schema: Schema, *, where: str = "export", pick: Pick = Pick.ONLY, offsets: OffsetMode = OffsetMode.AUTO
+    tasks: Iterable[Any],
+    schema: Schema,
+    *,
+    where: str = "export",
+    pick: Pick = Pick.ONLY,
+    offsets: OffsetMode = OffsetMode.AUTO,
+    known: dict[str, str] | None = None,
 ) -> tuple[list[Document], ImportSummary]:
-    """Check a whole Label Studio JSON export and return its gold documents; raise listing all problems."""
+    """Check a whole Label Studio JSON export and return its gold documents; raise listing all problems.
+
+    `known` maps document ids the corpus already has to their text SHA-256: a task without SHA-256 whose
+    document is known with another text is refused.
+    """
     summary = ImportSummary()
     problems: list[str] = []
-    if not isinstance(tasks, list):
-        raise AnnotError(
-            f"{where}: a Label Studio JSON export is a list of tasks, got {type(tasks).__name__}",
-            "Export with the 'JSON' format (not JSON_MIN, which drops relations and region ids).",
-        )
     docs: list[Document] = []
     seen: dict[str, Any] = {}
-    for k, task in enumerate(tasks):
+    for k, task in enumerate(_tasks(tasks, where)):
         if not isinstance(task, dict):
             problems.append(f"{where}: item {k} is not a task object")
             continue
         summary.tasks += 1
-        task_id = task.get("id", f"#{k}")
-        annotations = task.get("annotations") or []
-        if not isinstance(annotations, list):
-            problems.append(f"task {task_id}: 'annotations' must be a list")
-            continue
-        done = []
-        for ann in annotations:
-            if not isinstance(ann, dict):
-                problems.append(f"task {task_id}: an annotation is not an object")
-            elif ann.get("was_cancelled"):
-                summary.skipped_cancelled += 1
-            else:
-                done.append(ann)
+        done = _completed(task, _head(task, k), problems, summary)
         if not done:
-            data: dict[str, Any] = task["data"] if isinstance(task.get("data"), dict) else {}
-            summary.skipped_unannotated.append(str(data.get("doc_id", task_id)))
+            summary.skipped_unannotated.append(str(task_data(task).get("doc_id", task.get("id", f"#{k}"))))
             continue
-        ann = _pick_annotation(task_id, done, pick, problems)
+        head, tt = _check_task(task, k, problems, summary, known or {})
+        if tt is None:
+            continue
+        ann = _pick(head, done, pick, problems, summary)
         if ann is None:
             continue
-        doc = annotation_to_document(task, ann, schema, problems, summary, offsets)
+        doc = annotation_to_document(task, ann, schema, problems, summary, offsets, tt)
         if doc is None:
             continue
         if doc.id in seen:
-            problems.append(f"task {task_id}: document id {doc.id!r} is also the id of task {seen[doc.id]}")
+            problems.append(
+                f"{head}: document id {doc.id!r} is also the id of task {seen[doc.id]}. "
+                "Each document must be one task: delete the duplicate task in Label Studio."
+            )
             continue
-        seen[doc.id] = task_id
+        seen[doc.id] = task.get("id")
         docs.append(doc)
     raise_if_problems(
         problems,
         f"{where}: the export has invalid annotations; nothing was written",
-        "Fix them in Label Studio (open the task, correct the region or relation, update), export again, "
-        "and re-run `annot import`.",
+        "Each line says what to fix. Correct the tasks in Label Studio (open the task, fix the region or relation, "
+        "update), export again, and re-run `annot import`.",
     )
     summary.documents = len(docs)
     return docs, summary
 
 
-def load_export(path: Path) -> Any:
+def task_data(task: dict[str, Any]) -> dict[str, Any]:
+    """The task's `data` object (empty when it has none)."""
+    data = task.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _head(task: dict[str, Any], k: int) -> str:
+    """How messages name a task: its id and its document."""
+    doc_id = task_data(task).get("doc_id")
+    return f"task {task.get('id', f'#{k}')}" + (f" (doc {doc_id})" if isinstance(doc_id, str) and doc_id else "")
+
+
+def _check_task(
+    task: dict[str, Any], k: int, problems: list[str], summary: ImportSummary, known: dict[str, str]
+) -> tuple[str, _TaskText | None]:
+    """The task's name for messages and its text, checked (None when the task cannot be imported)."""
+    task_id = task.get("id", f"#{k}")
+    data = task.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        problems.append(f"task {task_id}: data.text must be a string. Make tasks with `annot export`.")
+        return f"task {task_id}", None
+    text, doc_id, sha = data["text"], data.get("doc_id"), data.get("sha256")
+    head = _head(task, k)
+    ok = True
+    if not isinstance(doc_id, str) or not doc_id:
+        problems.append(
+            f"{head}: data.doc_id is missing; make tasks with `annot export` so that each "
+            "carries its document id and text SHA-256"
+        )
+        ok = False
+    digest = text_sha256(text)
+    if sha is not None and sha != digest:
+        problems.append(
+            f"{head}: data.sha256 does not match data.text: the text was edited after export. "
+            "Offsets drawn on the edited text cannot be trusted: export the article again and re-annotate."
+        )
+        ok = False
+    elif sha is None and ok:
+        if doc_id in known and known[doc_id] != digest:
+            problems.append(
+                f"{head}: has no data.sha256, and the corpus knows document {doc_id!r} with another text. "
+                "Make tasks with `annot export`; never edit a task's text in Label Studio."
+            )
+            ok = False
+        elif _HTML_ENTITY.search(text):
+            found = sorted(set(_HTML_ENTITY.findall(text)))
+            problems.append(
+                f"{head}: has no data.sha256 and its text holds HTML character references ({', '.join(found[:5])}): "
+                "a tool escaped the text on its way. Make tasks from the original articles with `annot export`."
+            )
+            ok = False
+        else:
+            summary.warnings.append(
+                f"{head}: no data.sha256 (not made by `annot export`): imported, but an edit of its text in "
+                "Label Studio could not be detected"
+            )
+    return head, (_TaskText(text) if ok else None)
+
+
+def _tasks(tasks: Iterable[Any], where: str) -> Iterator[Any]:
+    if isinstance(tasks, dict) or not isinstance(tasks, Iterable) or isinstance(tasks, str | bytes):
+        raise AnnotError(
+            f"{where}: a Label Studio JSON export is a list of tasks, got {type(tasks).__name__}",
+            "Export with the 'JSON' format (not JSON_MIN, which drops relations and region ids).",
+        )
+    yield from tasks
+
+
+def load_export(path: Path) -> list[Any]:
     """Read a Label Studio JSON export file."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AnnotError(f"{path}: no such file", "Export the project from Label Studio as JSON first.") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AnnotError(
             f"{path}: not a JSON file ({exc})", "Export the project from Label Studio with the 'JSON' format."
         ) from None
+    if not isinstance(data, list):
+        raise AnnotError(
+            f"{path}: a Label Studio JSON export is a list of tasks, got {type(data).__name__}",
+            "Export with the 'JSON' format (not JSON_MIN, which drops relations and region ids).",
+        )
+    return data
 
 
 def import_export(
-    path: Path, output: Path, schema: Schema, *, pick: Pick = Pick.ONLY, offsets: OffsetMode = OffsetMode.AUTO
+    path: Path,
+    output: Path,
+    schema: Schema,
+    *,
+    pick: Pick = Pick.ONLY,
+    offsets: OffsetMode = OffsetMode.AUTO,
 ) -> ImportSummary:
     """`annot import`: check the export at `path` and write its documents to `output` (JSONL)."""
     docs, summary = documents_from_export(load_export(path), schema, where=str(path), pick=pick, offsets=offsets)
     if not docs:
         raise AnnotError(
             f"{path}: no completed annotation in {summary.tasks} task(s) "
-            f"({summary.skipped_cancelled} cancelled, {len(summary.skipped_unannotated)} unannotated); nothing was written",
+            f"({len(summary.cancelled)} cancelled, {len(summary.empty)} empty, {len(summary.drafts)} draft(s), "
+            f"{len(summary.skipped_unannotated)} unannotated); nothing was written",
             "Annotate and submit tasks in Label Studio, then export again.",
         )
     write_documents(output, docs)

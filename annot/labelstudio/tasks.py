@@ -16,7 +16,7 @@ from typing import Any
 from ..documents import Document, iter_jsonl, normalise_text, read_documents, text_sha256
 from ..errors import AnnotError, raise_if_problems
 from ..files import atomic_write_text
-from .config import ENTITY_CONTROL, TEXT_OBJECT, TRIGGER_CONTROL
+from .config import LABEL_CONTROL, TEXT_OBJECT
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -104,7 +104,7 @@ def prediction_result(doc: Document) -> list[dict[str, Any]]:
     for e in doc.entities:
         region: dict[str, Any] = {
             "id": e.id,
-            "from_name": ENTITY_CONTROL,
+            "from_name": LABEL_CONTROL,
             "to_name": TEXT_OBJECT,
             "type": "labels",
             "value": {"start": e.start, "end": e.end, "text": doc.text[e.start : e.end], "labels": [e.label]},
@@ -116,7 +116,7 @@ def prediction_result(doc: Document) -> list[dict[str, Any]]:
         result.append(
             {
                 "id": ev.id,
-                "from_name": TRIGGER_CONTROL,
+                "from_name": LABEL_CONTROL,
                 "to_name": TEXT_OBJECT,
                 "type": "labels",
                 "value": {"start": ev.start, "end": ev.end, "text": doc.text[ev.start : ev.end], "labels": [ev.type]},

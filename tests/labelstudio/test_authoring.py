@@ -54,7 +54,8 @@ def test_authoring_markup_becomes_a_label_studio_export(tmp_path: Path, schema):
         (
             "[[NATO|ORG|T1]] [[sent|Movement.Deploy|E1|Time=T1]]",
             HEAD,
-            "t-1.ann.txt, relation result[2] ('E1' -> 'T1'): a ORG cannot fill role 'Time'",
+            "t-1.ann.txt: relation Movement.Deploy “sent” at 5-9 -> ORG “NATO” at 0-4 (result[2]): "
+            "a ORG cannot fill role 'Time' of Movement.Deploy (allowed: DATE). Pick an allowed role",
         ),
     ],
 )

@@ -1,48 +1,64 @@
-"""Against a real Label Studio server on 127.0.0.1 (started by the fixtures): push, annotate, pull, import."""
+"""Against a real Label Studio server on 127.0.0.1 (started by the fixtures): push in sync, settings, two
+annotators, pull that keeps everything, status; faults a server will not make on demand go through a proxy."""
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from annot.cli import app
 from annot.documents import read_documents
 from annot.errors import AnnotError
 from annot.labelstudio.authoring import author_export
-from annot.labelstudio.client import Server, pull_export, push_tasks, server_from_env
+from annot.labelstudio.client import (
+    ProjectSettings,
+    Server,
+    check_server,
+    pull_export,
+    push_tasks,
+    redact,
+    server_from_env,
+)
+from annot.labelstudio.config import labeling_config
+from annot.labelstudio.tasks import make_tasks
+from annot.schema import schema_from_dict
 
-from support import DATA, ROOT
+from lsserver import FaultyProxy, free_port
+from support import DATA, ROOT, SEED_SOURCE, run
 
 pytestmark = pytest.mark.server
-SEED_SOURCE = ROOT / "gold" / "news" / "sources" / "kfor-reinforcements-2023-06.ann.txt"
 
 
-def run(runner, *args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def _client(env):
+def _client(url: str, key: str):  # type: ignore[no-untyped-def]
     from label_studio_sdk import LabelStudio
 
-    return LabelStudio(base_url=env["LABEL_STUDIO_URL"], api_key=env["LABEL_STUDIO_API_KEY"])
+    return LabelStudio(base_url=url, api_key=key)
 
 
-def test_labelstudio_round_trip_through_a_real_server(runner, ls_env, tmp_path: Path, schema):
+def _tasks(*texts: str, prefix: str = "doc") -> list[dict]:
+    from annot.documents import Document
+
+    return make_tasks([Document(f"{prefix}-{i}", t) for i, t in enumerate(texts)])
+
+
+def _pid(output: str) -> int:
+    return int(output.split()[1])
+
+
+def test_client_round_trip_through_a_real_server(runner, ls_env, tmp_path: Path, schema):
     art = tmp_path / "kfor-reinforcements-2023-06.txt"
     art.write_text((DATA / "seed_article.txt").read_text(encoding="utf-8"), encoding="utf-8")
     assert run(runner, "export", art, "-o", tmp_path / "tasks.json").exit_code == 0
     r = run(runner, "ls", "push", tmp_path / "tasks.json", "--title", "round trip")
     assert r.exit_code == 0, r.output
-    pid = int(r.output.split()[1].rstrip(":"))
-    assert "imported 1 task(s)" in r.output
+    pid = _pid(r.output)
+    assert r.output.startswith(f"project {pid} (created): 1 new, 0 unchanged; 1 task(s) in all")
     assert ls_env["LABEL_STUDIO_API_KEY"] not in r.output
 
     # The annotator's submission, posted as the UI posts it; one more task is skipped (cancelled).
-    client = _client(ls_env)
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
     (task,) = list(client.tasks.list(project=pid))
     result = author_export([SEED_SOURCE], schema)[0]["annotations"][0]["result"]
     client.annotations.create(id=task.id, result=result, was_cancelled=False, lead_time=42.0)
@@ -52,75 +68,291 @@ def test_labelstudio_round_trip_through_a_real_server(runner, ls_env, tmp_path: 
 
     r = run(runner, "ls", "pull", pid, "-o", tmp_path / "export.json")
     assert r.exit_code == 0, r.output
-    assert r.output.strip() == f"wrote 2 task(s) to {tmp_path / 'export.json'}"
+    assert r.output.splitlines()[0] == f"wrote 2 task(s) to {tmp_path / 'export.json'}"
     r = run(runner, "import", tmp_path / "export.json", "-o", tmp_path / "gold.jsonl")
     assert r.exit_code == 0, r.output
-    assert "skipped 1 cancelled annotation(s)" in r.output
+    assert "1 skipped (cancelled) annotation(s): task " in r.output
     (d,) = read_documents(tmp_path / "gold.jsonl")
     bundled = {x.id: x for x in read_documents(ROOT / "gold" / "news" / "documents.jsonl")}[
         "kfor-reinforcements-2023-06"
     ]
     assert (d.text, d.entities, d.events) == (bundled.text, bundled.entities, bundled.events)
-    r = run(
-        runner,
-        "evaluate",
-        "--gold",
-        tmp_path / "gold.jsonl",
-        "--pred",
-        tmp_path / "gold.jsonl",
-        "-o",
-        tmp_path / "rep",
-        "--bootstrap",
-        "0",
+
+
+def test_client_push_is_in_sync_never_duplicates(runner, ls_env, tmp_path: Path, schema):
+    server = server_from_env()
+    first = push_tasks(server, _tasks("NATO met.", "KFOR left."), schema, title="sync")
+    assert (first.created, len(first.new), first.unchanged) == (True, 2, ())
+    again = push_tasks(server, _tasks("NATO met.", "KFOR left.", "EU spoke."), schema, title="sync")
+    assert (again.created, again.project.id, again.new, again.unchanged) == (
+        False,
+        first.project.id,
+        ("doc-2",),
+        ("doc-0", "doc-1"),
     )
-    assert r.exit_code == 0
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    assert len(list(client.tasks.list(project=first.project.id))) == 3
+    # the same file through the CLI, twice: nothing added
+    (tmp_path / "t.json").write_text(json.dumps(_tasks("NATO met.", "KFOR left.", "EU spoke.")), encoding="utf-8")
+    for _ in range(2):
+        r = run(runner, "ls", "push", tmp_path / "t.json", "--title", "sync")
+        assert r.exit_code == 0 and "0 new, 3 unchanged; 3 task(s) in all" in r.output, r.output
+    # a changed text is refused, never a second task
+    with pytest.raises(AnnotError) as err:
+        push_tasks(server, _tasks("NATO met again."), schema, project=first.project.id)
+    assert "1 document(s) are already in the project with another text; nothing was pushed" in err.value.message
+    assert err.value.problems == ["doc-0: text differs from the task in the project (SHA-256)"]
+    assert len(list(client.tasks.list(project=first.project.id))) == 3
+    # two projects with the same title: the user must name one
+    client.projects.create(title="sync", label_config=labeling_config(schema))
+    with pytest.raises(AnnotError, match="2 projects are titled 'sync'"):
+        push_tasks(server, _tasks("x y"), schema, title="sync")
 
 
-def test_labelstudio_server_stores_bad_regions_and_import_refuses_them(runner, ls_env, tmp_path: Path, schema):
+def test_client_project_settings_for_a_team(ls_env, schema):
+    server = server_from_env()
+    r = push_tasks(
+        server,
+        _tasks("NATO met."),
+        schema,
+        title="team",
+        settings=ProjectSettings(overlap=2, instructions_html="<h1>G</h1>"),
+    )
+    p = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"]).projects.get(id=r.project.id)
+    assert (p.maximum_annotations, p.overlap_cohort_percentage, p.show_instruction) == (2, 100, True)
+    assert p.expert_instruction == "<h1>G</h1>" and p.show_annotation_history is False
+    assert p.enable_empty_annotation is False
+    # pushing without settings leaves them as they are
+    push_tasks(server, _tasks("NATO met."), schema, project=r.project.id)
+    assert (
+        _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+        .projects.get(id=r.project.id)
+        .maximum_annotations
+        == 2
+    )
+
+
+def test_client_foreign_config_refused_unless_forced(ls_env, schema):
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    foreign = client.projects.create(
+        title="foreign",
+        label_config='<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="a"/></Choices></View>',
+    )
+    with pytest.raises(AnnotError) as err:
+        push_tasks(server_from_env(), _tasks("NATO met."), schema, project=foreign.id)
+    assert err.value.message == f"project {foreign.id} ('foreign') has a labeling config that is not annot's"
+    assert len(list(client.tasks.list(project=foreign.id))) == 0
+    r = push_tasks(server_from_env(), _tasks("NATO met."), schema, project=foreign.id, force=True)
+    assert (
+        r.config == "forced"
+        and client.projects.get(id=foreign.id).label_config.strip() == labeling_config(schema).strip()
+    )
+
+
+def test_client_schema_change_updates_the_config_or_says_why_not(ls_env, schema):
+    import copy
+
+    server = server_from_env()
+    r = push_tasks(server, _tasks("NATO met KFOR."), schema, title="schema change")
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    (task,) = list(client.tasks.list(project=r.project.id))
+    region = {
+        "id": "r1",
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": 9, "end": 13, "text": "KFOR", "labels": ["MIL"]},
+    }
+    client.annotations.create(id=task.id, result=[region])
+    raw = json.loads(json.dumps(_schema_dict()))
+    added = copy.deepcopy(raw)
+    added["entities"]["WEAPON"] = {
+        "description": "weapon",
+        "guideline": "A named weapon.",
+        "color": "#000000",
+        "hotkey": "9",
+    }
+    grown = schema_from_dict(added)
+    again = push_tasks(server, _tasks("NATO met KFOR."), grown, project=r.project.id)
+    assert again.config == "updated" and "WEAPON" in client.projects.get(id=r.project.id).label_config
+    shrunk = copy.deepcopy(raw)
+    del shrunk["entities"]["MIL"]
+    for ev in shrunk["events"].values():
+        for role, fillers in ev["roles"].items():
+            ev["roles"][role] = [f for f in fillers if f != "MIL"] or ["ORG"]
+    with pytest.raises(AnnotError) as err:
+        push_tasks(server, _tasks("NATO met KFOR."), schema_from_dict(shrunk), project=r.project.id)
+    assert "would invalidate annotations: MIL (1 region(s) or relation(s))" in err.value.message
+
+
+def _schema_dict() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "configs" / "schema.toml").read_text(encoding="utf-8"))
+
+
+def test_client_two_annotators_pull_keeps_both(runner, ls_server, ls_env, tmp_path: Path, schema):
+    server = server_from_env()
+    r = push_tasks(
+        server,
+        _tasks("NATO met KFOR in Pristina.", "Quiet day."),
+        schema,
+        title="two",
+        settings=ProjectSettings(overlap=2),
+    )
+    ls_server.add_user("second@example.org", "second-password-1", "second-token-123456")
+    one = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    two = _client(ls_env["LABEL_STUDIO_URL"], "second-token-123456")
+    task = next(t for t in one.tasks.list(project=r.project.id) if t.data["doc_id"] == "doc-0")
+
+    def reg(rid, s, e, label, text):  # type: ignore[no-untyped-def]
+        return {
+            "id": rid,
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": s, "end": e, "text": text, "labels": [label]},
+        }
+
+    one.annotations.create(id=task.id, result=[reg("a", 0, 4, "ORG", "NATO"), reg("b", 9, 13, "MIL", "KFOR")])
+    two.annotations.create(id=task.id, result=[reg("c", 0, 4, "ORG", "NATO"), reg("d", 17, 25, "GPE", "Pristina")])
+    req = urllib.request.Request(
+        f"{ls_env['LABEL_STUDIO_URL']}/api/tasks/{task.id}/drafts",
+        method="POST",
+        headers={"Authorization": "Token second-token-123456", "Content-Type": "application/json"},
+        data=json.dumps({"result": [reg("e", 9, 13, "ORG", "KFOR")]}).encode(),
+    )
+    urllib.request.urlopen(req).close()
+
+    r2 = run(runner, "ls", "pull", r.project.id, "-o", tmp_path / "e.json")
+    assert r2.exit_code == 0, r2.output
+    exported = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
+    annotated = next(t for t in exported if t["data"]["doc_id"] == "doc-0")
+    assert sorted(a["completed_by"] for a in annotated["annotations"]) == [1, 2]
+    assert "@" not in (tmp_path / "e.json").read_text(encoding="utf-8")  # no e-mail address in the file
+    status = r2.output.splitlines()[1]
+    assert (
+        "completed annotations: annotator 1: 1, annotator 2: 1; 0 skipped, 1 draft(s); 1 task(s) done, 1 short of 2"
+        in status
+    )
+    r3 = run(runner, "ls", "status", r.project.id)
+    assert r3.exit_code == 0 and r3.output.strip() == status
+
+    r4 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
+    assert r4.exit_code == 2 and "2 completed annotations (" in r4.output and "by annotator 2" in r4.output
+    r5 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl", "--pick", "latest")
+    assert r5.exit_code == 0, r5.output
+    assert "1 annotation(s) left out by --pick: task" in r5.output
+    assert "1 draft(s), not imported" in r5.output and "1 task(s) with no annotation yet: doc-1" in r5.output
+
+
+def test_client_accepted_preannotations_are_measured(runner, ls_env, tmp_path: Path, schema):
+    from annot.documents import Document, Entity
+
+    text = "NATO met KFOR."
+    pred = Document("doc-0", text, (Entity(0, 4, "ORG", "T1"), Entity(9, 13, "ORG", "T2")))
+    tasks = make_tasks([Document("doc-0", text)], [pred], "spacy-sm")
+    r = push_tasks(server_from_env(), tasks, schema, title="preannotated")
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    (task,) = list(client.tasks.list(project=r.project.id))
+    result = [
+        {
+            "id": "T1",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "origin": "prediction",
+            "value": {"start": 0, "end": 4, "text": "NATO", "labels": ["ORG"]},
+        },
+        {
+            "id": "T2",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "origin": "prediction-changed",
+            "value": {"start": 9, "end": 13, "text": "KFOR", "labels": ["MIL"]},
+        },
+    ]
+    client.annotations.create(id=task.id, result=result)
+    pull_export(server_from_env(), r.project.id, tmp_path / "e.json")
+    r2 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
+    assert r2.exit_code == 0, r2.output
+    assert "pre-annotations of spacy-sm: 1 of 2 region(s) accepted unchanged (50.0 %)" in r2.output
+    (d,) = read_documents(tmp_path / "g.jsonl")
+    assert d.meta["annotation"]["accepted_predictions"] == [
+        {"start": 0, "end": 4, "label": "ORG", "model_version": "spacy-sm"}
+    ]
+
+
+def test_client_server_stores_bad_regions_and_import_refuses_them(runner, ls_env, tmp_path: Path, schema):
     """The server accepts a span past the end and an unknown label; annot import must not."""
-    client = _client(ls_env)
-    xml = (ROOT / "configs" / "labeling_config.xml").read_text(encoding="utf-8")
-    pid, n = push_tasks(server_from_env(), [{"data": {"text": "NATO met.", "doc_id": "bad-1"}}], "bad", xml)
-    (task,) = list(client.tasks.list(project=pid))
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    r = push_tasks(server_from_env(), _tasks("NATO met.", prefix="bad"), schema, title="bad")
+    (task,) = list(client.tasks.list(project=r.project.id))
     client.annotations.create(
         id=task.id,
         result=[
             {
                 "id": "r1",
-                "from_name": "entity",
+                "from_name": "label",
                 "to_name": "text",
                 "type": "labels",
                 "value": {"start": 0, "end": 40, "text": "NATO met.", "labels": ["ORG"]},
             },
             {
                 "id": "r2",
-                "from_name": "entity",
+                "from_name": "label",
                 "to_name": "text",
                 "type": "labels",
                 "value": {"start": 5, "end": 8, "text": "met", "labels": ["WEAPON"]},
             },
         ],
     )
-    pull_export(server_from_env(), pid, tmp_path / "e.json")
-    r = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
-    assert r.exit_code == 2
-    assert f"  - task {task.id}, annotation " in r.output
-    assert "region 'r1' (ORG): offsets start=0 end=40 are outside 0 <= start < end <= 9 (text length)" in r.output
-    assert "region 'r2': label 'WEAPON' is not an entity type" in r.output
+    pull_export(server_from_env(), r.project.id, tmp_path / "e.json")
+    r2 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
+    assert r2.exit_code == 2
+    head = f"  - task {task.id} (doc bad-0), annotator 1, annotation "
+    assert head in r2.output
+    assert ": ORG span at 0-40 (region r1): offsets start=0 end=40 are outside 0 <= start < end <= 9" in r2.output
+    assert ": WEAPON “met” at 5-8 (region r2): label 'WEAPON' is not an entity type or an event type" in r2.output
     assert not (tmp_path / "g.jsonl").exists()
 
 
-def test_labelstudio_bad_key_is_refused_and_never_printed(runner, ls_server, tmp_path: Path, monkeypatch):
+# ------------------------------------------------------------- key and URL
+
+
+def test_client_bad_key_is_refused_and_never_printed(runner, ls_server, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("LABEL_STUDIO_URL", ls_server.url)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "wrong-key-123456")
-    (tmp_path / "t.json").write_text('[{"data": {"text": "x", "doc_id": "x"}}]', encoding="utf-8")
+    (tmp_path / "t.json").write_text(json.dumps(_tasks("x")), encoding="utf-8")
     r = run(runner, "ls", "push", tmp_path / "t.json")
     assert r.exit_code == 2
-    assert r.output.startswith(f"Error: pushing 1 task(s): {ls_server.url} refused the API key (HTTP 401)")
+    assert r.output.startswith(f"Error: listing projects: {ls_server.url} refused the API key (HTTP 401)")
     assert "wrong-key-123456" not in r.output
 
 
-def test_labelstudio_missing_environment(runner, monkeypatch, tmp_path: Path):
+@pytest.mark.parametrize(
+    "url, key, problem",
+    [
+        ("http://127.0.0.1:9", "abc\ndef-secret", "LABEL_STUDIO_API_KEY is not a usable API key"),
+        ("http://127.0.0.1:9", "short", "LABEL_STUDIO_API_KEY is not a usable API key"),
+        ("http://bob:hunter2-secret@127.0.0.1:9", "good-key-123456", "LABEL_STUDIO_URL must not hold a user name"),
+        ("127.0.0.1:9", "good-key-123456", "LABEL_STUDIO_URL must be an http:// or https:// URL"),
+    ],
+)
+def test_client_settings_checked_before_use_and_never_echoed(runner, monkeypatch, tmp_path: Path, url, key, problem):
+    monkeypatch.setenv("LABEL_STUDIO_URL", url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", key)
+    r = run(runner, "ls", "status", "1")
+    assert r.exit_code == 2
+    assert problem in r.output
+    for secret in ("def-secret", "hunter2-secret", "short"):
+        if secret in key or secret in url:
+            assert secret not in r.output
+
+
+def test_client_missing_environment(runner, monkeypatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)  # no project here: no local server to fall back on
     monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
     monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
     r = run(runner, "ls", "pull", "1", "-o", tmp_path / "e.json")
@@ -128,48 +360,98 @@ def test_labelstudio_missing_environment(runner, monkeypatch, tmp_path: Path):
     assert r.output.splitlines()[0] == "Error: LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY not set"
 
 
-def test_labelstudio_server_repr_hides_key():
-    assert "secret" not in repr(Server("http://x", "secret-token"))
+def test_client_server_repr_and_redaction_hide_the_key():
+    s = Server("http://x", "secret-token-1")
+    assert "secret" not in repr(s)
+    body = "Authorization: Token secret-token-1\nX: y\nurl http://u:p@h/x bearer abcdefgh"
+    shown = redact(body, s)
+    assert "secret-token-1" not in shown and "u:p@" not in shown and "abcdefgh" not in shown
+    assert len(redact("x" * 1000, s)) == 300
 
 
-class _BadGateway(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
-        self.send_response(502)
-        self.send_header("Content-Type", "text/html")
-        self.end_headers()
-        self.wfile.write(b"<html>502 Bad Gateway</html>")
-
-    do_POST = do_GET
-
-    def log_message(self, *args):
-        pass
+# ------------------------------------------------------------------ faults
 
 
-def test_labelstudio_502_from_a_proxy(tmp_path: Path):
-    """A proxy answering 502 (a fault a real server will not produce on demand): a clear error."""
-    httpd = HTTPServer(("127.0.0.1", 0), _BadGateway)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+def test_client_push_through_a_proxy_that_loses_answers_never_duplicates(ls_env, schema):
+    """The proxy forwards the import, the server stores the tasks, the answer is lost (502): annot says what the
+    server has, and pushing again adds nothing twice."""
+    proxy = FaultyProxy(ls_env["LABEL_STUDIO_URL"], fail_after_forwarding=("POST", "/import"))
     try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        through = check_server(proxy.url, ls_env["LABEL_STUDIO_API_KEY"])
         with pytest.raises(AnnotError) as err:
-            pull_export(Server(url, "k"), 1, tmp_path / "e.json")
-        assert err.value.message.startswith(f"exporting project 1: {url} answered HTTP 502")
+            push_tasks(through, _tasks("A met B.", "C met D."), schema, title="lossy")
+        assert "answered HTTP 502" in err.value.message
+        assert "now has 2 of the 2 new document(s); the same push sends only the 0 missing" in err.value.problems[-1]
+        assert [c for c in proxy.calls if c[0] == "POST" and "/import" in c[1]] == [
+            next(c for c in proxy.calls if c[0] == "POST" and "/import" in c[1])
+        ]  # sent once: no blind retry
+        again = push_tasks(server_from_env(), _tasks("A met B.", "C met D."), schema, title="lossy")
+        assert again.new == () and len(again.unchanged) == 2
+    finally:
+        proxy.close()
+
+
+def test_client_project_creation_through_a_lossy_proxy_is_found_again(ls_env, schema):
+    proxy = FaultyProxy(ls_env["LABEL_STUDIO_URL"], fail_after_forwarding=("POST", "/api/projects"))
+    try:
+        with pytest.raises(AnnotError) as err:
+            push_tasks(
+                check_server(proxy.url, ls_env["LABEL_STUDIO_API_KEY"]),
+                _tasks("E met F."),
+                schema,
+                title="lossy create",
+            )
+        assert "titled 'lossy create': the same push adds to it" in err.value.problems[-1]
+        r = push_tasks(server_from_env(), _tasks("E met F."), schema, title="lossy create")
+        assert r.created is False and r.new == ("doc-0",)
+    finally:
+        proxy.close()
+
+
+def test_client_a_body_that_reflects_the_key_is_redacted(runner, monkeypatch, tmp_path: Path):
+    proxy = FaultyProxy(reflect_headers=True)
+    try:
+        monkeypatch.setenv("LABEL_STUDIO_URL", proxy.url)
+        monkeypatch.setenv("LABEL_STUDIO_API_KEY", "reflected-key-98765")
+        for args in (["ls", "status", "1"], ["ls", "pull", "1", "-o", tmp_path / "e.json"]):
+            r = run(runner, *args)
+            assert r.exit_code == 2, r.output
+            assert "answered HTTP 500" in r.output
+            assert "reflected-key-98765" not in r.output
         assert not (tmp_path / "e.json").exists()
     finally:
-        httpd.shutdown()
+        proxy.close()
 
 
-def test_labelstudio_connection_refused(tmp_path: Path):
-    from lsserver import free_port
+def test_client_slow_and_silent_servers(tmp_path: Path):
+    slow = FaultyProxy(trickle=0.05)
+    try:
+        with pytest.raises(AnnotError) as err:
+            pull_export(Server(slow.url, "key-123456", timeout=5, deadline=1), 1, tmp_path / "e.json")
+        assert err.value.message == f"reading project 1: {slow.url} was still sending after 1 s"
+        assert err.value.hint == "The server or the network is slow: retry later, or raise --deadline."
+    finally:
+        slow.close()
+    silent = FaultyProxy(silent=True)
+    try:
+        with pytest.raises(AnnotError) as err:
+            pull_export(Server(silent.url, "key-123456", timeout=1, deadline=5), 1, tmp_path / "e.json")
+        assert err.value.message == f"reading project 1: {silent.url} did not answer within 1 s"
+        assert err.value.hint == "The server is slow or stuck: retry later, or raise --timeout."
+    finally:
+        silent.close()
+    assert not (tmp_path / "e.json").exists()
 
+
+def test_client_connection_refused(tmp_path: Path):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(AnnotError) as err:
-        pull_export(Server(url, "k"), 1, tmp_path / "e.json")
-    assert err.value.message.startswith(f"exporting project 1: cannot reach {url}")
-    assert err.value.hint == "Is the server running? Check LABEL_STUDIO_URL."
+        pull_export(Server(url, "key-123456"), 1, tmp_path / "e.json")
+    assert err.value.message == f"reading project 1: cannot reach {url} (connection refused)"
+    assert err.value.hint.startswith("Is the server running? Check LABEL_STUDIO_URL")
 
 
-def test_labelstudio_preannotations_are_accepted_as_predictions(runner, ls_env, tmp_path: Path, schema):
+def test_client_preannotations_are_accepted_as_predictions(runner, ls_env, tmp_path: Path, schema):
     """Tasks pre-annotated by `annot export --predictions` import as Label Studio predictions, relations included."""
     from label_studio_sdk.label_interface import LabelInterface
 
@@ -177,7 +459,6 @@ def test_labelstudio_preannotations_are_accepted_as_predictions(runner, ls_env, 
         (ROOT / "gold" / "news" / "documents.jsonl").read_text(encoding="utf-8").splitlines()[0] + "\n",
         encoding="utf-8",
     )
-    # any system's output in the document format: here the gold itself, entities, triggers and arguments
     r = run(
         runner,
         "export",
@@ -194,11 +475,10 @@ def test_labelstudio_preannotations_are_accepted_as_predictions(runner, ls_env, 
     li = LabelInterface((ROOT / "configs" / "labeling_config.xml").read_text(encoding="utf-8"))
     regions = [x for x in tasks[0]["predictions"][0]["result"] if x["type"] == "labels"]
     assert li.validate_prediction({"result": regions}, return_errors=True) == []
-    r = run(runner, "ls", "push", tmp_path / "t.json", "--title", "preannotated")
+    r = run(runner, "ls", "push", tmp_path / "t.json", "--title", "preannotated-oracle")
     assert r.exit_code == 0, r.output
-    pid = int(r.output.split()[1].rstrip(":"))
-    client = _client(ls_env)
-    (task,) = list(client.tasks.list(project=pid))
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    (task,) = list(client.tasks.list(project=_pid(r.output)))
     preds = list(client.predictions.list(task=task.id))
     assert len(preds) == 1 and preds[0].model_version == "oracle-1"
     kinds = [x["type"] for x in preds[0].result]

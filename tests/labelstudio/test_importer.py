@@ -96,77 +96,91 @@ def _mutated(mutate) -> dict:
     return t
 
 
-W = "task 7, annotation 70"
+W = "task 7 (doc kfor-1), annotator 3, annotation 70"
 BAD = [
     (
         "unknown entity label",
         lambda r, t: r[0]["value"].update(labels=["ORGANIZATION"]),
-        f"{W}, region 'a1': label 'ORGANIZATION' is not an entity type of schema news-conflict (known: PER, ORG, GPE, LOC, NORP, MIL, DATE, QTY)",
+        f"{W}: ORGANIZATION “NATO” at 0-4 (region a1): label 'ORGANIZATION' is not an entity type of schema "
+        "news-conflict (known: PER, ORG, GPE, LOC, NORP, MIL, DATE, QTY). Update the project's labeling config",
     ),
     (
-        "unknown event type",
+        "unknown event type on a legacy trigger control",
         lambda r, t: r[1]["value"].update(labels=["Movement.Fly"]),
-        f"{W}, region 'a2': label 'Movement.Fly' is not an event type of schema news-conflict",
+        f"{W}: Movement.Fly “sending” at 8-15 (region a2): label 'Movement.Fly' is not an event type of schema "
+        "news-conflict (known: Movement.Deploy",
     ),
     (
         "start after end",
         lambda r, t: r[0]["value"].update(start=4, end=0, text=""),
-        f"{W}, region 'a1' (ORG): offsets start=4 end=0 are outside 0 <= start < end <= 43 (text length)",
+        f"{W}: ORG span at 4-0 (region a1): offsets start=4 end=0 are outside 0 <= start < end <= 43 (text length). "
+        "Delete the region in Label Studio and draw it again",
     ),
     (
         "span past the end",
         lambda r, t: r[3]["value"].update(end=50),
-        f"{W}, region 'a4' (DATE): offsets start=36 end=50 are outside 0 <= start < end <= 43 (text length)",
+        f"{W}: DATE span at 36-50 (region a4): offsets start=36 end=50 are outside 0 <= start < end <= 43",
     ),
     (
         "negative start",
         lambda r, t: r[0]["value"].update(start=-1),
-        f"{W}, region 'a1' (ORG): offsets start=-1 end=4 are outside",
+        f"{W}: ORG span at -1-4 (region a1): offsets start=-1 end=4 are outside",
     ),
     (
         "text disagrees",
         lambda r, t: r[2]["value"].update(text="Serbia"),
-        f"{W}, region 'a3' (GPE): value.text 'Serbia' differs from the task text at [26, 32): 'Kosovo'",
+        f"{W}: GPE “Kosovo” at 26-32 (region a3): value.text 'Serbia' differs from the task text at [26, 32): "
+        "'Kosovo'. The task text was changed after the region was drawn",
+    ),
+    (
+        "whitespace-only span",
+        lambda r, t: r[0]["value"].update(start=4, end=5, text=" "),
+        f"{W}: ORG “ ” at 4-5 (region a1): the span is only whitespace. Delete the region in Label Studio.",
     ),
     (
         "relation to a missing region",
         lambda r, t: r.append(relation("a2", "zz", "Agent")),
-        f"{W}, relation result[7] ('a2' -> 'zz'): region 'zz' does not exist in this annotation",
+        f"{W}: relation Movement.Deploy “sending” at 8-15 -> 'zz' (result[7]): region 'zz' does not exist",
     ),
     (
         "relation without a role",
         lambda r, t: r[4].pop("labels"),
-        f"{W}, relation result[4] ('a2' -> 'a1'): relation has no role; open the relation in Label Studio and pick its role",
+        f"{W}: relation Movement.Deploy “sending” at 8-15 -> ORG “NATO” at 0-4 (result[4]): the relation has no role. "
+        "Open the Relations tab in Label Studio and pick its role.",
     ),
     (
         "role not of the event type",
         lambda r, t: r[4].update(labels=["Victim"]),
-        f"{W}, relation result[4] ('a2' -> 'a1'): role 'Victim' is not a role of Movement.Deploy (roles: Agent, Force, Origin, Destination, Time)",
+        f"{W}: relation Movement.Deploy “sending” at 8-15 -> ORG “NATO” at 0-4 (result[4]): role 'Victim' is not a "
+        "role of Movement.Deploy (roles: Agent, Force, Origin, Destination, Time). Pick an allowed role",
     ),
     (
         "role not for the entity type",
         lambda r, t: r[6].update(labels=["Destination"]),
-        f"{W}, relation result[6] ('a2' -> 'a4'): a DATE cannot fill role 'Destination' of Movement.Deploy (allowed: GPE, LOC)",
+        f"{W}: relation Movement.Deploy “sending” at 8-15 -> DATE “5 June” at 36-42 (result[6]): a DATE cannot fill "
+        "role 'Destination' of Movement.Deploy (allowed: GPE, LOC)",
     ),
     (
         "relation between two entities",
         lambda r, t: r.append(relation("a1", "a3", "Agent")),
-        f"{W}, relation result[7] ('a1' -> 'a3'): a relation must link an event trigger and an entity mention",
+        f"{W}: relation ORG “NATO” at 0-4 -> GPE “Kosovo” at 26-32 (result[7]): a relation must link an event word",
     ),
     (
         "overlapping entities",
         lambda r, t: r.append(region("a9", 0, 2, "ORG")),
-        f"{W}: regions 'a9' (ORG 'NA' [0, 2)) and 'a1' (ORG 'NATO' [0, 4)) are overlapping spans; entity mention",
+        f"{W}: ORG “NA” at 0-2 and ORG “NATO” at 0-4 are overlapping spans (regions a9, a1). Entity mentions must "
+        "not overlap",
     ),
     (
         "unknown control",
-        lambda r, t: r[0].update(from_name="label"),
-        f"{W}, region 'a1': from_name 'label' with type 'labels' is not a control of annot's labeling config",
+        lambda r, t: r[0].update(from_name="labelz"),
+        f"{W}: ORG “NATO” at 0-4 (region a1): from_name 'labelz' with type 'labels' is not a control of annot's "
+        "labeling config",
     ),
     (
         "two labels on one region",
         lambda r, t: r[0]["value"].update(labels=["ORG", "GPE"]),
-        f"{W}, region 'a1': value.labels must hold exactly one label, got ['ORG', 'GPE']",
+        f"{W}: “NATO” at 0-4 (region a1): the region must have exactly one label, got ['ORG', 'GPE']",
     ),
     (
         "missing doc id",
@@ -176,12 +190,18 @@ BAD = [
     (
         "text edited after export",
         lambda r, t: t["data"].update(text=TEXT.replace("NATO", "nato")),
-        "task 7: data.sha256 does not match data.text: the text was edited after export",
+        "task 7 (doc kfor-1): data.sha256 does not match data.text: the text was edited after export",
+    ),
+    (
+        "HTML entities in a task without sha256",
+        lambda r, t: t["data"].update(text=TEXT.replace("NATO", "AT&amp;T"), sha256=None),
+        "task 7 (doc kfor-1): has no data.sha256 and its text holds HTML character references (&amp;)",
     ),
     (
         "duplicate argument",
         lambda r, t: r.append(relation("a2", "a1", "Agent")),
-        f"{W}, relation result[7] ('a2' -> 'a1'): the same argument (Agent) is linked twice",
+        f"{W}: relation Movement.Deploy “sending” at 8-15 -> ORG “NATO” at 0-4 (result[7]): the same argument "
+        "(Agent) is linked twice",
     ),
 ]
 
@@ -226,7 +246,7 @@ def test_importer_skips_and_counts_cancelled_and_unannotated(schema):
     empty["id"], empty["data"]["doc_id"], empty["annotations"] = 9, "kfor-3", []
     docs, s = documents_from_export([good_task(), cancelled, empty], schema)
     assert [d.id for d in docs] == ["kfor-1"]
-    assert s.skipped_cancelled == 1
+    assert s.skipped_cancelled == 1 and s.cancelled == ["task 8 (doc kfor-2), annotator 1"]
     assert s.skipped_unannotated == ["kfor-2", "kfor-3"]
 
 
@@ -239,13 +259,17 @@ def test_importer_several_annotations_need_a_choice(schema):
     with pytest.raises(AnnotError) as err:
         documents_from_export([t], schema)
     assert err.value.problems == [
-        "task 7: 2 completed annotations [70, 71]; choose one with --pick ground-truth "
-        "(the one marked ground truth in Label Studio) or --pick latest"
+        "task 7 (doc kfor-1): 2 completed annotations (70 by annotator 3, 71 by annotator 3); choose what becomes "
+        "gold: --pick ground-truth (the one marked ground truth in Label Studio), --pick latest, or `annot "
+        "adjudicate` to keep what annotators agree on"
     ]
-    (d,), _ = documents_from_export([t], schema, pick="ground-truth")
-    assert len(d.entities) == 1
-    (d,), _ = documents_from_export([t], schema, pick="latest")
-    assert d.meta["annotation"]["id"] == 71
+    (d,), s = documents_from_export([t], schema, pick="ground-truth")
+    assert len(d.entities) == 1 and d.meta["annotation"]["ground_truth"] is True
+    assert s.dropped == [
+        "task 7 (doc kfor-1): annotation 70 by annotator 3 (kept 71 by annotator 3, --pick ground-truth)"
+    ]
+    (d,), s = documents_from_export([t], schema, pick="latest")
+    assert d.meta["annotation"]["id"] == 71 and len(s.dropped) == 1
 
 
 def test_importer_whitespace_runs_may_differ_in_value_text(schema):
@@ -306,3 +330,88 @@ def test_importer_rejects_files_that_are_not_exports(schema, tmp_path: Path, con
     with pytest.raises(AnnotError, match=expected):
         import_export(p, tmp_path / "out.jsonl", schema)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def label_region(rid: str, start: int, end: int, label: str, **extra) -> dict:
+    return {**region(rid, start, end, label, control="label"), **extra}
+
+
+def test_importer_reads_the_single_label_control_by_label(schema):
+    """annot's config has one control: entity or trigger is told by the label."""
+    t = good_task()
+    for r in t["annotations"][0]["result"]:
+        if r.get("type") == "labels":
+            r["from_name"] = "label"
+    (d,), _ = documents_from_export([t], schema)
+    assert [e.label for e in d.entities] == ["ORG", "GPE", "DATE"] and d.events[0].type == "Movement.Deploy"
+
+
+def test_importer_trims_whitespace_at_span_edges(schema):
+    t = good_task()
+    t["annotations"][0]["result"][0] = label_region("a1", 0, 5, "ORG")  # "NATO " as a double click selects it
+    (d,), s = documents_from_export([t], schema)
+    assert (d.entities[0].start, d.entities[0].end) == (0, 4) and s.trimmed == 1
+
+
+def test_importer_counts_and_names_empty_cancelled_drafts_and_dropped(schema):
+    t = good_task()
+    t["annotations"].append({"id": 71, "completed_by": 5, "was_cancelled": False, "result": []})
+    t["annotations"].append({"id": 72, "completed_by": 6, "was_cancelled": True, "result": []})
+    t["drafts"] = [{"id": 9, "user": "someone@example.com", "result": [label_region("d", 0, 4, "ORG")]}]
+    (d,), s = documents_from_export([t], schema)
+    assert s.empty == ["task 7 (doc kfor-1), annotator 5"]
+    assert s.cancelled == ["task 7 (doc kfor-1), annotator 6"]
+    assert s.drafts == ["task 7 (doc kfor-1), draft 9"]  # the e-mail of the draft's user is never kept
+    assert d.meta["annotation"]["annotator"] == 3
+
+
+def test_importer_marks_accepted_predictions_and_rates_them(schema):
+    t = good_task()
+    pred_result = [
+        label_region("p1", 0, 4, "ORG"),
+        label_region("p2", 26, 32, "LOC"),
+        label_region("p3", 36, 42, "DATE"),
+    ]
+    t["predictions"] = [{"id": 5, "model_version": "spacy-sm", "result": pred_result}]
+    result = t["annotations"][0]["result"]
+    result[0] = label_region("a1", 0, 4, "ORG", origin="prediction")  # accepted unchanged
+    result[2] = label_region("a3", 26, 32, "GPE", origin="prediction-changed")  # relabelled
+    result[3] = label_region("a4", 36, 42, "DATE", origin="prediction")
+    t["annotations"][0]["parent_prediction"] = 5
+    (d,), s = documents_from_export([t], schema)
+    assert d.meta["annotation"]["accepted_predictions"] == [
+        {"start": 0, "end": 4, "label": "ORG", "model_version": "spacy-sm"},
+        {"start": 36, "end": 42, "label": "DATE", "model_version": "spacy-sm"},
+    ]
+    stats = s.predictions["spacy-sm"]
+    assert (stats.predicted, stats.accepted, stats.rate) == (3, 2, 2 / 3)
+
+
+def test_importer_astral_text_without_value_text_needs_offsets_named(schema):
+    text = "Prištinë 😀 talks: NATO met."
+    t = good_task()
+    t["data"].update(text=text, sha256=text_sha256(text))
+    reg = label_region("r", 19, 23, "ORG")
+    del reg["value"]["text"]
+    t["annotations"][0]["result"] = [reg]
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([t], schema)
+    assert (
+        "code point and UTF-16 offsets cannot be told apart. Re-run with --offsets codepoints" in err.value.problems[0]
+    )
+    (d,), s = documents_from_export([t], schema, offsets="utf16")
+    assert text[d.entities[0].start : d.entities[0].end] == "NATO" and s.utf16_converted == 1
+
+
+def test_importer_task_without_sha256_warns_or_is_refused_when_the_corpus_knows_another_text(schema):
+    t = good_task()
+    t["data"].pop("sha256")
+    (d,), s = documents_from_export([t], schema)
+    assert s.warnings == [
+        "task 7 (doc kfor-1): no data.sha256 (not made by `annot export`): imported, but an edit of its text in "
+        "Label Studio could not be detected"
+    ]
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([t], schema, known={"kfor-1": text_sha256("another text")})
+    assert "the corpus knows document 'kfor-1' with another text" in err.value.problems[0]
+    documents_from_export([t], schema, known={"kfor-1": text_sha256(TEXT)})  # the same text: fine

@@ -29,10 +29,14 @@ CHROMIUM_ARGS = [
 # A non-BMP emoji and non-ASCII letters before the mentions: UTF-16 offsets would be one more than code points.
 ARTICLE = "Prištinë 😀 talks: NATO deployed troops to Kosovo.\n"
 
-# The text of the mention -> (control, label); each occurs once in ARTICLE.
+# The text of the mention -> (kind, label); each occurs once in ARTICLE.
 REGIONS = {"NATO": ("entity", "ORG"), "Kosovo": ("entity", "GPE"), "deployed": ("trigger", "Movement.Deploy")}
 # (drawn from, drawn to, role): the second is drawn argument -> trigger, as annotators sometimes do.
 RELATIONS = [("deployed", "NATO", "Agent"), ("Kosovo", "deployed", "Destination")]
+# The second annotator disagrees on Kosovo's type and links only the Agent.
+REGIONS_2 = {"NATO": ("entity", "ORG"), "Kosovo": ("entity", "LOC"), "deployed": ("trigger", "Movement.Deploy")}
+RELATIONS_2 = [("deployed", "NATO", "Agent")]
+SECOND = ("second.annotator@example.org", "second-password-1", "second-token-123456")
 
 # Viewport coordinates of the characters of `word` in the editor's text, from a DOM Range over its text nodes.
 _WORD_BOX_JS = """
@@ -96,7 +100,7 @@ def _drag_region(page, word: str, label: str) -> None:
     assert page.locator(".htx-highlight").count() == before + 1
 
 
-def _relate(page, source: str, target: str, role: str) -> None:
+def _relate(page, source: str, target: str, role: str, regions: dict) -> None:
     """A relation drawn from `source` to `target` with the mouse, then its role chosen in the Relations tab."""
     page.keyboard.press("Escape")
     rows = page.locator(".lsf-relations__item:visible")
@@ -108,7 +112,7 @@ def _relate(page, source: str, target: str, role: str) -> None:
     rows.nth(before).wait_for(state="visible")
     assert rows.count() == before + 1
     # The new relation's row, told by the labels of its two ends in the order drawn (the list order may change).
-    ends = [REGIONS[source][1], REGIONS[target][1]]
+    ends = [regions[source][1], regions[target][1]]
     (row,) = [
         rows.nth(i)
         for i in range(rows.count())
@@ -122,7 +126,9 @@ def _relate(page, source: str, target: str, role: str) -> None:
     row.locator(f".lsf-relation-meta [data-testid='select-trigger-{role}']").wait_for(state="visible")
 
 
-def _annotate_in_browser(url: str, project: int, task: int, shots: Path) -> dict:
+def _annotate_in_browser(
+    url: str, project: int, task: int, shots: Path, user: str, password: str, regions: dict, relations: list
+) -> dict:
     """Log in, annotate the task as an annotator would, submit; returns the annotation the server stored (201)."""
     from playwright.sync_api import sync_playwright
 
@@ -132,22 +138,28 @@ def _annotate_in_browser(url: str, project: int, task: int, shots: Path) -> dict
         page.set_default_timeout(20_000)
         try:
             page.goto(f"{url}/user/login/")
-            page.fill("#email", USER)
-            page.fill("#password", PASSWORD)
+            page.fill("#email", user)
+            page.fill("#password", password)
             page.click("button[aria-label='Log In']")
             page.wait_for_url(lambda u: "/user/login" not in u)
 
-            page.goto(f"{url}/projects/{project}/data?task={task}")
+            # The labeling stream, as an annotator works: the guideline first, then the next task with a fresh
+            # annotation of one's own (others' annotations are not shown there).
+            page.goto(f"{url}/projects/{project}/data?labeling=1")
+            close = page.locator("button[aria-label='Close modal']")
+            close.wait_for(state="visible")
+            assert "Annotation guideline" in page.locator(".lsf-modal-ls__content").inner_text()
+            close.click()
             page.locator(".lsf-richtext__container .lsf-richtext__line").first.wait_for(state="visible")
             page.locator(".lsf-labels .lsf-label").first.wait_for(state="visible")
             submit = page.locator("[data-testid=bottombar-submit-button]")
             submit.wait_for(state="visible")
-            assert submit.is_enabled()
+            assert not submit.is_enabled()  # the project refuses empty submissions: nothing to submit yet
 
-            for word, (_, label) in REGIONS.items():
+            for word, (_, label) in regions.items():
                 _drag_region(page, word, label)
-            for source, target, role in RELATIONS:
-                _relate(page, source, target, role)
+            for source, target, role in relations:
+                _relate(page, source, target, role, regions)
 
             page.keyboard.press("Escape")
             with page.expect_response(
@@ -158,13 +170,13 @@ def _annotate_in_browser(url: str, project: int, task: int, shots: Path) -> dict
             assert response.status == 201, response.text()
             return response.json()
         except Exception:
-            page.screenshot(path=str(shots / "labelstudio-ui-failure.png"), full_page=True)
+            page.screenshot(path=str(shots / f"labelstudio-ui-failure-{user}.png"), full_page=True)
             raise
         finally:
             browser.close()
 
 
-def test_labelstudio_ui_annotation_enters_the_gold_corpus(runner, ls_env, tmp_path: Path):
+def test_labelstudio_ui_two_annotators_enter_the_corpus(runner, ls_server, ls_env, tmp_path: Path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does it)")
     from label_studio_sdk import LabelStudio
@@ -173,34 +185,54 @@ def test_labelstudio_ui_annotation_enters_the_gold_corpus(runner, ls_env, tmp_pa
     art.write_text(ARTICLE, encoding="utf-8")
     r = run(runner, "export", art, "-o", tmp_path / "tasks.json")
     assert r.exit_code == 0, r.output
-    r = run(runner, "ls", "push", tmp_path / "tasks.json", "--title", "UI annotation")  # a fresh project
+    r = run(runner, "ls", "push", tmp_path / "tasks.json", "--title", "UI annotation", "--overlap", "2")
     assert r.exit_code == 0, r.output
-    pid = int(r.output.split()[1].rstrip(":"))
+    pid = int(r.output.split()[1])
+    r = run(runner, "ls", "push", tmp_path / "tasks.json", "--title", "UI annotation")  # pushing twice adds nothing
+    assert r.exit_code == 0 and "0 new, 1 unchanged; 1 task(s) in all, 2 annotator(s) per task" in r.output
     client = LabelStudio(base_url=ls_env["LABEL_STUDIO_URL"], api_key=ls_env["LABEL_STUDIO_API_KEY"])
     (task,) = list(client.tasks.list(project=pid))
 
-    stored = _annotate_in_browser(ls_env["LABEL_STUDIO_URL"], pid, task.id, tmp_path)
+    stored = _annotate_in_browser(
+        ls_env["LABEL_STUDIO_URL"], pid, task.id, tmp_path, USER, PASSWORD, REGIONS, RELATIONS
+    )
     regions = {x["value"]["text"]: x for x in stored["result"] if x["type"] == "labels"}
     assert sorted(regions) == sorted(REGIONS)
-    for word, (control, label) in REGIONS.items():
+    for word, (_, label) in REGIONS.items():
         value = regions[word]["value"]
         # the UI saves code points, Python's indices (its own string index would be one more, after the emoji)
-        assert (regions[word]["from_name"], value["labels"], value["start"]) == (control, [label], ARTICLE.index(word))
+        assert (regions[word]["from_name"], value["labels"], value["start"]) == ("label", [label], ARTICLE.index(word))
     drawn = {
         (x["from_id"], x["to_id"], tuple(x.get("labels", ()))) for x in stored["result"] if x["type"] == "relation"
     }
     assert drawn == {(regions[a]["id"], regions[b]["id"], (role,)) for a, b, role in RELATIONS}
 
+    # The second annotator, an account made by Label Studio's own command, labels the same task.
+    ls_server.add_user(*SECOND)
+    stored2 = _annotate_in_browser(
+        ls_env["LABEL_STUDIO_URL"], pid, task.id, tmp_path, SECOND[0], SECOND[1], REGIONS_2, RELATIONS_2
+    )
+    assert stored2["completed_by"] != stored["completed_by"]
+
     r = run(runner, "ls", "pull", pid, "-o", tmp_path / "export.json")
     assert r.exit_code == 0, r.output
-    assert len(json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))) == 1
+    (exported,) = json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
+    assert len(exported["annotations"]) == 2  # both annotators' work is kept
+    assert "1 task(s) done, 0 short of 2 annotation(s)" in r.output
     r = run(runner, "import", tmp_path / "export.json", "-o", tmp_path / "gold.jsonl")
+    assert r.exit_code == 2 and "2 completed annotations (" in r.output  # never one dropped silently
+    r = run(runner, "import", tmp_path / "export.json", "-o", tmp_path / "gold.jsonl", "--pick", "ground-truth")
+    assert r.exit_code == 2 and "0 of its 2 annotations" in r.output
+    # the first annotator's version becomes gold when it is marked ground truth in Label Studio
+    client.annotations.update(id=stored["id"], ground_truth=True)
+    r = run(runner, "ls", "pull", pid, "-o", tmp_path / "export.json")
+    r = run(runner, "import", tmp_path / "export.json", "-o", tmp_path / "gold.jsonl", "--pick", "ground-truth")
     assert r.exit_code == 0, r.output
-    assert r.output.strip() == (
-        f"wrote 1 document(s) to {tmp_path / 'gold.jsonl'}: 2 entity mentions, 1 events, 2 arguments; "
-        "skipped 0 cancelled annotation(s) and 0 unannotated task(s); "
-        "turned 1 argument->trigger relation(s) around"
+    assert r.output.splitlines()[0] == (
+        f"wrote 1 document(s) to {tmp_path / 'gold.jsonl'}: 2 entity mentions, 1 events, 2 arguments, "
+        "from 1 annotator(s); turned 1 argument->trigger relation(s) around"
     )
+    assert "1 annotation(s) left out by --pick: task" in r.output
 
     (d,) = read_documents(tmp_path / "gold.jsonl")
     assert (d.id, d.text) == ("pristina-talks", ARTICLE)

@@ -1,0 +1,111 @@
+"""`annot studio`: a local Label Studio server for the project (start, status, stop, user add)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..files import display_path
+from .app import group
+from .schema import SchemaOpt, load
+
+studio_app = group("studio", "A local Label Studio server for this project, on 127.0.0.1 (the `server` extra).")
+user_app = typer.Typer(help="Annotator accounts on the local server.", no_args_is_help=True, rich_markup_mode=None)
+studio_app.add_typer(user_app, name="user")
+
+PortOpt = Annotated[
+    int | None, typer.Option("--port", help="Port on 127.0.0.1 (default: configs/studio.toml, else 8080).")
+]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Studio config (default: configs/studio.toml).")]
+
+
+@studio_app.command("start")
+def studio_start(port: PortOpt = None, config: ConfigOpt = None, schema: SchemaOpt = None) -> None:
+    """Start the project's Label Studio server (data in .studio/, kept across restarts) and its project.
+
+    Example: annot studio start --port 8080
+    """
+    from ..labelstudio.client import ProjectSettings, check_server, guideline_html, push_tasks
+    from ..labelstudio.studio import load_studio_config, read_credentials, start
+
+    cfg = load_studio_config(config, port)
+    sch = load(schema)
+    r = start(cfg)
+    if r.already_running:
+        typer.echo(f"Label Studio is already running at {r.url} (pid {r.pid}, data in {display_path(r.data)})")
+    else:
+        typer.echo(
+            f"Label Studio is running at {r.url} (pid {r.pid}, data in {display_path(r.data)}; started in {r.seconds:.0f} s)"
+        )
+    creds = read_credentials(cfg.data)
+    assert creds is not None
+    settings = ProjectSettings(
+        overlap=cfg.overlap, instructions_html=None if cfg.instructions is None else guideline_html(cfg.instructions)
+    )
+    report = push_tasks(check_server(creds.url, creds.api_key), [], sch, title=cfg.title, settings=settings)
+    verb = "created" if report.created else "found"
+    typer.echo(
+        f"project {report.project.id} {report.project.title!r} {verb}: {report.project.tasks} task(s), "
+        f"{cfg.overlap} annotator(s) per task, the guideline as its instructions "
+        f"({r.url}/projects/{report.project.id}/data)"
+    )
+    if r.first_start:
+        typer.echo(
+            f"First start: log in as {r.username} with the password in {display_path(r.credentials)} (readable only by you). "
+            "The API key is kept there too: `annot ls` commands use it when LABEL_STUDIO_URL and "
+            "LABEL_STUDIO_API_KEY are not set. Add annotators with `annot studio user add EMAIL`."
+        )
+
+
+@studio_app.command("status")
+def studio_status(config: ConfigOpt = None, port: PortOpt = None) -> None:
+    """Say whether the project's server runs, its URL, and its projects with their task counts.
+
+    Example: annot studio status
+    """
+    from ..labelstudio.client import Session, check_server, list_projects
+    from ..labelstudio.studio import load_studio_config, read_credentials, state
+
+    cfg = load_studio_config(config, port)
+    st = state(cfg)
+    if not st.running:
+        where = f" (last at {st.url})" if st.url else ""
+        typer.echo(f"Label Studio is not running{where}; data in {display_path(st.data)}. Start it: annot studio start")
+        return
+    typer.echo(
+        f"Label Studio is running at {st.url} (pid {st.pid}, data in {display_path(st.data)}; tools log in as {st.username})"
+    )
+    creds = read_credentials(cfg.data)
+    assert creds is not None
+    for p in list_projects(Session(check_server(creds.url, creds.api_key))):
+        typer.echo(f"  project {p.id} {p.title!r}: {p.tasks} task(s), {p.overlap} annotator(s) per task")
+
+
+@studio_app.command("stop")
+def studio_stop(config: ConfigOpt = None, port: PortOpt = None) -> None:
+    """Stop the project's server (its data stays in .studio/).
+
+    Example: annot studio stop
+    """
+    from ..labelstudio.studio import load_studio_config, stop
+
+    cfg = load_studio_config(config, port)
+    pid = stop(cfg)
+    typer.echo("Label Studio was not running" if pid is None else f"stopped Label Studio (pid {pid})")
+
+
+@user_app.command("add")
+def studio_user_add(
+    email: Annotated[str, typer.Argument(help="The annotator's e-mail address (the login).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Create an annotator account on the local server and print its password once.
+
+    Example: annot studio user add alice@example.org
+    """
+    from ..labelstudio.studio import add_user, load_studio_config
+
+    password = add_user(load_studio_config(config), email)
+    typer.echo(f"created {email}; password (shown once, pass it on): {password}")

@@ -1,0 +1,363 @@
+"""A local Label Studio server for a project: `annot studio start | status | stop | user`.
+
+The server runs from the ``server`` extra, bound to 127.0.0.1 only, with its
+data in a git-ignored folder of the project (``.studio/`` by default) that
+survives restarts. It runs without ``--debug``; since Label Studio then moves
+silently to the next port when its port is taken, the port is checked first.
+
+The first start creates an administrator with a random password and API key,
+kept in ``.studio/credentials.json``, readable by its owner only (mode 0600):
+the key is never printed. `annot ls` commands read it when
+``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY`` are not set. Users of a shared
+server set those variables instead and never run `annot studio`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from ..errors import AnnotError
+from ..files import read_toml
+from ..project import project_path
+from ..validation import Strict, validate
+
+STUDIO_CONFIG = Path("configs/studio.toml")
+CREDENTIALS = "credentials.json"
+PID_FILE = "server.pid"
+LOG_FILE = "server.log"
+HOST = "127.0.0.1"
+ADMIN = "admin@annot.local"
+
+
+class _StudioFile(Strict):
+    port: int = Field(8080, ge=1024, le=65535)
+    data: str = Field(".studio", min_length=1)
+    title: str = Field("annot", min_length=1)
+    overlap: int = Field(1, ge=1, le=20)
+    instructions: str | None = "docs/guideline.md"
+    startup_timeout: float = Field(240.0, gt=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudioConfig:
+    """Where and how the project's local server runs, and the project it opens with."""
+
+    port: int = 8080
+    data: Path = Path(".studio")
+    title: str = "annot"
+    overlap: int = 1
+    instructions: Path | None = None
+    startup_timeout: float = 240.0
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def load_studio_config(path: Path | None = None, port: int | None = None) -> StudioConfig:
+    """configs/studio.toml (all keys optional; the file itself too), paths resolved against the project root."""
+    path = path or project_path(STUDIO_CONFIG)
+    data: dict[str, Any] = read_toml(path, "studio config", "") if Path(path).is_file() else {}
+    cfg = validate(_StudioFile, data, str(path), "studio config")
+    root = Path(path).resolve().parent.parent
+    return StudioConfig(
+        port=port or cfg.port,
+        data=root / cfg.data,
+        title=cfg.title,
+        overlap=cfg.overlap,
+        instructions=None if cfg.instructions is None else root / cfg.instructions,
+        startup_timeout=cfg.startup_timeout,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Credentials:
+    url: str
+    username: str
+    password: str
+    api_key: str
+
+    def __repr__(self) -> str:  # never show the password or the key, even in a traceback
+        return f"Credentials(url={self.url!r}, username={self.username!r}, password=***, api_key=***)"
+
+
+def read_credentials(data: Path) -> Credentials | None:
+    """The credentials of the local server whose data is in `data`, if it was ever started."""
+    path = Path(data) / CREDENTIALS
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Credentials(url=raw["url"], username=raw["username"], password=raw["password"], api_key=raw["api_key"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AnnotError(
+            f"{path}: unreadable credentials ({type(exc).__name__})",
+            f"Stop the server, remove {Path(data)} to start afresh (its projects are lost), or restore the file.",
+        ) from None
+
+
+def _write_credentials(data: Path, creds: Credentials) -> Path:
+    path = Path(data) / CREDENTIALS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(
+            {"url": creds.url, "username": creds.username, "password": creds.password, "api_key": creds.api_key},
+            fh,
+            indent=2,
+        )
+    os.chmod(path, 0o600)
+    return path
+
+
+def label_studio_executable() -> str:
+    """The `label-studio` program of this environment (the `server` extra)."""
+    exe = Path(sys.executable).with_name("label-studio")
+    found = str(exe) if exe.exists() else shutil.which("label-studio")
+    if found is None:
+        raise AnnotError(
+            "Label Studio is not installed in this environment",
+            "Install the server extra: pip install -e '.[server]' (about 1.4 GB with its dependencies).",
+        )
+    return found
+
+
+def _env(cfg: StudioConfig, creds: Credentials) -> dict[str, str]:
+    """A clean environment for the server: its data in `cfg.data`, offline, on loopback only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "POSTGRE", "DJANGO_"))}
+    for bare in ("USERNAME", "PASSWORD", "PORT", "HOST", "USER_TOKEN"):  # Label Studio's settings read these too
+        env.pop(bare, None)
+    home = cfg.data / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env.update(
+        HOME=str(home),
+        LABEL_STUDIO_BASE_DATA_DIR=str(cfg.data),
+        LABEL_STUDIO_HOST=creds.url,
+        LABEL_STUDIO_USERNAME=creds.username,
+        LABEL_STUDIO_PASSWORD=creds.password,
+        LABEL_STUDIO_USER_TOKEN=creds.api_key,
+        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+        LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
+        LATEST_VERSION_CHECK="false",
+        SENTRY_DSN="",
+        FRONTEND_SENTRY_DSN="",
+        COLLECT_ANALYTICS="false",
+    )
+    return env
+
+
+def _pid(cfg: StudioConfig) -> int | None:
+    """The pid of the running server of `cfg`, or None (a stale pid file is removed)."""
+    path = cfg.data / PID_FILE
+    try:
+        pid = int(path.read_text(encoding="utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        path.unlink(missing_ok=True)
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    """Whether a Label Studio server answers at `url`."""
+    try:
+        with urllib.request.urlopen(f"{url}/health/", timeout=timeout) as r:
+            return b"UP" in r.read()
+    except (OSError, ValueError):
+        return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT after a stop is free
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartResult:
+    url: str
+    pid: int
+    already_running: bool
+    first_start: bool
+    username: str
+    credentials: Path
+    data: Path
+    seconds: float
+
+
+def start(cfg: StudioConfig) -> StartResult:
+    """Start the project's server (or find it running); the first start creates the administrator."""
+    begun = time.monotonic()
+    creds = read_credentials(cfg.data)
+    pid = _pid(cfg)
+    if pid is not None and creds is not None and healthy(creds.url):
+        return StartResult(
+            url=creds.url,
+            pid=pid,
+            already_running=True,
+            first_start=False,
+            username=creds.username,
+            credentials=cfg.data / CREDENTIALS,
+            data=cfg.data,
+            seconds=0.0,
+        )
+    exe = label_studio_executable()
+    first = creds is None
+    if creds is None:
+        creds = Credentials(
+            url=cfg.url, username=ADMIN, password=secrets.token_urlsafe(16), api_key=secrets.token_hex(20)
+        )
+    elif creds.url != cfg.url:  # another port this time: keep the account, move the URL
+        creds = Credentials(url=cfg.url, username=creds.username, password=creds.password, api_key=creds.api_key)
+    if not _port_free(cfg.port):
+        raise AnnotError(
+            f"port {cfg.port} on {HOST} is in use by another program",
+            f"Start on another port: annot studio start --port {cfg.port + 1} (or set `port` in configs/studio.toml).",
+        )
+    cred_path = _write_credentials(cfg.data, creds)
+    log = cfg.data / LOG_FILE
+    with open(log, "ab") as fh:
+        proc = subprocess.Popen(
+            [exe, "start", "--no-browser", "--internal-host", HOST, "--port", str(cfg.port)],
+            env=_env(cfg, creds),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # outlives the command; `annot studio stop` ends it
+        )
+    (cfg.data / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
+    deadline = time.monotonic() + cfg.startup_timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            (cfg.data / PID_FILE).unlink(missing_ok=True)
+            raise AnnotError(
+                f"Label Studio exited with code {proc.returncode} while starting",
+                f"Read its log: {log}",
+            )
+        if healthy(creds.url):
+            return StartResult(
+                url=creds.url,
+                pid=proc.pid,
+                already_running=False,
+                first_start=first,
+                username=creds.username,
+                credentials=cred_path,
+                data=cfg.data,
+                seconds=time.monotonic() - begun,
+            )
+        time.sleep(0.5)
+    _terminate(proc.pid)
+    (cfg.data / PID_FILE).unlink(missing_ok=True)
+    raise AnnotError(
+        f"Label Studio did not answer on {creds.url} within {cfg.startup_timeout:.0f} s",
+        f"Read its log: {log}; a first start migrates its database and is the slowest.",
+    )
+
+
+def _terminate(pid: int, wait: float = 20.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        os.kill(pid, signal.SIGTERM)
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        try:  # reap it when it is our child (the tests start and stop in one process)
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def stop(cfg: StudioConfig) -> int | None:
+    """Stop the project's server; the pid it had, or None when it was not running."""
+    pid = _pid(cfg)
+    if pid is None:
+        return None
+    _terminate(pid)
+    (cfg.data / PID_FILE).unlink(missing_ok=True)
+    return pid
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudioState:
+    running: bool
+    url: str | None
+    pid: int | None
+    data: Path
+    username: str | None
+
+
+def state(cfg: StudioConfig) -> StudioState:
+    """Whether the project's server runs, where, and whose account the tools use."""
+    creds = read_credentials(cfg.data)
+    pid = _pid(cfg)
+    running = pid is not None and creds is not None and healthy(creds.url)
+    return StudioState(
+        running=running,
+        url=None if creds is None else creds.url,
+        pid=pid if running else None,
+        data=cfg.data,
+        username=None if creds is None else creds.username,
+    )
+
+
+def add_user(cfg: StudioConfig, email: str) -> str:
+    """Create an annotator account on the project's server (Label Studio's own `init` command); its password."""
+    if "@" not in email or any(c.isspace() for c in email):
+        raise AnnotError(f"{email!r} is not an e-mail address", "Label Studio accounts are e-mail addresses.")
+    creds = read_credentials(cfg.data)
+    if creds is None:
+        raise AnnotError("the project's Label Studio server was never started", "Run: annot studio start")
+    password = secrets.token_urlsafe(12)
+    env = _env(cfg, creds)
+    for key in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"):
+        env.pop(key)  # the administrator's: the new account gets its own (random) key
+    run = subprocess.run(
+        [label_studio_executable(), "init", "--username", email, "--password", password, "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    if run.returncode != 0:
+        raise AnnotError(
+            f"Label Studio could not create {email}",
+            run.stderr.strip().splitlines()[-1:][0] if run.stderr.strip() else "",
+        )
+    if "already exists" in run.stdout:
+        raise AnnotError(f"{email} already has an account", "Each annotator gets one account; pick another address.")
+    return password
