@@ -239,7 +239,13 @@ def dump_ann(doc: Document, where: str, problems: list[str]) -> str:
         _check_name(e.label, "entity label", where, problems)
         lines.append(f"T{i}\t{e.label} {e.start} {e.end}\t{_flat(d.text[e.start : e.end])}")
     elines = []
-    for j, ev in enumerate(d.events, 1):
+    # canonical() orders events by their arguments as given; ordered again by the sorted arguments
+    # (as canonical() leaves them), the same annotations always give the same .ann.
+    pos = {e.id: (e.start, e.end) for e in d.entities}
+    events = sorted(
+        d.events, key=lambda ev: (ev.start, ev.end, ev.type, [(pos[a.entity], a.role) for a in ev.arguments])
+    )
+    for j, ev in enumerate(events, 1):
         t = f"T{len(d.entities) + j}"
         _check_name(ev.type, "event type", where, problems, ":")
         lines.append(f"{t}\t{ev.type} {ev.start} {ev.end}\t{_flat(d.text[ev.start : ev.end])}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Mapping
@@ -109,6 +110,17 @@ def token_entities(sdoc: Any, loc: Located, fmt: str) -> tuple[list[Any], set[in
 def entity_ids(entities: list[tuple[int, int, str]]) -> tuple[Entity, ...]:
     """Entities T1.. from (start, end, label) in position order."""
     return tuple(Entity(s, e, lab, f"T{i}") for i, (s, e, lab) in enumerate(sorted(entities), 1))
+
+
+@functools.cache
+def blank_english(sentencizer: bool = False) -> Any:
+    """spaCy's blank English pipeline (its tokenizer; with the rule-based sentencizer if asked), made once."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    if sentencizer:
+        nlp.add_pipe("sentencizer")
+    return nlp
 
 
 def atomic_write_bytes(path: Path, content: bytes) -> None:

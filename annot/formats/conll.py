@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..documents import Document
-from .common import Located, Loss, entity_ids, lost_events, lost_meta_and_scores, token_entities
+from .common import Located, Loss, blank_english, entity_ids, lost_events, lost_meta_and_scores, token_entities
 
 SUFFIXES = (".conll", ".iob", ".bio", ".bioes")
 DOCSTART = "-DOCSTART-"
@@ -158,8 +158,6 @@ def parse_conll(
     With `references` (documents in the same order, e.g. those the file was written from), each
     document takes the id and text of its reference and its tokens are found in that text.
     """
-    import spacy
-
     n_before = len(problems)
     docs, skipped = _split(raw, path, problems)
     detected = detect_scheme([s for d in docs for s in d.sentences])
@@ -177,7 +175,7 @@ def parse_conll(
         )
     if len(problems) > n_before:
         return [], skipped, used
-    vocab = spacy.blank("en").vocab
+    vocab = blank_english().vocab
     located = []
     for n, d in enumerate(docs, 1):
         tokens = [t for s in d.sentences for t in s]
@@ -240,11 +238,9 @@ def _find_tokens(tokens: list[_Token], ref: Document, path: str, problems: list[
 def dump_conll(located: list[Located], scheme: TagScheme, problems: list[str]) -> tuple[str, list[Loss], int, int]:
     """The CoNLL content of `located` (token and tag, a -DOCSTART- line per document), what it cannot carry,
     and the numbers of documents and entity mentions written."""
-    import spacy
     from spacy.training import biluo_to_iob, offsets_to_biluo_tags
 
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    nlp = blank_english(sentencizer=True)
     out: list[str] = []
     losses = lost_meta_and_scores(located, "CoNLL")
     written = 0

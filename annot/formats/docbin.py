@@ -15,17 +15,16 @@ from typing import Any
 
 from ..documents import Document
 from ..errors import AnnotError
-from .common import Located, Loss, entity_ids, lost_events, token_entities
+from .common import Located, Loss, blank_english, entity_ids, lost_events, token_entities
 
 SUFFIX = ".spacy"
 
 
 def parse_docbin(data: bytes, path: str, stem: str, problems: list[str]) -> tuple[list[Located], list[Loss]]:
     """The documents of a DocBin's bytes, and the span groups that were not read."""
-    import spacy
     from spacy.tokens import DocBin
 
-    vocab = spacy.blank("en").vocab
+    vocab = blank_english().vocab
     try:
         sdocs = list(DocBin().from_bytes(data).get_docs(vocab))
     except Exception as exc:  # DocBin raises whatever msgpack or zlib raise on bytes that are not a DocBin
@@ -76,10 +75,9 @@ def read_docbin(path: Path, problems: list[str]) -> tuple[list[Located], list[Lo
 
 def docbin_bytes(located: list[Located]) -> tuple[bytes, list[Loss], int]:
     """The DocBin of `located`, what it cannot carry, and the number of entity mentions written."""
-    import spacy
     from spacy.tokens import DocBin
 
-    nlp = spacy.blank("en")
+    nlp = blank_english()
     db = DocBin(store_user_data=True)
     losses: list[Loss] = []
     written = 0
