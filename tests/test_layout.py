@@ -75,7 +75,17 @@ FILES = sorted(PACKAGE.rglob("*.py"))
 
 def test_layout_one_subpackage_per_stage():
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert packages == {"labelstudio", "corpus", "systems", "scoring", "reporting", "formats", "comparison", "jobs", "cli"}
+    assert packages == {
+        "labelstudio",
+        "corpus",
+        "systems",
+        "scoring",
+        "reporting",
+        "formats",
+        "comparison",
+        "jobs",
+        "cli",
+    }
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -10,6 +10,7 @@ in `user_data`. Events and scores are not written (listed).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +48,23 @@ def parse_docbin(data: bytes, path: str, stem: str, problems: list[str]) -> tupl
             continue
         seen[doc_id] = n
         meta = sdoc.user_data.get("meta", {})
+        try:
+            meta = json.loads(json.dumps(meta)) if isinstance(meta, dict) else {}  # msgpack gives lists as tuples
+        except (TypeError, ValueError):
+            skipped.append(Loss(where, "document meta", "user_data['meta'] is not JSON"))
+            meta = {}
         for key, group in sdoc.spans.items():
             skipped += [
                 Loss(
                     where,
                     "span",
                     f"span group {key!r} is not read: annot's entities are Doc.ents",
-                    f"{s.label_} {s.text!r}",
+                    f"{s.label_ or '(no label)'} {s.text!r}",
                 )
                 for s in group
             ]
         entities = entity_ids([(e.start_char, e.end_char, e.label_) for e in sdoc.ents])
-        doc = Document(doc_id, sdoc.text, entities, meta=meta if isinstance(meta, dict) else {})
+        doc = Document(doc_id, sdoc.text, entities, meta=meta)
         located.append(Located(doc, where))
     return located, skipped
 
