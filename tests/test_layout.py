@@ -18,6 +18,7 @@ LAYERS = {
     "systems": 3,
     "scoring": 3,
     "reporting": 4,
+    "formats": 4,
     "comparison": 5,
     "jobs": 6,
     "api": 7,
@@ -74,7 +75,17 @@ FILES = sorted(PACKAGE.rglob("*.py"))
 
 def test_layout_one_subpackage_per_stage():
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert packages == {"labelstudio", "corpus", "systems", "scoring", "reporting", "comparison", "jobs", "cli"}
+    assert packages == {
+        "labelstudio",
+        "corpus",
+        "systems",
+        "scoring",
+        "reporting",
+        "formats",
+        "comparison",
+        "jobs",
+        "cli",
+    }
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -33,8 +33,8 @@ class LabelMap:
         )
 
 
-def load_label_map(path: Path, schema: Schema) -> LabelMap:
-    """Read and check a label map file against the schema."""
+def load_label_map(path: Path, schema: Schema | None = None) -> LabelMap:
+    """Read and check a label map file; with a schema, every target label must be one of its entity types."""
     path = Path(path)
     data = read_toml(path, "label map", "Check `label_map` in configs/evaluation.toml.")
     mapping = data.get("map", {})
@@ -47,7 +47,7 @@ def load_label_map(path: Path, schema: Schema) -> LabelMap:
         problems.append(f"{path}: 'ignore' must be a list of model labels")
         ignore = []
     for src, dst in mapping.items():
-        if dst not in schema.entities:
+        if schema is not None and dst not in schema.entities:
             problems.append(f"{path}: [map] {src} = {dst!r}: {dst!r} is not an entity type of schema {schema.name}")
         if src in ignore:
             problems.append(f"{path}: {src!r} is both mapped and ignored")
