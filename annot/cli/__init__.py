@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import convert, corpus, evaluate, labelstudio, schema, studio, systems  # noqa: F401  (they register their commands)
+from . import annotators, convert, corpus, evaluate, labelstudio, schema, studio, systems  # noqa: F401  (register commands)
 from .app import EXIT_BAD, EXIT_GATE, EXIT_OK, app
 
 

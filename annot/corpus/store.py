@@ -19,21 +19,24 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..documents import Document, read_documents, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..files import atomic_write_text
 from ..files import sha256_file as _sha
-from ..labelstudio.authoring import author_export
-from ..labelstudio.importer import documents_from_export, load_export
+from ..labelstudio.authoring import author_export, check_markup
+from ..labelstudio.importer import Annotated
 from ..schema import Schema
+from .adjudication import RECORD, read_record, stale
+from .annotations import ANNOTATORS, corpus_inputs, read_annotations
 from .splits import AUTHORED_EXPORT, DOCUMENTS, MANIFEST, SPLITS, dump_json, story, update_splits
 
 
 def _inputs(corpus: Path) -> list[Path]:
     """The files the gold documents are made from, in a stable order."""
-    files = sorted((corpus / "sources").glob("*.ann.txt")) + sorted((corpus / "exports").glob("*.json"))
+    files = [p for p, _ in corpus_inputs(corpus)]
+    if (corpus / RECORD).exists():
+        files.append(corpus / RECORD)
     return files
 
 
@@ -47,7 +50,8 @@ class BuildResult:
 
 
 def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: float = 0.5) -> BuildResult:
-    """Author sources/ into export.json, import it and exports/*.json, write documents, splits and manifest."""
+    """Author sources/ into export.json, import every annotation, apply the adjudication record, write documents,
+    splits and manifest. A document with several annotations needs a decision (`annot adjudicate`)."""
     corpus = Path(corpus)
     sources = sorted((corpus / "sources").glob("*.ann.txt"))
     exports = sorted((corpus / "exports").glob("*.json"))
@@ -56,31 +60,66 @@ def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: fl
             f"{corpus}: no sources/*.ann.txt and no exports/*.json",
             "Put Label Studio exports in exports/ or markup files in sources/.",
         )
-    docs: list[Document] = []
-    ent = evs = args = 0
-    authored: list[dict[str, Any]] = []
-    if sources:
-        authored = author_export(sources, schema)
-        d, s = documents_from_export(authored, schema, where=f"{corpus}/sources (authored)")
-        docs += d
-        ent, evs, args = ent + s.entities, evs + s.events, args + s.arguments
-    for exp in exports:
-        d, s = documents_from_export(load_export(exp), schema, where=str(exp))
-        docs += d
-        ent, evs, args = ent + s.entities, evs + s.events, args + s.arguments
-    dup = [i for i, n in Counter(d.id for d in docs).items() if n > 1]
-    if dup:
-        raise AnnotError(
-            f"{corpus}: document ids found in more than one input: {', '.join(sorted(dup))}",
-            "Keep one annotation of each document.",
-        )
+    authored = author_export(sources, schema) if sources else []
+    if authored:  # the importer's checks, with the file names in the messages
+        check_markup(sources, schema)
+    docs = gold_documents(corpus, schema)
     # All checks passed: now write (each file atomically).
     if sources:
         atomic_write_text(corpus / AUTHORED_EXPORT, json.dumps(authored, ensure_ascii=False, indent=1) + "\n")
     write_documents(corpus / DOCUMENTS, docs)
     new = update_splits(corpus, docs, test_share)
     write_manifest(corpus, schema, schema_path)
-    return BuildResult(len(docs), ent, evs, args, new)
+    return BuildResult(
+        len(docs),
+        sum(len(d.entities) for d in docs),
+        sum(len(d.events) for d in docs),
+        sum(len(ev.arguments) for d in docs for ev in d.events),
+        new,
+    )
+
+
+def gold_documents(corpus: Path, schema: Schema) -> list[Document]:
+    """The corpus's gold: each document's only annotation, or the decision of the adjudication record."""
+    annotated, _ = read_annotations([corpus], schema)
+    groups: dict[str, list[Annotated]] = {}
+    for a in annotated:
+        groups.setdefault(a.document.id, []).append(a)
+    record = read_record(corpus / RECORD)
+    problems = stale(record, annotated)
+    undecided = sorted(d for d, g in groups.items() if len(g) > 1 and d not in record)
+    problems += [
+        f"{d}: annotated by {', '.join(sorted(a.annotator for a in groups[d]))}, no decision" for d in undecided
+    ]
+    problems += [f"{d}: in {RECORD}, but no annotation of it is left" for d in sorted(set(record) - set(groups))]
+    problems += [
+        f"{d}: annotated only in {ANNOTATORS}/ (a second annotation of a document the corpus does not have)"
+        for d, g in sorted(groups.items())
+        if all(a.independent for a in g)
+    ]
+    raise_if_problems(
+        problems,
+        f"{corpus}: the adjudication record does not match the annotations",
+        f"Run: annot adjudicate {corpus} (unchanged decisions are kept; changed documents are decided again).",
+    )
+    docs = []
+    for doc_id, group in sorted(groups.items()):
+        primary = next((a for a in group if not a.independent), group[0]).document
+        decision = record.get(doc_id)
+        if decision is None:
+            docs.append(primary)
+            continue
+        assert decision.gold is not None
+        meta = dict(primary.meta)
+        meta["annotation"] = {
+            "adjudication": decision.decision,
+            "annotators": sorted(decision.inputs),
+            "by": list(decision.by),
+            "unresolved_conflicts": 0 if decision.resolved else len(decision.conflicts),
+        }
+        g = decision.gold
+        docs.append(Document(doc_id, g.text, g.entities, g.events, meta))
+    return docs
 
 
 def write_manifest(corpus: Path, schema: Schema, schema_path: Path) -> None:

@@ -18,7 +18,7 @@ from ..documents import Document, read_documents, text_sha256, write_documents
 from ..errors import AnnotError
 from ..files import display_path, sha256_file
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
-from ..reporting.model import GoldInfo, Report, SchemaInfo, SideBySide, SystemInfo, build_report
+from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, build_report
 from ..reporting.write import write_comparison, write_report
 from ..schema import Schema, load_schema
 from ..scoring.evaluate import ScoringSettings, evaluate
@@ -32,6 +32,7 @@ def score(
     settings: ScoringSettings,
     system: SystemInfo,
     gold_label: str | None = None,
+    human: HumanCeiling | None = None,
 ) -> Report:
     """Score `pred` against `gold` and build the report (no gate, nothing written)."""
     ev = evaluate(
@@ -48,6 +49,36 @@ def score(
         gold=gold_info(gold, gold_label),
         system=system,
         schema=SchemaInfo(name=schema.name, version=schema.version),
+        human=human,
+    )
+
+
+def human_ceiling(gold: GoldSet, schema: Schema, settings: ScoringSettings) -> HumanCeiling | None:
+    """The agreement of the gold's annotators on the scored documents that two or more annotated, when the
+    corpus keeps their annotations (an annotators/ folder beside the gold); None otherwise."""
+    from ..corpus.annotations import ANNOTATORS, by_annotator, read_annotations
+    from ..reporting.agreement import span_agreement
+    from ..scoring.agreement import agreement
+
+    corpus = gold.path.parent
+    if not (corpus / ANNOTATORS).is_dir():
+        return None
+    scored = {d.id for d in gold.documents}
+    annotated, _ = read_annotations([corpus], schema)
+    groups = by_annotator([a for a in annotated if a.document.id in scored])
+    pairs, pooled, _ = agreement(
+        groups, labels=list(schema.entities), event_types=list(schema.events), roles=schema.roles, settings=settings
+    )
+    if pooled is None:
+        return None
+    spans = span_agreement(pooled, SchemaInfo(name=schema.name, version=schema.version))
+    shared = sorted({d for p in pairs for d in p.documents})
+    return HumanCeiling(
+        documents=len(shared),
+        annotators=tuple(sorted({w for p in pairs for w in (p.a, p.b)})),
+        pairs=len(pairs),
+        entities=spans.entities,
+        events=spans.events,
     )
 
 
@@ -204,12 +235,14 @@ def run_plan(plan: Plan) -> Outcome:
         preds = read_documents(plan.pred)
         systems = sorted({str(p.meta.get("system")) for p in preds if p.meta.get("system")})
         info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(preds))
-        report = _gated(score(gold, preds, schema, plan.settings, info), plan.gate)
+        human = human_ceiling(gold, schema, plan.settings)
+        report = _gated(score(gold, preds, schema, plan.settings, info, human=human), plan.gate)
         return Outcome(results=[SystemResult(name=info.name, report=report, paths=write_report(report, plan.output))])
     cfg = plan.config
     assert cfg is not None
     results = []
     gold_label = display_path(plan.gold) + (f" (split {plan.split})" if plan.split else "")
+    human = human_ceiling(gold, schema, plan.settings)
     for system in cfg.systems:
         preds = system_predictions(system, gold.documents, schema)
         info = SystemInfo(
@@ -219,7 +252,7 @@ def run_plan(plan: Plan) -> Outcome:
             version=_models(preds) if system.model else None,
         )
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
-        report = _gated(score(gold, preds, schema, plan.settings, info, gold_label), gate)
+        report = _gated(score(gold, preds, schema, plan.settings, info, gold_label, human), gate)
         out_dir = plan.output / system.name
         if system.kind == "spacy":
             write_documents(out_dir / "predictions.jsonl", preds)

@@ -160,8 +160,11 @@ def parse_markup(path: Path, schema: Schema, problems: list[str]) -> Authored | 
     return Authored(path, doc_id, meta, text, result)
 
 
-def author_export(paths: list[Path], schema: Schema) -> list[dict[str, Any]]:
-    """Markup files -> Label Studio export tasks (one completed annotation each)."""
+def author_export(paths: list[Path], schema: Schema, annotator: Any = 0) -> list[dict[str, Any]]:
+    """Markup files -> Label Studio export tasks (one completed annotation each).
+
+    The annotation's annotator is the front matter's `annotator:`, else `annotator`.
+    """
     problems: list[str] = []
     parsed: list[Authored] = []
     for path in sorted(paths):
@@ -179,7 +182,7 @@ def author_export(paths: list[Path], schema: Schema) -> list[dict[str, Any]]:
     tasks = []
     for n, a in enumerate(parsed, 1):
         meta = dict(a.meta)
-        annotator = meta.pop("annotator", 0)  # front matter `annotator:` names whose annotation the file is
+        who = meta.pop("annotator", annotator)  # front matter `annotator:` names whose annotation the file is
         tasks.append(
             {
                 "id": n,
@@ -187,7 +190,7 @@ def author_export(paths: list[Path], schema: Schema) -> list[dict[str, Any]]:
                 "annotations": [
                     {
                         "id": n,
-                        "completed_by": annotator,
+                        "completed_by": who,
                         "was_cancelled": False,
                         "ground_truth": False,
                         "result": a.result,

@@ -557,6 +557,65 @@ def _head(task: dict[str, Any], k: int) -> str:
     return f"task {task.get('id', f'#{k}')}" + (f" (doc {doc_id})" if isinstance(doc_id, str) and doc_id else "")
 
 
+@dataclass(frozen=True)
+class Annotated:
+    """One annotator's annotation of one document."""
+
+    annotator: str
+    document: Document
+    ground_truth: bool = False
+    independent: bool = False  # from a corpus's annotators/ folder: a second annotation, not the corpus's own
+
+
+def annotations_from_export(
+    tasks: Iterable[Any],
+    schema: Schema,
+    *,
+    where: str = "export",
+    offsets: OffsetMode = OffsetMode.AUTO,
+) -> tuple[list[Annotated], ImportSummary]:
+    """Every annotator's completed annotation of every task (for agreement and adjudication), all checked.
+
+    Annotators are named by their id as text; one annotator with two annotations of one document is refused.
+    """
+    summary = ImportSummary()
+    problems: list[str] = []
+    out: list[Annotated] = []
+    seen: dict[tuple[str, str], Any] = {}
+    for k, task in enumerate(_tasks(tasks, where)):
+        if not isinstance(task, dict):
+            problems.append(f"{where}: item {k} is not a task object")
+            continue
+        summary.tasks += 1
+        done = _completed(task, _head(task, k), problems, summary)
+        if not done:
+            summary.skipped_unannotated.append(str(task_data(task).get("doc_id", task.get("id", f"#{k}"))))
+            continue
+        head, tt = _check_task(task, k, problems, summary, {})
+        if tt is None:
+            continue
+        for ann in done:
+            doc = annotation_to_document(task, ann, schema, problems, summary, offsets, tt)
+            if doc is None:
+                continue
+            who = str(_annotator(ann))
+            if (who, doc.id) in seen:
+                problems.append(
+                    f"{head}: annotator {who} has two completed annotations of document {doc.id!r} "
+                    f"({seen[who, doc.id]} and {ann.get('id')}). Delete one in Label Studio."
+                )
+                continue
+            seen[who, doc.id] = ann.get("id")
+            out.append(Annotated(who, doc, bool(ann.get("ground_truth"))))
+    raise_if_problems(
+        problems,
+        f"{where}: the export has invalid annotations",
+        "Each line says what to fix. Correct the tasks in Label Studio, export again.",
+    )
+    summary.documents = len({a.document.id for a in out})
+    return out, summary
+
+
 def _check_task(
     task: dict[str, Any], k: int, problems: list[str], summary: ImportSummary, known: dict[str, str]
 ) -> tuple[str, _TaskText | None]:

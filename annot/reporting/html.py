@@ -481,6 +481,40 @@ def _definitions(meta: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ page
 
 
+def _human(report: dict[str, Any]) -> str:
+    """The system beside the agreement of the gold's annotators, per scheme, level, label, type and role."""
+    h = report["human"]
+    ents, evs = report.get("entities") or {}, report.get("events") or {}
+    rows = [
+        _row(
+            f"entities {s}",
+            [_num(_f((ents.get("micro") or {}).get(s, {}).get("f1"))), _num(_f(h["entities"]["micro"][s]["f1"]))],
+        )
+        for s in SCHEMES
+    ]
+    rows += [
+        _row(
+            lvl, [_num(_f((evs.get("micro") or {}).get(lvl, {}).get("f1"))), _num(_f(h["events"]["micro"][lvl]["f1"]))]
+        )
+        for lvl in EVENT_LEVELS
+    ]
+    for lab, per in h["entities"]["per_label"].items():
+        mine = ((ents.get("per_label") or {}).get(lab) or {}).get("strict", {})
+        rows.append(_row(f"{lab} (strict)", [_num(_f(mine.get("f1"))), _num(_f(per["strict"]["f1"]))]))
+    for t, per in h["events"]["per_type"].items():
+        mine = ((evs.get("per_type") or {}).get(t) or {}).get("trigger_classification", {})
+        rows.append(_row(f"{t} (trigger)", [_num(_f(mine.get("f1"))), _num(_f(per["trigger_classification"]["f1"]))]))
+    for r, per in h["events"]["per_role"].items():
+        mine = ((evs.get("per_role") or {}).get(r) or {}).get("argument_classification", {})
+        rows.append(_row(f"{r} (role)", [_num(_f(mine.get("f1"))), _num(_f(per["argument_classification"]["f1"]))]))
+    note = (
+        f'<p class="note">{len(h["annotators"])} annotators agree with each other on {h["documents"]} of the scored '
+        "documents (every pair, the same matcher and counts as the system): the humans' F1 is the ceiling a "
+        "system's F1 reads against.</p>"
+    )
+    return _section("humans", "System and humans (F1)", note + _table(["", "system", "humans"], rows, cls="humans"))
+
+
 def _sections(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(id, nav title, html) of every section present in the report, in page order."""
     ents, events = report.get("entities") or {}, report.get("events") or {}
@@ -488,6 +522,7 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     ev_errors = events.get("errors")
     sections = [
         ("gate", "Quality gate", gate and _gate(gate)),
+        ("humans", "Humans", report.get("human") and _human(report)),
         ("entities", "Entities", _entity_micro(ents)),
         ("labels", "Per label", _per_label(ents)),
         ("confusion", "Label confusion", confusion and _confusion("confusion", "Entity label confusion", confusion)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ..scoring.matching import EVENT_LEVELS, SCHEMES
 from .model import Confusion, EntityScore, GateResult, Report, SideBySide
@@ -37,6 +38,7 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
     """A Markdown report that fits a pull-request comment."""
     m = report.meta
     ents = report.entities
+    h = report.human
     lines = [
         f"# annot evaluation: {m.system.name}",
         "",
@@ -44,17 +46,19 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         f"schema {m.schema.name} {m.schema.version}, annot {m.annot_version}, {m.created_at}.",
         "",
         *_gate_lines(report.gate),
+        *_human_lines(report),
         "## Entities, micro",
         "",
-        "| scheme | P | R | F1 | correct | incorrect | partial | missed | spurious | possible | actual |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scheme | P | R | F1 | correct | incorrect | partial | missed | spurious | possible | actual |"
+        + (" humans F1 |" if h else ""),
+        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if h else ""),
     ]
     for s in SCHEMES:
         c = ents.micro[s]
         lines.append(
             f"| {s} | {fmt(c.precision)}{_ci(c, 'precision')} | {fmt(c.recall)}{_ci(c, 'recall')} | "
             f"{fmt(c.f1)}{_ci(c, 'f1')} | {c.correct} | {c.incorrect} | {c.partial} | {c.missed} | "
-            f"{c.spurious} | {c.possible} | {c.actual} |"
+            f"{c.spurious} | {c.possible} | {c.actual} |" + (f" {fmt(h.entities.micro[s].f1)} |" if h else "")
         )
     lines += [
         "",
@@ -62,42 +66,58 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         "",
         "## Entities per label (strict)",
         "",
-        "| label | P | R | F1 | gold | predicted | correct |",
-        "|---|---|---|---|---|---|---|",
+        "| label | P | R | F1 | gold | predicted | correct |" + (" humans F1 |" if h else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if h else ""),
     ]
     for lab, per in ents.per_label.items():
         c = per["strict"]
+        human = "" if not h else f" {fmt(_human(h.entities.per_label, lab, 'strict'))} |"
         if lab in ents.unsupported_labels:
-            lines.append(f"| {lab} | no support | | | 0 | 0 | 0 |")
+            lines.append(f"| {lab} | no support | | | 0 | 0 | 0 |{human}")
             continue
         lines.append(
             f"| {lab} | {fmt(c.precision)} | {fmt(c.recall)} | {fmt(c.f1)}{_ci(c, 'f1')} | "
-            f"{c.possible} | {c.actual} | {c.correct} |"
+            f"{c.possible} | {c.actual} | {c.correct} |{human}"
         )
     evm = report.events.micro
     lines += [
         "",
         "## Events",
         "",
-        "| level | P | R | F1 | matched | predicted | gold |",
-        "|---|---|---|---|---|---|---|",
+        "| level | P | R | F1 | matched | predicted | gold |" + (" humans F1 |" if h else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if h else ""),
     ]
     for lvl in EVENT_LEVELS:
         e = evm[lvl]
         lines.append(
             f"| {lvl} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} | {e.matched} | {e.predicted} | {e.gold} |"
+            + (f" {fmt(h.events.micro[lvl].f1)} |" if h else "")
         )
     if report.events.per_type:
         lines += ["", "Per event type (F1): trigger classification / argument classification", ""]
-        lines += ["| type | gold | trigger F1 | argument F1 |", "|---|---|---|---|"]
+        lines += [
+            "| type | gold | trigger F1 | argument F1 |" + (" humans trigger F1 | humans argument F1 |" if h else ""),
+            "|---|---|---|---|" + ("---|---|" if h else ""),
+        ]
         for t, lv in report.events.per_type.items():
             tc, ac = lv["trigger_classification"], lv["argument_classification"]
-            lines.append(f"| {t} | {tc.gold} | {fmt(tc.f1)} | {fmt(ac.f1)} |")
+            human = ""
+            if h:
+                human = (
+                    f" {fmt(_human(h.events.per_type, t, 'trigger_classification'))} |"
+                    f" {fmt(_human(h.events.per_type, t, 'argument_classification'))} |"
+                )
+            lines.append(f"| {t} | {tc.gold} | {fmt(tc.f1)} | {fmt(ac.f1)} |{human}")
     if report.events.per_role:
-        lines += ["", "| role | gold args | P | R | F1 (argument classification) |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| role | gold args | P | R | F1 (argument classification) |" + (" humans F1 |" if h else ""),
+            "|---|---|---|---|---|" + ("---|" if h else ""),
+        ]
         for r, lv in report.events.per_role.items():
             e = lv["argument_classification"]
-            lines.append(f"| {r} | {e.gold} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} |")
+            human = f" {fmt(_human(h.events.per_role, r, 'argument_classification'))} |" if h else ""
+            lines.append(f"| {r} | {e.gold} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} |{human}")
     if ents.confusion:
         lines += ["", "## Entity type confusion (overlapping mentions; rows gold, columns predicted)", ""]
         lines += _matrix(ents.confusion)
@@ -120,6 +140,25 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         lines.append(f"- … {len(errs) - max_errors} more in report.json")
     lines += ["", "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in m.definitions.schemes.items()) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _human(group: dict[str, Any], name: str, level: str) -> float | None:
+    """The humans' F1 of one label / type / role, None where the annotators had none."""
+    score = group.get(name, {}).get(level)
+    return None if score is None else score.f1  # type: ignore[no-any-return]
+
+
+def _human_lines(report: Report) -> list[str]:
+    h = report.human
+    if h is None:
+        return []
+    return [
+        f"Humans: {len(h.annotators)} annotators agree on {h.documents} of these documents (every pair, the same "
+        f"matcher): entities strict F1 {fmt(h.entities.micro['strict'].f1)}, trigger classification F1 "
+        f"{fmt(h.events.micro['trigger_classification'].f1)}, argument classification F1 "
+        f"{fmt(h.events.micro['argument_classification'].f1)}; the `humans F1` columns below.",
+        "",
+    ]
 
 
 def _gate_lines(gate: GateResult | None) -> list[str]:

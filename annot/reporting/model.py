@@ -250,6 +250,24 @@ class Meta:
     alignment: AlignmentInfo | None = field(default=None, metadata=_OMIT_NONE)
 
 
+# ------------------------------------------------------------ human ceiling
+
+
+@dataclass(frozen=True, kw_only=True)
+class HumanCeiling:
+    """How far the annotators of the gold agree with each other, on the scored documents they share.
+
+    The same matcher and counts as a system's scores (pooled over every pair of annotators), so that a model's
+    F1 reads against the humans' F1 per scheme, level, label, type and role.
+    """
+
+    documents: int
+    annotators: tuple[str, ...]
+    pairs: int
+    entities: EntityResults
+    events: EventResults
+
+
 # -------------------------------------------------------------------- gate
 
 
@@ -317,6 +335,7 @@ class Report:
     events: EventResults
     per_document: CountTable = field(compare=False)
     gate: GateResult | None = field(default=None, metadata=_OMIT_NONE)
+    human: HumanCeiling | None = field(default=None, metadata=_OMIT_NONE)
 
     def to_dict(self) -> dict[str, Any]:
         """report.json as plain data: floats rounded to 6 digits, optional keys left out."""
@@ -464,6 +483,7 @@ def build_report(
     system: SystemInfo,
     schema: SchemaInfo,
     created_at: str | None = None,
+    human: HumanCeiling | None = None,
 ) -> Report:
     """The report of an evaluation: totals, scores, macro averages, errors and the per-document counts."""
     zd = ev.settings.zero_division
@@ -529,7 +549,7 @@ def build_report(
             ),
         ),
     )
-    return Report(meta=meta, entities=entities, events=events, per_document=table)
+    return Report(meta=meta, entities=entities, events=events, per_document=table, human=human)
 
 
 def confusion_dict(c: Counter[tuple[str, str]]) -> Confusion:

@@ -12,8 +12,9 @@ from .model import Comparison, Report, SideBySide
 
 
 def summary_rows(report: Report) -> list[list[str]]:
-    """Rows of the summary table: scheme / level, P, R, F1, counts."""
+    """Rows of the summary table: scheme / level, P, R, F1, counts (and the humans' F1 when known)."""
     rows = []
+    h = report.human
     for s in SCHEMES:
         c = report.entities.micro[s]
         rows.append(
@@ -24,6 +25,7 @@ def summary_rows(report: Report) -> list[list[str]]:
                 fmt(c.f1),
                 f"{c.correct}/{c.possible} gold, {c.actual} predicted",
             ]
+            + ([fmt(h.entities.micro[s].f1)] if h else [])
         )
     for lvl in EVENT_LEVELS:
         e = report.events.micro[lvl]
@@ -35,6 +37,7 @@ def summary_rows(report: Report) -> list[list[str]]:
                 fmt(e.f1),
                 f"{e.matched}/{e.gold} gold, {e.predicted} predicted",
             ]
+            + ([fmt(h.events.micro[lvl].f1)] if h else [])
         )
     return rows
 
@@ -42,7 +45,10 @@ def summary_rows(report: Report) -> list[list[str]]:
 def summary_table(report: Report, title: str) -> Table:
     """One system's micro scores: every entity scheme and event level."""
     table = Table(title=title)
-    for col in ("level", "P", "R", "F1", "counts"):
+    cols = ["level", "P", "R", "F1", "counts"] + (
+        [f"humans F1 ({report.human.documents} docs)"] if report.human else []
+    )
+    for col in cols:
         table.add_column(col, justify="left" if col in ("level", "counts") else "right")
     for row in summary_rows(report):
         table.add_row(*row)

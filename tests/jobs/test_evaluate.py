@@ -10,7 +10,7 @@ import pytest
 from annot.cli import app
 from annot.errors import AnnotError
 
-from support import ROOT, project_copy
+from support import ROOT, project_copy, run
 
 
 def test_jobs_systems_side_by_side_with_a_prediction_file(runner, tmp_path: Path, monkeypatch):
@@ -153,3 +153,31 @@ def test_jobs_plan_refuses_contradictions(options, message):
 
     with pytest.raises(AnnotError, match=message):
         plan_evaluation(Options(config=ROOT / "configs" / "evaluation.toml", **options))
+
+
+def test_jobs_human_ceiling_beside_the_system(runner, tmp_path: Path):
+    """A corpus that keeps a second annotation: every report shows the humans' agreement beside the system."""
+    import shutil as sh
+
+    corpus = tmp_path / "news"
+    (corpus / "sources").mkdir(parents=True)
+    name = "kfor-reinforcements-2023-06"
+    sh.copy(ROOT / "gold" / "news" / "sources" / f"{name}.ann.txt", corpus / "sources")
+    (corpus / "annotators" / "b1").mkdir(parents=True)
+    src = (corpus / "sources" / f"{name}.ann.txt").read_text(encoding="utf-8")
+    (corpus / "annotators" / "b1" / f"{name}.ann.txt").write_text(
+        src.replace("[[Oslo|GPE|T25]]", "[[Oslo|LOC|T25]]", 1), encoding="utf-8"
+    )
+    assert run(runner, "adjudicate", corpus).exit_code == 0
+    assert run(runner, "corpus", "build", corpus).exit_code == 0
+    gold = corpus / "documents.jsonl"
+    r = run(runner, "evaluate", "--gold", gold, "--pred", gold, "-o", tmp_path / "r", "--bootstrap", "0")
+    assert r.exit_code == 0, r.output
+    rep = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    h = rep["human"]
+    assert (h["documents"], h["annotators"], h["pairs"]) == (1, ["0", "b1"], 1)
+    assert h["entities"]["micro"]["strict"]["f1"] < 1.0 and h["entities"]["per_label"]["LOC"]["strict"]["f1"] == 0.0
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert "humans F1" in md and "Humans: 2 annotators agree on 1 of these documents" in md
+    assert 'id="humans"' in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "humans F1 (1 docs)" in r.output
