@@ -22,6 +22,10 @@ def evaluate_cmd(
     split: Annotated[
         str | None, typer.Option("--split", help="Score only this split of the gold corpus (splits.json beside it).")
     ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option("--group-by", help="Also score per value of this document meta key (e.g. style)."),
+    ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -100,6 +104,7 @@ def evaluate_cmd(
             significant_only=significant_only,
             alpha=alpha,
             no_gate=no_gate,
+            group_by=group_by,
         )
     )
     outcome = run_plan(plan)

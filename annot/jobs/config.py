@@ -58,6 +58,7 @@ class _EvaluationFile(Strict):
     schema_path: str = Field("configs/schema.toml", alias="schema", min_length=1)
     gold: str = Field(min_length=1)
     split: str | None = None
+    group_by: str | None = None
     output: str = Field("reports", min_length=1)
     settings: _Settings = Field(default_factory=lambda: _Settings())
     gate: _Gate = Field(default_factory=lambda: _Gate())
@@ -91,6 +92,7 @@ class EvalConfig:
     split: str | None = None
     gate: GateSettings = field(default_factory=GateSettings)
     root: Path = Path(".")
+    group_by: str | None = None
 
 
 def _model_ref(model: str, root: Path) -> str:
@@ -147,4 +149,5 @@ def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
             alpha=g.alpha,
         ),
         root=root,
+        group_by=cfg.group_by,
     )

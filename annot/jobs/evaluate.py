@@ -33,6 +33,7 @@ def score(
     system: SystemInfo,
     gold_label: str | None = None,
     human: HumanCeiling | None = None,
+    group_by: str | None = None,
 ) -> Report:
     """Score `pred` against `gold` and build the report (no gate, nothing written)."""
     ev = evaluate(
@@ -50,6 +51,9 @@ def score(
         system=system,
         schema=SchemaInfo(name=schema.name, version=schema.version),
         human=human,
+        groups=None
+        if group_by is None
+        else (group_by, {d.id: str(d.meta[group_by]) for d in gold.documents if d.meta.get(group_by) is not None}),
     )
 
 
@@ -133,6 +137,7 @@ class Options:
     significant_only: bool = False
     alpha: float | None = None
     no_gate: bool = False
+    group_by: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +152,7 @@ class Plan:
     output: Path
     pred: Path | None = None  # the file form
     config: EvalConfig | None = None  # the configured form
+    group_by: str | None = None
 
 
 def plan_evaluation(o: Options) -> Plan:
@@ -182,6 +188,7 @@ def plan_evaluation(o: Options) -> Plan:
             split=o.split,
             output=o.output or project_path(REPORTS) / o.pred.stem,  # type: ignore[union-attr]
             pred=o.pred,
+            group_by=o.group_by or (cfg.group_by if cfg else None),
         )
     assert cfg is not None
     gate = None if o.no_gate else cfg.gate.merged(**overrides)  # type: ignore[arg-type]
@@ -193,6 +200,7 @@ def plan_evaluation(o: Options) -> Plan:
         split=o.split or cfg.split,
         output=o.output or cfg.output,
         config=cfg,
+        group_by=o.group_by or cfg.group_by,
     )
 
 
@@ -236,7 +244,7 @@ def run_plan(plan: Plan) -> Outcome:
         systems = sorted({str(p.meta.get("system")) for p in preds if p.meta.get("system")})
         info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(preds))
         human = human_ceiling(gold, schema, plan.settings)
-        report = _gated(score(gold, preds, schema, plan.settings, info, human=human), plan.gate)
+        report = _gated(score(gold, preds, schema, plan.settings, info, human=human, group_by=plan.group_by), plan.gate)
         return Outcome(results=[SystemResult(name=info.name, report=report, paths=write_report(report, plan.output))])
     cfg = plan.config
     assert cfg is not None
@@ -252,7 +260,7 @@ def run_plan(plan: Plan) -> Outcome:
             version=_models(preds) if system.model else None,
         )
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
-        report = _gated(score(gold, preds, schema, plan.settings, info, gold_label, human), gate)
+        report = _gated(score(gold, preds, schema, plan.settings, info, gold_label, human, plan.group_by), gate)
         out_dir = plan.output / system.name
         if system.kind == "spacy":
             write_documents(out_dir / "predictions.jsonl", preds)

@@ -121,6 +121,21 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
     if ents.confusion:
         lines += ["", "## Entity type confusion (overlapping mentions; rows gold, columns predicted)", ""]
         lines += _matrix(ents.confusion)
+    if report.groups is not None:
+        grouped = report.groups
+        lines += [
+            "",
+            f"## By {grouped.key}",
+            "",
+            f"| {grouped.key} | documents | strict F1 | partial F1 | trigger classification F1 | "
+            "argument classification F1 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, gs in grouped.values.items():
+            lines.append(
+                f"| {name} | {gs.documents} | {fmt(gs.entities['strict'].f1)} | {fmt(gs.entities['partial'].f1)} | "
+                f"{fmt(gs.events['trigger_classification'].f1)} | {fmt(gs.events['argument_classification'].f1)} |"
+            )
     ev_errs = report.events.errors
     if ev_errs:
         cats = Counter(e.category for e in ev_errs)

@@ -250,6 +250,26 @@ class Meta:
     alignment: AlignmentInfo | None = field(default=None, metadata=_OMIT_NONE)
 
 
+# ------------------------------------------------------------------ groups
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupScore:
+    """The micro scores of the documents of one group (one value of a meta key, such as a style)."""
+
+    documents: int
+    entities: dict[str, EntityScore]
+    events: dict[str, EventScore]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupScores:
+    """Scores per value of a document meta key (`--group-by style`): where a system does well and where not."""
+
+    key: str
+    values: dict[str, GroupScore]
+
+
 # ------------------------------------------------------------ human ceiling
 
 
@@ -336,6 +356,7 @@ class Report:
     per_document: CountTable = field(compare=False)
     gate: GateResult | None = field(default=None, metadata=_OMIT_NONE)
     human: HumanCeiling | None = field(default=None, metadata=_OMIT_NONE)
+    groups: GroupScores | None = field(default=None, metadata=_OMIT_NONE)
 
     def to_dict(self) -> dict[str, Any]:
         """report.json as plain data: floats rounded to 6 digits, optional keys left out."""
@@ -484,6 +505,7 @@ def build_report(
     schema: SchemaInfo,
     created_at: str | None = None,
     human: HumanCeiling | None = None,
+    groups: tuple[str, dict[str, str]] | None = None,
 ) -> Report:
     """The report of an evaluation: totals, scores, macro averages, errors and the per-document counts."""
     zd = ev.settings.zero_division
@@ -549,7 +571,35 @@ def build_report(
             ),
         ),
     )
-    return Report(meta=meta, entities=entities, events=events, per_document=table, human=human)
+    return Report(
+        meta=meta,
+        entities=entities,
+        events=events,
+        per_document=table,
+        human=human,
+        groups=None if groups is None else group_scores(table, groups[0], groups[1], zd),
+    )
+
+
+def group_scores(table: CountTable, key: str, group_of: dict[str, str], zero_division: str) -> GroupScores:
+    """Micro scores per group; `group_of` maps document ids to their group ("(none)" when a document has none)."""
+    members: dict[str, list[str]] = {}
+    for doc_id in table.ids:
+        members.setdefault(group_of.get(doc_id, "(none)"), []).append(doc_id)
+    values = {}
+    for name, ids in sorted(members.items()):
+        sub = table.select(ids)
+        values[name] = GroupScore(
+            documents=len(ids),
+            entities={
+                s: EntityScore.of(sub.entity_total(CountKey("entities", None, s)), zero_division) for s in SCHEMES
+            },
+            events={
+                lvl: EventScore.of(sub.event_total(CountKey("events", None, lvl)), zero_division)
+                for lvl in EVENT_LEVELS
+            },
+        )
+    return GroupScores(key=key, values=values)
 
 
 def confusion_dict(c: Counter[tuple[str, str]]) -> Confusion:
