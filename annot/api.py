@@ -20,7 +20,7 @@ from pathlib import Path
 from .corpus.splits import GoldSet
 from .documents import Document
 from .reporting.model import Report, SchemaInfo, SystemInfo
-from .schema import Schema, load_schema
+from .schema import Schema, data_schema, load_schema
 from .scoring.counts import ZeroDivision
 from .scoring.evaluate import ScoringSettings
 
@@ -53,25 +53,6 @@ def evaluate(
     )
     gold_set = GoldSet(Path("(in memory)"), None, gold_docs, frozenset())
     return score(gold_set, pred_docs, schema, settings, SystemInfo(name=system))
-
-
-def data_schema(*corpora: Iterable[Document]) -> Schema:
-    """A schema with the labels, event types and roles found in the documents (no role constraints)."""
-    from .schema import EntityType, EventType
-
-    labels: set[str] = set()
-    roles: dict[str, set[str]] = {}
-    for docs in corpora:
-        for d in docs:
-            labels.update(e.label for e in d.entities)
-            for ev in d.events:
-                roles.setdefault(ev.type, set()).update(a.role for a in ev.arguments)
-    entities = {lab: EntityType(lab, "", "", "", "") for lab in sorted(labels)}
-    events = {
-        t: EventType(t, "", "", "", "", {r: tuple(sorted(labels)) for r in sorted(rs)})
-        for t, rs in sorted(roles.items())
-    }
-    return Schema("(labels from the data)", "", entities, events, "")
 
 
 __all__ = ["SchemaInfo", "evaluate"]

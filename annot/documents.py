@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -80,6 +81,24 @@ class Document:
     def to_dict(self) -> dict[str, Any]:
         """The document's JSON object, keys in the documented order."""
         return document_to_dict(self)
+
+
+# The one rule for document ids and system names, checked where they enter annot (document files, exports,
+# Label Studio tasks, the evaluation config): they become file and folder names (brat files, report folders),
+# so nothing that could climb out of a folder or name an absolute path.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
+_ID = re.compile(ID_PATTERN)
+
+
+def id_problem(value: object, what: str = "document id") -> str | None:
+    """Why `value` cannot be a document id (or system name), or None.
+
+    >>> id_problem("kfor-2023.v2"), id_problem("../escape")
+    (None, "document id '../escape' must be letters, digits, '.', '_' or '-', starting with a letter or digit (200 at most)")
+    """
+    if isinstance(value, str) and _ID.match(value):
+        return None
+    return f"{what} {value!r} must be letters, digits, '.', '_' or '-', starting with a letter or digit (200 at most)"
 
 
 def normalise_text(text: str) -> str:
@@ -203,8 +222,9 @@ def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | 
     n_before = len(problems)
     doc_id = obj.get("id")
     text = obj.get("text")
-    if not isinstance(doc_id, str) or not doc_id:
-        problems.append(f"{where}: 'id' must be a non-empty string, got {doc_id!r}")
+    why = id_problem(doc_id)
+    if why:
+        problems.append(f"{where}: {why}")
     else:
         where = f"{where} (document {doc_id!r})"
     if not isinstance(text, str):

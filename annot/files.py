@@ -1,33 +1,160 @@
-"""Files on disk: atomic writes, file digests, paths shown to people.
+"""Files on disk: atomic writes, sets of files that land together, locks, digests, paths shown to people.
 
-Every file annot writes goes through `atomic_write_text`, so that a reader
-never sees half a file.
+Every file annot writes goes through `atomic_write_text` (or `write_bytes`): a
+temporary file in the same folder, renamed into place, so that a reader never
+sees half a file. Temporary files carry the writer's process id; the next
+writer in the folder removes those of processes that are gone (a killed run
+leaves nothing behind for long). Files get the mode the umask gives (0644 with
+the usual 022), not the 0600 of a temporary file. A folder of outputs that
+belong together (a report) is written in a staging folder beside it and
+swapped in whole (`staged_folder`); concurrent runs into one output are
+refused (`output_lock`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import os
+import re
+import shutil
 import tempfile
 import tomllib
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .errors import AnnotError
 
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?:staging|old)-(?P<pid>\d+)(?:-[0-9a-f]+)?$")
 
-def atomic_write_text(path: Path, content: str) -> None:
+
+@cache
+def file_mode() -> int:
+    """The mode a new file gets under this process's umask (0o644 for the usual 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(folder: Path) -> None:
+    """Remove temporary files and staging folders that runs now gone left in `folder`."""
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _TMP.match(entry.name) or _STAGING.match(entry.name)
+        if m and not _alive(int(m.group("pid"))):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise AnnotError(
+            f"{folder}: is a file, not a folder", "Give an output path whose folders are folders."
+        ) from None
+    except NotADirectoryError:
+        raise AnnotError(
+            f"{folder}: a part of this path is a file, not a folder", "Give an output path whose folders are folders."
+        ) from None
+
+
+def write_bytes(path: Path, content: bytes) -> None:
     """Write `content` to `path` through a temporary file in the same folder and a rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise AnnotError(f"{path}: is a folder; a file is written here", "Give a file name, not a folder.")
+    _ensure_folder(path.parent)
+    clean_leftovers(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(content)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: Path, content: str) -> None:
+    """Write `content` (UTF-8, LF line endings) to `path` atomically."""
+    write_bytes(path, content.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A staging folder beside `target`: what the block writes in it replaces `target` whole, or not at all.
+
+    The old folder is moved aside, the staging folder renamed to `target`, the old one removed; a run killed
+    in between leaves a staging or old folder that the next run removes.
+    """
+    target = Path(target)
+    _ensure_folder(target.parent)
+    if target.exists() and not target.is_dir():
+        raise AnnotError(f"{target}: is a file; a folder of outputs is written here", "Give a folder path.")
+    clean_leftovers(target.parent)
+    tag = f"{os.getpid()}-{os.urandom(3).hex()}"
+    staging = target.parent / f".{target.name}.staging-{tag}"
+    staging.mkdir()
+    try:
+        yield staging
+        old = target.parent / f".{target.name}.old-{tag}"
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path, what: str = "output") -> Iterator[None]:
+    """Hold the lock of `what` in `folder` while writing it; refuse a second annot run writing it at the same time."""
+    folder = Path(folder)
+    _ensure_folder(folder)
+    path = folder / f".{what}.annot.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, file_mode())
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise AnnotError(
+                f"{folder}: another annot run (pid {holder}) is writing its {what} here",
+                "Wait for it to finish, or give another output folder.",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def sha256_file(path: Path) -> str:
@@ -54,7 +181,29 @@ def read_toml(path: Path, what: str, hint: str) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AnnotError(f"{path}: {what} not found", hint) from None
+    except IsADirectoryError:
+        raise AnnotError(f"{path}: is a folder, not the {what}", hint) from None
     except tomllib.TOMLDecodeError as exc:
         raise AnnotError(f"{path}: not valid TOML: {exc}", "Fix the syntax at the position named.") from None
     except UnicodeDecodeError:
         raise AnnotError(f"{path}: not UTF-8 text", "Save the file as UTF-8.") from None
+
+
+def os_error(exc: OSError) -> AnnotError:
+    """A file-system error as a message for people: the path, what is wrong, what to do."""
+    where = exc.filename or "a file"
+    if exc.filename2:
+        where = f"{exc.filename} -> {exc.filename2}"
+    if isinstance(exc, IsADirectoryError):
+        return AnnotError(f"{where}: is a folder where a file is expected", "Give the path of a file.")
+    if isinstance(exc, NotADirectoryError):
+        return AnnotError(f"{where}: a part of this path is a file, not a folder", "Check the path.")
+    if isinstance(exc, PermissionError):
+        return AnnotError(f"{where}: permission denied", "Give a path you can read (or write), or change its mode.")
+    if isinstance(exc, FileNotFoundError):
+        return AnnotError(f"{where}: no such file or folder", "Check the path.")
+    if exc.errno == errno.ENOSPC:
+        return AnnotError(f"{where}: no space left on the device", "Free some space, or write elsewhere.")
+    if exc.errno == errno.EROFS:
+        return AnnotError(f"{where}: the file system is read-only", "Write elsewhere.")
+    return AnnotError(f"{where}: {exc.strerror or exc}", "Check the path and its permissions.")

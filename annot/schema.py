@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .documents import Document
 from .errors import raise_if_problems
 
 _ENTITY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -180,3 +182,20 @@ def schema_from_dict(data: dict[str, Any], where: str = "schema") -> Schema:
 
     raise_if_problems(problems, f"{where}: invalid schema", "Fix the entries named above in the schema file.")
     return Schema(name, version, entities, events, where)
+
+
+def data_schema(*corpora: Iterable[Document]) -> Schema:
+    """A schema with the labels, event types and roles found in the documents (no role constraints)."""
+    labels: set[str] = set()
+    roles: dict[str, set[str]] = {}
+    for docs in corpora:
+        for d in docs:
+            labels.update(e.label for e in d.entities)
+            for ev in d.events:
+                roles.setdefault(ev.type, set()).update(a.role for a in ev.arguments)
+    entities = {lab: EntityType(lab, "", "", "", "") for lab in sorted(labels)}
+    events = {
+        t: EventType(t, "", "", "", "", {r: tuple(sorted(labels)) for r in sorted(rs)})
+        for t, rs in sorted(roles.items())
+    }
+    return Schema("(labels from the data)", "", entities, events, "")

@@ -64,7 +64,7 @@ def test_documents_normalisation():
             '"events": [{"id": "E1", "type": "X.Y", "trigger": {"start": 0, "end": 1}, "arguments": [{"role": "Agent", "entity": "T9"}]}]}',
             "x.jsonl:1 (document 'a'): events[0] (E1): arguments[0]: 'entity' 'T9' is not the id of an entity of this document",
         ),
-        ('{"id": "", "text": "NATO"}', "x.jsonl:1: 'id' must be a non-empty string"),
+        ('{"id": "", "text": "NATO"}', "x.jsonl:1: document id '' must be letters, digits"),
         (
             '{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "ORG", "score": "high"}]}',
             "x.jsonl:1 (document 'a'): entities[0]: 'score' must be a number",

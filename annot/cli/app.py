@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from typer._click.core import Context  # the click that typer vendors
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from .. import __version__
@@ -28,14 +29,41 @@ def fail(exc: AnnotError) -> None:
 
 
 class AnnotGroup(TyperGroup):
-    """The root command group: an AnnotError from any command becomes its message and exit code 2."""
+    """The root command group: every error of a command becomes a message and exit code 2.
+
+    Exit code 1 is kept for a failed gate: a file-system problem, an input nested too deep for the parser or a
+    bug must never read as "the model got worse" in CI. ANNOT_DEBUG=1 shows the traceback of an unexpected error.
+    """
 
     def invoke(self, ctx: Context) -> Any:
+        from ..files import os_error
+
         try:
             return super().invoke(ctx)
         except AnnotError as exc:
             fail(exc)
-            raise typer.Exit(EXIT_BAD) from None
+        except OSError as exc:
+            fail(os_error(exc))
+        except RecursionError:
+            fail(
+                AnnotError(
+                    "an input is nested too deeply to read",
+                    "Check the JSON files given: nesting that deep is not data annot reads.",
+                )
+            )
+        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("ANNOT_DEBUG"):
+                raise
+            name = type(exc).__name__
+            fail(
+                AnnotError(
+                    f"unexpected error ({name}): {str(exc).splitlines()[0] if str(exc) else ''}",
+                    "This is a bug in annot: please report it with the command; ANNOT_DEBUG=1 shows the traceback.",
+                )
+            )
+        raise typer.Exit(EXIT_BAD)
 
 
 app = typer.Typer(

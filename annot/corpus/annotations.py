@@ -45,7 +45,15 @@ def _of_markup(
 ) -> list[Annotated]:
     tasks = author_export(files, schema, annotator if annotator is not None else 0)
     annotated, _ = annotations_from_export(tasks, schema, where=where)
-    return [dataclasses.replace(a, independent=independent) for a in annotated] if independent else annotated
+    if independent:
+        wrong = [a.document.id for a in annotated if a.annotator != annotator]
+        if wrong:
+            raise AnnotError(
+                f"{where}: the front matter of {', '.join(wrong)} names another annotator than the folder {annotator!r}",
+                f"In {ANNOTATORS}/<name>/ the folder names the annotator: remove the `annotator:` line or make it match.",
+            )
+        return [dataclasses.replace(a, independent=True) for a in annotated]
+    return annotated
 
 
 def read_annotations(paths: Sequence[Path], schema: Schema) -> tuple[list[Annotated], list[str]]:

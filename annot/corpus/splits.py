@@ -101,15 +101,46 @@ class GoldSet:
     split: str | None
     documents: list[Document]
     other_ids: frozenset[str]
+    sha256: str = ""  # of the gold file
 
 
 def read_gold(gold: Path, split: str | None = None) -> GoldSet:
-    """Read the gold documents of `gold` and keep those of `split` (splits.json beside the file)."""
+    """Read the gold documents of `gold` and keep those of `split` (splits.json beside the file).
+
+    When a corpus manifest lies beside the gold, the gold file and the splits must be the ones it lists: a
+    build that was interrupted (a new documents.jsonl beside the old manifest) is refused, not scored.
+    """
     from ..documents import read_documents
+    from ..files import sha256_file
 
     gold = Path(gold)
+    if gold.is_dir():
+        raise AnnotError(f"{gold}: is a folder; the gold is a documents file", f"Give {gold / DOCUMENTS}.")
     if not gold.is_file():
         raise AnnotError(f"{gold}: gold file not found", "Build the corpus first: annot corpus build gold/news")
+    digest = sha256_file(gold)
+    manifest = gold.parent / MANIFEST
+    if gold.name == DOCUMENTS and manifest.is_file():
+        try:
+            listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
+        except (ValueError, AttributeError):
+            listed = None
+        splits = gold.parent / SPLITS
+        changed = (
+            []
+            if listed is None
+            else [
+                name
+                for name, sha in ((DOCUMENTS, digest), (SPLITS, sha256_file(splits) if splits.is_file() else ""))
+                if listed.get(name) not in (None, sha)
+            ]
+        )
+        if listed is None or changed:
+            raise AnnotError(
+                f"{gold.parent}: {', '.join(changed) or MANIFEST} do(es) not match {MANIFEST}: the corpus was changed "
+                "by hand or a build was interrupted",
+                f"Run: annot corpus build {gold.parent} (or annot corpus verify {gold.parent} to see what differs)",
+            )
     every = read_documents(gold)
     chosen = select_split(every, gold, split)
-    return GoldSet(gold, split, chosen, frozenset(d.id for d in every) - {d.id for d in chosen})
+    return GoldSet(gold, split, chosen, frozenset(d.id for d in every) - {d.id for d in chosen}, digest)

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from ..comparison.gate import GateSettings
+from ..documents import ID_PATTERN
 from ..files import read_toml
 from ..project import EVALUATION_CONFIG
 from ..scoring.counts import ZeroDivision
@@ -62,7 +63,10 @@ class _EvaluationFile(Strict):
     output: str = Field("reports", min_length=1)
     settings: _Settings = Field(default_factory=lambda: _Settings())
     gate: _Gate = Field(default_factory=lambda: _Gate())
-    systems: dict[str, Annotated[_SpacySystem | _FileSystem, Field(discriminator="kind")]] = Field(min_length=1)
+    systems: dict[
+        Annotated[str, StringConstraints(pattern=ID_PATTERN)],
+        Annotated[_SpacySystem | _FileSystem, Field(discriminator="kind")],
+    ] = Field(min_length=1)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,6 +6,7 @@ into a `Plan`; `run_plan` scores and writes. Neither prints.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,11 +17,11 @@ from ..comparison.paired import side_by_side
 from ..corpus.splits import GoldSet, read_gold
 from ..documents import Document, read_documents, text_sha256, write_documents
 from ..errors import AnnotError
-from ..files import display_path, sha256_file
+from ..files import display_path, output_lock, sha256_file, staged_folder
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
 from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, build_report
 from ..reporting.write import write_comparison, write_report
-from ..schema import Schema, load_schema
+from ..schema import Schema, data_schema, load_schema
 from ..scoring.evaluate import ScoringSettings, evaluate
 from .config import EvalConfig, SystemConfig, load_eval_config
 
@@ -88,7 +89,9 @@ def human_ceiling(gold: GoldSet, schema: Schema, settings: ScoringSettings) -> H
 
 def gold_info(gold: GoldSet, label: str | None = None) -> GoldInfo:
     """What a report says about its gold: file, SHA-256 of the file (or of the documents in memory), split, size."""
-    if gold.path.is_file():
+    if gold.sha256:
+        sha = gold.sha256
+    elif gold.path.is_file():
         sha = sha256_file(gold.path)
     else:  # gold given in memory: a digest of its document ids and texts
         sha = text_sha256("\n".join(f"{d.id}\t{d.sha256}" for d in sorted(gold.documents, key=lambda d: d.id)))
@@ -144,7 +147,7 @@ class Options:
 class Plan:
     """One evaluation to run: the prediction file against the gold, or every configured system."""
 
-    schema: Path
+    schema: Path | None  # None: no schema, labels from the data
     settings: ScoringSettings
     gate: GateSettings | None
     gold: Path
@@ -169,7 +172,9 @@ def plan_evaluation(o: Options) -> Plan:
         settings = dataclasses.replace(settings, bootstrap_samples=o.bootstrap)
     if o.seed is not None:
         settings = dataclasses.replace(settings, seed=o.seed)
-    schema = o.schema or (cfg.schema if cfg else project_path(SCHEMA))
+    schema: Path | None = o.schema or (cfg.schema if cfg else project_path(SCHEMA))
+    if o.gold is not None and o.schema is None and cfg is None and schema is not None and not schema.exists():
+        schema = None  # no project here: labels, event types and roles come from the data
     overrides = {
         "thresholds": thresholds,
         "baseline": None if o.baseline is None else str(o.baseline),
@@ -236,19 +241,30 @@ def _gated(report: Report, gate: GateSettings | None) -> Report:
 
 
 def run_plan(plan: Plan) -> Outcome:
-    """Score what the plan names, run the gate, write every report."""
-    schema = load_schema(plan.schema)
+    """Score what the plan names, run the gate, write every report.
+
+    Everything is scored first; then each report folder is written in a staging folder and all are swapped in
+    together (a run that fails leaves the previous reports as they were). A second run into the same output at
+    the same time is refused.
+    """
     gold = read_gold(plan.gold, plan.split)
     if plan.pred is not None:
         preds = read_documents(plan.pred)
+        if plan.schema is None:
+            schema = data_schema(gold.documents, preds)
+        else:
+            schema = load_schema(plan.schema)
         systems = sorted({str(p.meta.get("system")) for p in preds if p.meta.get("system")})
         info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(preds))
         human = human_ceiling(gold, schema, plan.settings)
         report = _gated(score(gold, preds, schema, plan.settings, info, human=human, group_by=plan.group_by), plan.gate)
-        return Outcome(results=[SystemResult(name=info.name, report=report, paths=write_report(report, plan.output))])
+        with output_lock(plan.output.parent, plan.output.name), staged_folder(plan.output) as staging:
+            write_report(report, staging)
+        return Outcome(results=[SystemResult(name=info.name, report=report, paths=_paths(plan.output))])
     cfg = plan.config
-    assert cfg is not None
-    results = []
+    assert cfg is not None and plan.schema is not None
+    schema = load_schema(plan.schema)
+    scored: list[tuple[SystemConfig, Report, list[Document]]] = []
     gold_label = display_path(plan.gold) + (f" (split {plan.split})" if plan.split else "")
     human = human_ceiling(gold, schema, plan.settings)
     for system in cfg.systems:
@@ -261,11 +277,18 @@ def run_plan(plan: Plan) -> Outcome:
         )
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
         report = _gated(score(gold, preds, schema, plan.settings, info, gold_label, human, plan.group_by), gate)
-        out_dir = plan.output / system.name
-        if system.kind == "spacy":
-            write_documents(out_dir / "predictions.jsonl", preds)
-        results.append(SystemResult(name=system.name, report=report, paths=write_report(report, out_dir)))
-    if len(results) < 2:
-        return Outcome(results=results)
-    table = side_by_side({r.name: r.report for r in results})
-    return Outcome(results=results, comparison=table, comparison_paths=write_comparison(table, plan.output))
+        scored.append((system, report, preds))
+    table = side_by_side({s.name: r for s, r, _ in scored}) if len(scored) > 1 else None
+    with output_lock(plan.output, "reports"), contextlib.ExitStack() as stack:
+        for system, report, preds in scored:
+            staging = stack.enter_context(staged_folder(plan.output / system.name))
+            if system.kind == "spacy":
+                write_documents(staging / "predictions.jsonl", preds)
+            write_report(report, staging)
+        comparison_paths = [] if table is None else write_comparison(table, plan.output)
+    results = [SystemResult(name=s.name, report=r, paths=_paths(plan.output / s.name)) for s, r, _ in scored]
+    return Outcome(results=results, comparison=table, comparison_paths=comparison_paths)
+
+
+def _paths(folder: Path) -> list[Path]:
+    return [folder / "report.json", folder / "report.md", folder / "report.html"]

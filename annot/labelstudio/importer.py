@@ -37,7 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..documents import Argument, Document, Entity, Event, canonical, text_sha256, write_documents
+from ..documents import Argument, Document, Entity, Event, canonical, id_problem, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..schema import Schema
 from .config import ENTITY_CONTROL, LABEL_CONTROL, TRIGGER_CONTROL
@@ -633,6 +633,9 @@ def _check_task(
             f"{head}: data.doc_id is missing; make tasks with `annot export` so that each "
             "carries its document id and text SHA-256"
         )
+        ok = False
+    elif id_problem(doc_id):
+        problems.append(f"{head}: data.{id_problem(doc_id)}. Make tasks with `annot export`.")
         ok = False
     digest = text_sha256(text)
     if sha is not None and sha != digest:

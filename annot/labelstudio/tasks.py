@@ -9,16 +9,13 @@ detected on import instead of being scored against stale offsets.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from ..documents import Document, iter_jsonl, normalise_text, read_documents, text_sha256
+from ..documents import Document, id_problem, iter_jsonl, normalise_text, read_documents, text_sha256
 from ..errors import AnnotError, raise_if_problems
 from ..files import atomic_write_text
 from .config import LABEL_CONTROL, TEXT_OBJECT
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def _read_text(path: Path, problems: list[str]) -> str | None:
@@ -41,8 +38,9 @@ def _jsonl_articles(path: Path, problems: list[str]) -> list[Document]:
             problems.append(f"{where}: expected an object with 'id' and 'text'")
             continue
         doc_id, text, meta = obj.get("id"), obj.get("text"), obj.get("meta", {})
-        if not isinstance(doc_id, str) or not _ID.match(doc_id):
-            problems.append(f"{where}: 'id' must be a string of letters, digits, '.', '_' or '-', got {doc_id!r}")
+        why = id_problem(doc_id)
+        if why:
+            problems.append(f"{where}: {why}")
             continue
         if not isinstance(text, str):
             problems.append(f"{where} ({doc_id}): 'text' must be a string")
@@ -50,7 +48,7 @@ def _jsonl_articles(path: Path, problems: list[str]) -> list[Document]:
         if not isinstance(meta, dict):
             problems.append(f"{where} ({doc_id}): 'meta' must be an object")
             continue
-        out.append(Document(doc_id, text, meta={**meta, "source": f"{path.name}:{n}"}))
+        out.append(Document(str(doc_id), text, meta={**meta, "source": f"{path.name}:{n}"}))
     return out
 
 
@@ -76,8 +74,9 @@ def read_articles(paths: list[Path]) -> list[Document]:
                 text = _read_text(f, problems)
                 if text is None:
                     continue
-                if not _ID.match(f.stem):
-                    problems.append(f"{f}: the file name gives the document id; use letters, digits, '.', '_', '-'")
+                why = id_problem(f.stem)
+                if why:
+                    problems.append(f"{f}: the file name gives the document id: {why}")
                     continue
                 docs.append(Document(f.stem, text, meta={"source": f.name}))
             else:

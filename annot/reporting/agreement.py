@@ -265,7 +265,7 @@ def agreement_markdown(r: AgreementReport) -> str:
     lines += ["", "| events | F1 | matched | A | B |", "|---|---|---|---|---|"]
     for lvl in EVENT_LEVELS:
         e = o.spans.events.micro[lvl]
-        lines.append(f"| {lvl} | {fmt(e.f1)} | {e.matched} | {e.gold} | {e.predicted} |")
+        lines.append(f"| {lvl} | {fmt(e.f1)}{_ci(e)} | {e.matched} | {e.gold} | {e.predicted} |")
     lines += [
         "",
         f"Krippendorff's alpha on {o.alpha.tokens} tokens: entities {fmt(o.alpha.entities)}, "

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from ..scoring.matching import EVENT_LEVELS, SCHEMES
-from .model import Confusion, EntityScore, GateResult, Report, SideBySide
+from .model import Confusion, EntityScore, EventScore, GateResult, Report, SideBySide
 
 
 def fmt(x: float | None) -> str:
@@ -29,7 +29,7 @@ def format_p(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
-def _ci(c: EntityScore, metric: str) -> str:
+def _ci(c: EntityScore | EventScore, metric: str) -> str:
     ends = None if c.ci is None else getattr(c.ci, metric)
     return "" if not ends else f" [{ends[0]:.2f}, {ends[1]:.2f}]"
 
@@ -90,8 +90,8 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
     for lvl in EVENT_LEVELS:
         e = evm[lvl]
         lines.append(
-            f"| {lvl} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} | {e.matched} | {e.predicted} | {e.gold} |"
-            + (f" {fmt(h.events.micro[lvl].f1)} |" if h else "")
+            f"| {lvl} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)}{_ci(e, 'f1')} | {e.matched} | {e.predicted} | "
+            f"{e.gold} |" + (f" {fmt(h.events.micro[lvl].f1)} |" if h else "")
         )
     if report.events.per_type:
         lines += ["", "Per event type (F1): trigger classification / argument classification", ""]

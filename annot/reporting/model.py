@@ -533,7 +533,7 @@ def build_report(
         return EntityScore.of(table.entity_total(key), zd, ev.intervals.get(key))
 
     def vscore(key: CountKey) -> EventScore:
-        return EventScore.of(table.event_total(key), zd)
+        return EventScore.of(table.event_total(key), zd, ev.intervals.get(key))
 
     entities = EntityResults(
         micro={s: escore(CountKey("entities", None, s)) for s in SCHEMES},

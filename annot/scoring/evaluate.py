@@ -174,7 +174,7 @@ def evaluate(
     table = CountTable.from_rows([g.id for g, _ in pairs], [g.sha256 for g, _ in pairs], rows)
     intervals = bootstrap_intervals(
         table,
-        entity_keys(labels),
+        entity_keys(labels) + [CountKey("events", None, lvl) for lvl in EVENT_LEVELS],
         settings.bootstrap_samples,
         settings.seed,
         settings.confidence,

@@ -102,7 +102,7 @@ def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, sc
         lines[0] == f"Error: {tmp_path / 'e.json'}: the export has invalid annotations; nothing was written (1 problem)"
     )
     assert lines[1] == (
-        "  - task 1 (doc kfor-reinforcements-2023-06), annotator 0, annotation 1: ORGANISATION “NATO” at 0-4 "
+        "  - task 1 (doc kfor-reinforcements-2023-06), annotator a0, annotation 1: ORGANISATION “NATO” at 0-4 "
         "(region T1): label 'ORGANISATION' is not an entity type or an event type of schema news-conflict (known: "
         "PER, ORG, GPE, LOC, NORP, MIL, DATE, QTY, Movement.Deploy, Conflict.Attack, Life.Injure, Life.Die, "
         "Contact.Meet, Contact.Statement, Policy.Sanction, Conflict.Ceasefire). Update the project's labeling config "

@@ -99,7 +99,8 @@ def _corpus_with_second_annotator(tmp_path: Path) -> Path:
     (corpus / "annotators" / "b1").mkdir(parents=True)
     src = (corpus / "sources" / f"{names[0]}.ann.txt").read_text(encoding="utf-8")
     (corpus / "annotators" / "b1" / f"{names[0]}.ann.txt").write_text(
-        src.replace("[[Oslo|GPE|T25]]", "[[Oslo|LOC|T25]]", 1), encoding="utf-8"
+        src.replace("[[Oslo|GPE|T25]]", "[[Oslo|LOC|T25]]", 1).replace("annotator: a0", "annotator: b1"),
+        encoding="utf-8",
     )
     return corpus
 
@@ -109,7 +110,7 @@ def test_adjudication_corpus_build_needs_the_decisions_and_applies_them(runner, 
     schema_path = ROOT / "configs" / "schema.toml"
     with pytest.raises(AnnotError) as err:
         build_corpus(corpus, schema, schema_path)
-    assert err.value.problems == ["kfor-reinforcements-2023-06: annotated by 0, b1, no decision"]
+    assert err.value.problems == ["kfor-reinforcements-2023-06: annotated by a0, b1, no decision"]
     r = run(runner, "adjudicate", corpus, "--schema", schema_path)
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[0] == (
@@ -121,8 +122,8 @@ def test_adjudication_corpus_build_needs_the_decisions_and_applies_them(runner, 
     assert "Oslo" not in [kfor.text[e.start : e.end] for e in kfor.entities]  # the conflict is out of the gold
     assert kfor.meta["annotation"] == {
         "adjudication": "agreed",
-        "annotators": ["0", "b1"],
-        "by": ["0", "b1"],
+        "annotators": ["a0", "b1"],
+        "by": ["a0", "b1"],
         "unresolved_conflicts": 6,
     }
     assert "verified" in verify_corpus(corpus, schema, schema_path)

@@ -166,7 +166,8 @@ def test_jobs_human_ceiling_beside_the_system(runner, tmp_path: Path):
     (corpus / "annotators" / "b1").mkdir(parents=True)
     src = (corpus / "sources" / f"{name}.ann.txt").read_text(encoding="utf-8")
     (corpus / "annotators" / "b1" / f"{name}.ann.txt").write_text(
-        src.replace("[[Oslo|GPE|T25]]", "[[Oslo|LOC|T25]]", 1), encoding="utf-8"
+        src.replace("[[Oslo|GPE|T25]]", "[[Oslo|LOC|T25]]", 1).replace("annotator: a0", "annotator: b1"),
+        encoding="utf-8",
     )
     assert run(runner, "adjudicate", corpus).exit_code == 0
     assert run(runner, "corpus", "build", corpus).exit_code == 0
@@ -175,7 +176,7 @@ def test_jobs_human_ceiling_beside_the_system(runner, tmp_path: Path):
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     h = rep["human"]
-    assert (h["documents"], h["annotators"], h["pairs"]) == (1, ["0", "b1"], 1)
+    assert (h["documents"], h["annotators"], h["pairs"]) == (1, ["a0", "b1"], 1)
     assert h["entities"]["micro"]["strict"]["f1"] < 1.0 and h["entities"]["per_label"]["LOC"]["strict"]["f1"] == 0.0
     md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
     assert "humans F1" in md and "Humans: 2 annotators agree on 1 of these documents" in md

@@ -27,7 +27,8 @@ def test_review_project_resolves_conflicts(runner, ls_env, tmp_path: Path, schem
     (corpus / "annotators" / "b1").mkdir(parents=True)
     src = (corpus / "sources" / f"{NAME}.ann.txt").read_text(encoding="utf-8")
     (corpus / "annotators" / "b1" / f"{NAME}.ann.txt").write_text(
-        src.replace("[[Oslo|GPE|T25]]", "[[Oslo|LOC|T25]]", 1), encoding="utf-8"
+        src.replace("[[Oslo|GPE|T25]]", "[[Oslo|LOC|T25]]", 1).replace("annotator: a0", "annotator: b1"),
+        encoding="utf-8",
     )
 
     r = run(runner, "adjudicate", corpus, "--push", "--title", "kfor review")
@@ -41,7 +42,7 @@ def test_review_project_resolves_conflicts(runner, ls_env, tmp_path: Path, schem
     client = LabelStudio(base_url=ls_env["LABEL_STUDIO_URL"], api_key=ls_env["LABEL_STUDIO_API_KEY"])
     (task,) = list(client.tasks.list(project=pid))
     preds = {p.model_version: p for p in client.predictions.list(task=task.id)}
-    assert sorted(preds) == ["agreed by all", "annotator 0", "annotator b1"]
+    assert sorted(preds) == ["agreed by all", "annotator a0", "annotator b1"]
     # the reviewer takes annotator b1's version (Oslo is a LOC) and submits it
     client.annotations.create(id=task.id, result=preds["annotator b1"].result)
     r = run(runner, "ls", "pull", pid, "-o", tmp_path / "review.json")

@@ -63,7 +63,10 @@ def test_export_bad_jsonl_and_duplicate_ids(tmp_path: Path):
     p.write_text('{"id": "x", "text": "a"}\n{"id": "x", "text": "b"}\n{"text": "c"}\n', encoding="utf-8")
     with pytest.raises(AnnotError) as err:
         read_articles([p])
-    assert f"{p}:3: 'id' must be a string of letters, digits, '.', '_' or '-', got None" in err.value.problems
+    assert (
+        f"{p}:3: document id None must be letters, digits, '.', '_' or '-', starting with a letter or digit (200 at most)"
+        in err.value.problems
+    )
     assert "document id 'x' appears twice (a.jsonl:2); ids must be unique" in err.value.problems
 
 

@@ -58,7 +58,7 @@ def test_model_report_keys_are_the_contract(schema):
     assert set(data["entities"]["micro"]["strict"]["ci"]) == {"precision", "recall", "f1"}
     assert set(data["entities"]["macro"]["type"]) == {"precision", "recall", "f1", "labels"}
     assert set(data["events"]) == {"micro", "per_type", "per_role", "errors", "role_confusion"}
-    assert set(data["events"]["micro"]["argument_classification"]) == {
+    assert set(data["events"]["micro"]["argument_classification"]) - {"ci"} == {
         "matched",
         "predicted",
         "gold",
