@@ -107,6 +107,7 @@ def random_docs(rng: random.Random, n: int, noise: float):
         starts = [len(" ".join(f"w{j}" for j in range(i))) + (1 if i else 0) for i in range(40)]
         spans = sorted(rng.sample(range(40), 8))
         g = tuple(Entity(starts[s], starts[s] + len(f"w{s}"), rng.choice(labels), f"T{i}") for i, s in enumerate(spans))
+        g = (*g[:2], Entity(g[2].start, g[2].end, "GPE", g[2].id), *g[3:])  # the Place of the meeting: a GPE
         p = []
         for e in g:
             r = rng.random()

@@ -9,8 +9,10 @@ Checks:
   fails only when a paired approximate-randomisation test gives p < alpha.
 
 A label, type or role with less gold support than ``min_support`` cannot fail
-the gate: its check is reported as not gated. An undefined value (no
-prediction, no gold) fails a threshold it is held to.
+the gate: its check is reported as not gated. A metric with no evidence (an
+undefined value, or a label with no gold and no prediction) never fails the
+gate on its own: its check is listed as not gated, and says why. Values are
+compared unrounded.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from pathlib import Path
 
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path
-from ..reporting.model import GateCheck, GateResult, GateSettingsInfo, Report, load_report
+from ..reporting.model import (
+    EntityScore,
+    EventScore,
+    GateCheck,
+    GateResult,
+    GateSettingsInfo,
+    MacroScore,
+    Report,
+    load_report,
+)
 from ..reporting.paths import expand, parse_metric
 from .paired import default_metrics, metric_value, paired_test, same_gold
 
@@ -126,6 +137,24 @@ def _support(report: Report, path: str) -> int | None:
     return parse_metric(path).support(report)
 
 
+def _no_evidence(report: Report, path: str, value: float | None) -> bool:
+    """Whether the metric says nothing: undefined, or (policy zero) 0.0 with no gold and no prediction at all.
+
+    A label, type or role nobody annotated and no system predicted cannot show a regression; it never fails
+    the gate on its own (the check is listed as not gated).
+    """
+    if value is None:
+        return True
+    record = parse_metric(path).score(report)
+    if isinstance(record, EntityScore):
+        return record.possible == 0 and record.actual == 0
+    if isinstance(record, EventScore):
+        return record.gold == 0 and record.predicted == 0
+    if isinstance(record, MacroScore):
+        return record.labels == 0
+    return False
+
+
 def run_gate(report: Report, cfg: GateSettings) -> GateResult:
     """Every check of the gate on `report`."""
     checks: list[GateCheck] = []
@@ -143,6 +172,20 @@ def run_gate(report: Report, cfg: GateSettings) -> GateResult:
                         passed=True,
                         gated=False,
                         description=f"{path} = {_fmt(value)}: not gated, support {support} < min_support {cfg.min_support}",
+                    )
+                )
+                continue
+            if _no_evidence(report, path, value):
+                checks.append(
+                    GateCheck(
+                        kind="threshold",
+                        metric=path,
+                        value=value,
+                        threshold=threshold,
+                        support=support,
+                        passed=True,
+                        gated=False,
+                        description=f"{path} = {_fmt(value)}: no evidence (no gold and no prediction), not gated",
                     )
                 )
                 continue

@@ -16,7 +16,7 @@ from ..comparison.gate import GateSettings, parse_thresholds, run_gate
 from ..comparison.paired import side_by_side
 from ..corpus.splits import GoldSet, read_gold
 from ..documents import Document, read_documents, text_sha256, write_documents
-from ..errors import AnnotError
+from ..errors import AnnotError, raise_if_problems
 from ..files import display_path, output_lock, sha256_file, staged_folder
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
 from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, build_report
@@ -37,6 +37,7 @@ def score(
     group_by: str | None = None,
 ) -> Report:
     """Score `pred` against `gold` and build the report (no gate, nothing written)."""
+    check_gold(gold, schema)
     ev = evaluate(
         gold.documents,
         pred,
@@ -55,6 +56,57 @@ def score(
         groups=None
         if group_by is None
         else (group_by, {d.id: str(d.meta[group_by]) for d in gold.documents if d.meta.get(group_by) is not None}),
+    )
+
+
+def check_gold(gold: GoldSet, schema: Schema) -> None:
+    """Refuse gold that cannot be scored as it is: no document, labels, types or roles the schema does not know
+    (they would vanish from per-label and macro scores), or overlapping entity mentions."""
+    where = display_path(gold.path) + (f" (split {gold.split})" if gold.split else "")
+    if not gold.documents:
+        raise AnnotError(
+            f"{where}: no gold document to score", "Give a gold file with documents (and a split that has some)."
+        )
+    unknown: dict[str, list[str]] = {}
+
+    def note(what: str, doc_id: str) -> None:
+        unknown.setdefault(what, []).append(doc_id)
+
+    overlaps = []
+    for d in gold.documents:
+        for e in d.entities:
+            if e.label not in schema.entities:
+                note(f"entity label {e.label!r}", d.id)
+        ents = d.entity_by_id()
+        for ev in d.events:
+            if ev.type not in schema.events:
+                note(f"event type {ev.type!r}", d.id)
+                continue
+            for a in ev.arguments:
+                if a.role not in schema.events[ev.type].roles:
+                    note(f"role {a.role!r} of {ev.type}", d.id)
+                elif (
+                    ents[a.entity].label in schema.entities
+                    and ents[a.entity].label not in schema.events[ev.type].roles[a.role]
+                ):
+                    note(f"a {ents[a.entity].label} as {a.role} of {ev.type}", d.id)
+        ordered = sorted(d.entities)
+        overlaps += [
+            f"{d.id}: {x.label} “{d.text[x.start : x.end]}” at {x.start}-{x.end} overlaps {y.label} “{d.text[y.start : y.end]}” "
+            f"at {y.start}-{y.end}"
+            for x, y in zip(ordered, ordered[1:])
+            if y.start < x.end
+        ]
+    problems = [
+        f"{what}: not in schema {schema.name} ({len(ids)} time(s), e.g. in {', '.join(sorted(set(ids))[:3])})"
+        for what, ids in sorted(unknown.items())
+    ]
+    problems += overlaps
+    raise_if_problems(
+        problems,
+        f"{where}: the gold does not fit the schema",
+        "Add what is missing to the schema (--schema), relabel the gold (annot convert --label-map), or score "
+        "without a schema from outside a project (labels from the data); gold mentions must not overlap.",
     )
 
 
@@ -250,10 +302,7 @@ def run_plan(plan: Plan) -> Outcome:
     gold = read_gold(plan.gold, plan.split)
     if plan.pred is not None:
         preds = read_documents(plan.pred)
-        if plan.schema is None:
-            schema = data_schema(gold.documents, preds)
-        else:
-            schema = load_schema(plan.schema)
+        schema = data_schema(gold.documents, preds) if plan.schema is None else load_schema(plan.schema)
         systems = sorted({str(p.meta.get("system")) for p in preds if p.meta.get("system")})
         info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(preds))
         human = human_ceiling(gold, schema, plan.settings)

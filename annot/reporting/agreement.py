@@ -19,7 +19,7 @@ from ..files import atomic_write_text
 from ..scoring.agreement import PairEvaluation, TokenAgreement
 from ..scoring.evaluate import Evaluation
 from ..scoring.matching import EVENT_LEVELS, SCHEMES
-from .markdown import fmt
+from .markdown import fmt, md
 from .model import (
     EntityResults,
     ErrorRecord,
@@ -246,7 +246,7 @@ def agreement_markdown(r: AgreementReport) -> str:
     lines = [
         "# annot agreement",
         "",
-        f"{len(m.annotators)} annotators ({', '.join(m.annotators)}), {m.documents} documents annotated by two or "
+        f"{len(m.annotators)} annotators ({', '.join(md(a) for a in m.annotators)}), {m.documents} documents annotated by two or "
         f"more, schema {m.schema.name} {m.schema.version}, annot {m.annot_version}, {m.created_at}.",
         "",
     ]
@@ -275,16 +275,18 @@ def agreement_markdown(r: AgreementReport) -> str:
         "|---|---|---|",
     ]
     for lab, per_label in o.spans.entities.per_label.items():
-        lines.append(f"| {lab} | {fmt(per_label['strict'].f1)} | {fmt(o.alpha.per_label.get(lab))} |")
+        lines.append(f"| {md(lab)} | {fmt(per_label['strict'].f1)} | {fmt(o.alpha.per_label.get(lab))} |")
     lines += ["", "| event type | trigger F1 | argument F1 | alpha |", "|---|---|---|---|"]
     for t, per_type in o.spans.events.per_type.items():
         lines.append(
-            f"| {t} | {fmt(per_type['trigger_classification'].f1)} | {fmt(per_type['argument_classification'].f1)} | "
+            f"| {md(t)} | {fmt(per_type['trigger_classification'].f1)} | {fmt(per_type['argument_classification'].f1)} | "
             f"{fmt(o.alpha.per_type.get(t))} |"
         )
     lines += ["", "| role | argument F1 | alpha |", "|---|---|---|"]
     for role, per_role in o.spans.events.per_role.items():
-        lines.append(f"| {role} | {fmt(per_role['argument_classification'].f1)} | {fmt(o.alpha.per_role.get(role))} |")
+        lines.append(
+            f"| {md(role)} | {fmt(per_role['argument_classification'].f1)} | {fmt(o.alpha.per_role.get(role))} |"
+        )
     lines += [
         "",
         "## Pairs",
@@ -295,16 +297,16 @@ def agreement_markdown(r: AgreementReport) -> str:
     for pair in r.pairs:
         pe, pv = pair.spans.entities.micro, pair.spans.events.micro
         lines.append(
-            f"| {pair.a} ~ {pair.b} | {len(pair.documents)} | {fmt(pe['strict'].f1)}{_ci(pe['strict'])} | "
+            f"| {md(pair.a)} ~ {md(pair.b)} | {len(pair.documents)} | {fmt(pe['strict'].f1)}{_ci(pe['strict'])} | "
             f"{fmt(pe['type'].f1)} | {fmt(pv['trigger_classification'].f1)} | {fmt(pv['argument_classification'].f1)} | "
             f"{fmt(pair.kappa.entities)} | {fmt(pair.kappa.events)} |"
         )
     names = list(m.annotators)
-    lines += ["", "## Annotator matrix (entities strict F1)", "", "| | " + " | ".join(names) + " |"]
+    lines += ["", "## Annotator matrix (entities strict F1)", "", "| | " + " | ".join(md(n) for n in names) + " |"]
     lines.append("|---|" + "---|" * len(names))
     mat = r.matrix.get("entities strict F1", {})
     for a in names:
-        lines.append(f"| {a} | " + " | ".join("–" if a == b else fmt(mat.get(a, {}).get(b)) for b in names) + " |")
+        lines.append(f"| {md(a)} | " + " | ".join("–" if a == b else fmt(mat.get(a, {}).get(b)) for b in names) + " |")
     lines += [
         "",
         "## Where annotators disagree most",
@@ -314,14 +316,16 @@ def agreement_markdown(r: AgreementReport) -> str:
     lines.append("|---|---|---|---|---|")
     for d in r.difficult_documents:
         lines.append(
-            f"| {d.document} | {d.pairs} | {fmt(d.entity_strict_f1)} | {fmt(d.argument_classification_f1)} | "
+            f"| {md(d.document)} | {d.pairs} | {fmt(d.entity_strict_f1)} | {fmt(d.argument_classification_f1)} | "
             f"{d.disagreements} |"
         )
     lines += [""]
     for x in r.disagreements[:40]:
-        g = f"{x.error.gold.label} “{x.error.gold.text}”" if x.error.gold else "–"
-        q = f"{x.error.predicted.label} “{x.error.predicted.text}”" if x.error.predicted else "–"
-        lines.append(f"- `{x.error.document}` {x.a} {g} / {x.b} {q} ({x.error.category}): {x.error.context}")
+        g = f"{md(x.error.gold.label)} “{md(x.error.gold.text)}”" if x.error.gold else "–"
+        q = f"{md(x.error.predicted.label)} “{md(x.error.predicted.text)}”" if x.error.predicted else "–"
+        lines.append(
+            f"- {md(x.error.document)} {md(x.a)} {g} / {md(x.b)} {q} ({x.error.category}): {md(x.error.context)}"
+        )
     rest = len(r.disagreements) - 40 + r.disagreements_not_listed
     if rest > 0:
         lines.append(f"- … {rest} more in agreement.json")

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from ..scoring.matching import EVENT_LEVELS, SCHEMES
 from .model import Confusion, EntityScore, EventScore, GateResult, Report, SideBySide
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#+!|~])")
+
+
+def md(value: object) -> str:
+    r"""Text from data made inert in Markdown: HTML escaped (a viewer that allows HTML runs no script) and
+    Markdown's characters, table pipes included, backslash-escaped.
+
+    >>> print(md('<script>alert(1)</script> | *x*'))
+    &lt;script&gt;alert(1)&lt;/script&gt; \| \*x\*
+    """
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def fmt(x: float | None) -> str:
@@ -40,10 +54,10 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
     ents = report.entities
     h = report.human
     lines = [
-        f"# annot evaluation: {m.system.name}",
+        f"# annot evaluation: {md(m.system.name)}",
         "",
-        f"Gold `{m.gold.path}` ({m.gold.documents} documents, sha256 `{m.gold.sha256[:12]}`), "
-        f"schema {m.schema.name} {m.schema.version}, annot {m.annot_version}, {m.created_at}.",
+        f"Gold {md(m.gold.path)} ({m.gold.documents} documents, sha256 `{m.gold.sha256[:12]}`), "
+        f"schema {md(m.schema.name)} {md(m.schema.version)}, annot {m.annot_version}, {m.created_at}.",
         "",
         *_gate_lines(report.gate),
         *_human_lines(report),
@@ -73,10 +87,10 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         c = per["strict"]
         human = "" if not h else f" {fmt(_human(h.entities.per_label, lab, 'strict'))} |"
         if lab in ents.unsupported_labels:
-            lines.append(f"| {lab} | no support | | | 0 | 0 | 0 |{human}")
+            lines.append(f"| {md(lab)} | no support | | | 0 | 0 | 0 |{human}")
             continue
         lines.append(
-            f"| {lab} | {fmt(c.precision)} | {fmt(c.recall)} | {fmt(c.f1)}{_ci(c, 'f1')} | "
+            f"| {md(lab)} | {fmt(c.precision)} | {fmt(c.recall)} | {fmt(c.f1)}{_ci(c, 'f1')} | "
             f"{c.possible} | {c.actual} | {c.correct} |{human}"
         )
     evm = report.events.micro
@@ -107,7 +121,7 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
                     f" {fmt(_human(h.events.per_type, t, 'trigger_classification'))} |"
                     f" {fmt(_human(h.events.per_type, t, 'argument_classification'))} |"
                 )
-            lines.append(f"| {t} | {tc.gold} | {fmt(tc.f1)} | {fmt(ac.f1)} |{human}")
+            lines.append(f"| {md(t)} | {tc.gold} | {fmt(tc.f1)} | {fmt(ac.f1)} |{human}")
     if report.events.per_role:
         lines += [
             "",
@@ -117,7 +131,7 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         for r, lv in report.events.per_role.items():
             e = lv["argument_classification"]
             human = f" {fmt(_human(h.events.per_role, r, 'argument_classification'))} |" if h else ""
-            lines.append(f"| {r} | {e.gold} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} |{human}")
+            lines.append(f"| {md(r)} | {e.gold} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} |{human}")
     if ents.confusion:
         lines += ["", "## Entity type confusion (overlapping mentions; rows gold, columns predicted)", ""]
         lines += _matrix(ents.confusion)
@@ -125,15 +139,15 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         grouped = report.groups
         lines += [
             "",
-            f"## By {grouped.key}",
+            f"## By {md(grouped.key)}",
             "",
-            f"| {grouped.key} | documents | strict F1 | partial F1 | trigger classification F1 | "
+            f"| {md(grouped.key)} | documents | strict F1 | partial F1 | trigger classification F1 | "
             "argument classification F1 |",
             "|---|---|---|---|---|---|",
         ]
         for name, gs in grouped.values.items():
             lines.append(
-                f"| {name} | {gs.documents} | {fmt(gs.entities['strict'].f1)} | {fmt(gs.entities['partial'].f1)} | "
+                f"| {md(name)} | {gs.documents} | {fmt(gs.entities['strict'].f1)} | {fmt(gs.entities['partial'].f1)} | "
                 f"{fmt(gs.events['trigger_classification'].f1)} | {fmt(gs.events['argument_classification'].f1)} |"
             )
     ev_errs = report.events.errors
@@ -148,9 +162,9 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
     errs = ents.errors
     lines += ["", f"## Entity errors (strict): {len(errs)}", ""]
     for err in errs[:max_errors]:
-        g = f"{err.gold.label} “{err.gold.text}”" if err.gold else "–"
-        p = f"{err.predicted.label} “{err.predicted.text}”" if err.predicted else "–"
-        lines.append(f"- `{err.document}` {err.category}: gold {g}, predicted {p}: {err.context}")
+        g = f"{md(err.gold.label)} “{md(err.gold.text)}”" if err.gold else "–"
+        p = f"{md(err.predicted.label)} “{md(err.predicted.text)}”" if err.predicted else "–"
+        lines.append(f"- {md(err.document)} {err.category}: gold {g}, predicted {p}: {md(err.context)}")
     if len(errs) > max_errors:
         lines.append(f"- … {len(errs) - max_errors} more in report.json")
     lines += ["", "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in m.definitions.schemes.items()) + "."]
@@ -181,18 +195,20 @@ def _gate_lines(gate: GateResult | None) -> list[str]:
         return []
     failed = gate.failed
     out = [f"## Gate: {'PASSED' if gate.passed else 'FAILED'} ({len(failed)} of {len(gate.checks)} checks failed)", ""]
-    out += [f"- FAIL: {c.description}" for c in failed]
-    shown = [c for c in gate.checks if c.passed][:20]
-    out += [f"- ok: {c.description}" for c in shown]
+    out += [f"- FAIL: {md(c.description)}" for c in failed]
+    passed = [c for c in gate.checks if c.passed]
+    out += [f"- {'ok' if c.gated else 'not gated'}: {md(c.description)}" for c in passed[:20]]
+    if len(passed) > 20:
+        out.append(f"- … and {len(passed) - 20} more passed check(s), listed in report.json and report.html")
     return [*out, ""]
 
 
 def _matrix(conf: Confusion) -> list[str]:
     rows = sorted(conf)
     cols = sorted({p for r in conf.values() for p in r})
-    out = ["| gold \\ predicted | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    out = ["| gold \\ predicted | " + " | ".join(md(c) for c in cols) + " |", "|---|" + "---:|" * len(cols)]
     for r in rows:
-        out.append(f"| {r} | " + " | ".join(str(conf[r].get(c, "")) for c in cols) + " |")
+        out.append(f"| {md(r)} | " + " | ".join(str(conf[r].get(c, "")) for c in cols) + " |")
     return out
 
 
@@ -210,7 +226,7 @@ def comparison_markdown(table: SideBySide) -> str:
     lines = [
         "# Systems side by side",
         "",
-        f"Reference: {table.reference}. p: {table.method} ({table.samples} resamples, seed {table.seed}).",
+        f"Reference: {md(table.reference)}. p: {table.method} ({table.samples} resamples, seed {table.seed}).",
         "",
         "| system | " + " | ".join(short_metric(m) for m in table.metrics) + " |",
         "|---|" + "---:|" * len(table.metrics),
@@ -223,5 +239,5 @@ def comparison_markdown(table: SideBySide) -> str:
             if c.delta is not None:
                 cell += f" ({c.delta:+.3f}, p {format_p(c.p_value)})"
             cells.append(cell)
-        lines.append(f"| {row.system} | " + " | ".join(cells) + " |")
+        lines.append(f"| {md(row.system)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -27,4 +27,18 @@ def test_markdown_small_report_by_hand():
     # strict: 1 correct, 1 incorrect (Kosovo GPE vs LOC), 1 missed (Serbia); 2 predicted
     assert "| strict | 0.500 | 0.333 | 0.400 | 1 | 1 | 0 | 1 | 0 | 3 | 2 |" in lines
     assert "| GPE | – | 0.000 | 0.000 | 2 | 0 | 0 |" in lines
-    assert "- `d1` missed: gold GPE “Serbia”, predicted –: NATO sent troops to Kosovo and ⟦Serbia⟧ ." in lines
+    assert "- d1 missed: gold GPE “Serbia”, predicted –: NATO sent troops to Kosovo and ⟦Serbia⟧ ." in lines
+
+
+def test_markdown_escapes_everything_that_came_from_data():
+    hostile = "<script>alert(1)</script>"
+    text = f"NATO met {hostile} | x ."
+    gold = [Document("d1", text, (Entity(0, 4, "ORG|X", "T1"), Entity(9, 9 + len(hostile), "GPE", "T2")))]
+    pred = [Document("d1", text, (Entity(0, 4, "ORG|X", "T1"),))]
+    report = annot.evaluate(gold, pred, system="<b>sys</b>", bootstrap_samples=0)
+    md = to_markdown(report)
+    assert "<script>" not in md and "<b>" not in md and "&lt;script&gt;" in md
+    assert "| ORG\\|X |" in md  # a pipe in a label adds no column
+    for line in md.splitlines():
+        if line.startswith("| ORG"):
+            assert line.count(" | ") == line.replace("\\|", "").count(" | ")
