@@ -11,7 +11,9 @@ component runs after the parser and the NER of a pipeline:
    a date ("[since 2023]") is added, so that the spans follow the guideline.
    Arguments are always spans of ``doc.ents``.
 1. **Triggers**, per sentence, cut again at line breaks (a headline or a
-   dateline is not part of the next sentence). Multi-word phrases are matched
+   dateline is not part of the next sentence; :func:`add_event_extractor`
+   also puts a component before the parser that starts a sentence after each
+   line break, so that the parse does not join them either). Multi-word phrases are matched
    first (longest first), then single tokens. A rule word matches a token when
    it equals the token's lowercase lemma or lowercase text; ``"word/POS"`` also
    requires the token's coarse part of speech. Each token belongs to at most
@@ -68,6 +70,7 @@ from ..schema import Schema
 from .labelmap import LabelMap
 
 FACTORY = "annot_event_extractor"
+LINE_BREAKS = "annot_line_breaks"
 EXTENSION = "annot_events"
 
 if not Doc.has_extension(EXTENSION):
@@ -684,6 +687,21 @@ def _segments(doc: Doc) -> Iterator[Span]:
             yield doc[start : sent.end]
 
 
+@Language.component(LINE_BREAKS)
+def line_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every line break, before the parser runs (which keeps preset boundaries).
+
+    A headline or a dateline is not part of the next sentence: without this the parser often
+    hangs the first sentence of an article under the headline's verb ("... truce collapses\n\nThe
+    EU imposed sanctions": "EU" the object of "collapses").
+    """
+    for tok in doc[1:]:
+        before = doc[tok.i - 1]
+        if before.is_space and "\n" in before.text and not tok.is_space:
+            tok.is_sent_start = True
+    return doc
+
+
 @Language.factory(FACTORY, default_config={"rules": {}})
 def make_event_extractor(nlp: Language, name: str, rules: dict[str, Any]) -> EventExtractor:
     """spaCy factory of the event extractor; `rules` is the output of :func:`compile_rules`."""
@@ -691,11 +709,13 @@ def make_event_extractor(nlp: Language, name: str, rules: dict[str, Any]) -> Eve
 
 
 def add_event_extractor(nlp: Language, rules_path: Path, schema: Schema, label_map: LabelMap) -> None:
-    """Add the component (factory name "annot_event_extractor") at the end of `nlp`; validates the rules against the schema (raise annot.errors.AnnotError listing every problem, naming the file and key)."""
+    """Add the component (factory name "annot_event_extractor") at the end of `nlp` (and, if `nlp` has a parser, "annot_line_breaks" before it: a line break ends a sentence); validates the rules against the schema (raise annot.errors.AnnotError listing every problem, naming the file and key)."""
     dep_labels: list[str] = []
     if "parser" in nlp.pipe_names:
         dep_labels = list(getattr(nlp.get_pipe("parser"), "labels", ()))
     rules = load_rules(rules_path, schema, label_map, dep_labels)
+    if "parser" in nlp.pipe_names and LINE_BREAKS not in nlp.pipe_names:
+        nlp.add_pipe(LINE_BREAKS, before="parser")
     nlp.add_pipe(FACTORY, last=True, config={"rules": rules})
 
 

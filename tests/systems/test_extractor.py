@@ -70,9 +70,26 @@ def test_extractor_arguments_are_spans_of_the_ner(nlp: Any) -> None:
     ents = {(e.start_char, e.end_char) for e in sdoc.ents}
     events = doc_events(sdoc)
     assert texts_of(sdoc.text, events) == [
-        ("Policy.Sanction", "imposed", [("Agent", "European Union"), ("Target", "Russia"), ("Time", "Tuesday")])
+        ("Policy.Sanction", "sanctions", [("Agent", "European Union"), ("Target", "Russia"), ("Time", "Tuesday")])
     ]
     assert all((a, b) in ents for _, _, _, args in events for _, a, b in args)
+
+
+def test_extractor_support_verb_is_no_trigger_the_event_noun_is(nlp: Any) -> None:
+    # Guideline v2, section 5: "imposed sanctions" -> "sanctions", with the arguments of the whole clause.
+    found = extract(nlp, "The United States imposed new penalties on Iran in March.")
+    assert found == [("Policy.Sanction", "penalties", [("Agent", "United States"), ("Target", "Iran"), ("Time", "March")])]
+
+
+def test_extractor_line_break_ends_the_sentence_for_the_parser_too(nlp: Any) -> None:
+    # Without the boundary the parse joins the headline to the sentence ("The" is then no sentence start
+    # and stays in the name, and the Agent can hang under the headline's verb).
+    sdoc = nlp("Truce collapses as fighting resumes\n\nThe European Union imposed sanctions on Sudan on Tuesday.")
+    assert nlp.pipe_names.index("annot_line_breaks") < nlp.pipe_names.index("parser")
+    assert [s.text.strip() for s in sdoc.sents][-1].startswith("The European Union")
+    assert ("Policy.Sanction", "sanctions", [("Agent", "European Union"), ("Target", "Sudan"), ("Time", "Tuesday")]) in (
+        texts_of(sdoc.text, doc_events(sdoc))
+    )
 
 
 def test_extractor_role_filler_of_a_disallowed_type_is_not_emitted(nlp: Any) -> None:
