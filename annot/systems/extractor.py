@@ -43,7 +43,8 @@ component runs after the parser and the NER of a pipeline:
 4. **Filters.** A trigger is dropped when an ``exclude`` path leads from it to
    any token ("the [listed] vessels"), when a ``require`` condition holds and
    none of its roles is filled ("farmers [reach] their fields": no
-   Destination), or when a ``merge`` path leads to another trigger of the same
+   Destination) and none of its ``paths`` leads anywhere ("[halt] the
+   fighting" but not "the work [halted]"), or when a ``merge`` path leads to another trigger of the same
    type, whose mention it is part of ("[said] in a statement").
 
 :func:`compile_rules` validates the rules against the schema and the label map
@@ -349,7 +350,7 @@ class _Checker:
         return out
 
     def require(self, value: Any, key: str, etype: str) -> list[dict[str, list[str]]]:
-        """The [[require]] tables of an event type: `when` paths and `roles` of that type."""
+        """The [[require]] tables of an event type: `when` paths, and `roles` of that type and/or `paths`."""
         if not isinstance(value, list):
             self.problem(key, f'must be an array of tables ([[events."{etype}".require]])')
             return []
@@ -358,22 +359,23 @@ class _Checker:
         for i, req in enumerate(value):
             ki = f"{key}[{i}]"
             if not isinstance(req, dict):
-                self.problem(ki, "must be a table with 'when' and 'roles'")
+                self.problem(ki, "must be a table with 'when' and 'roles' or 'paths'")
                 continue
             for k in req:
-                if k not in ("when", "roles"):
-                    self.problem(f"{ki}.{k}", "unknown key (expected when, roles)")
+                if k not in ("when", "roles", "paths"):
+                    self.problem(f"{ki}.{k}", "unknown key (expected when, roles, paths)")
             when = self.paths(req.get("when"), f"{ki}.when", stepless=True)
-            roles = req.get("roles")
-            if not isinstance(roles, list) or not roles:
-                self.problem(f"{ki}.roles", f"must be a non-empty list of roles of {etype}")
+            paths = self.paths(req["paths"], f"{ki}.paths") if "paths" in req else []
+            roles = req.get("roles", [] if "paths" in req else None)
+            if not isinstance(roles, list) or not (roles or "paths" in req):
+                self.problem(f"{ki}.roles", f"must be a non-empty list of roles of {etype} (or give 'paths')")
                 roles = []
             for j, role in enumerate(roles):
                 if role not in ev_roles:
                     self.problem(
                         f"{ki}.roles[{j}]", f"{role!r} is not a role of {etype} (roles: {', '.join(ev_roles)})"
                     )
-            out.append({"when": when, "roles": [str(r) for r in roles]})
+            out.append({"when": when, "roles": [str(r) for r in roles], "paths": paths})
         return out
 
     def event(
@@ -487,7 +489,7 @@ class _EventRule:
     roles: tuple[_Role, ...]
     exclude: tuple[Pattern, ...]
     merge: tuple[Pattern, ...]
-    require: tuple[tuple[tuple[Pattern, ...], frozenset[str]], ...]
+    require: tuple[tuple[tuple[Pattern, ...], frozenset[str], tuple[Pattern, ...]], ...]
 
 
 @dataclass
@@ -521,7 +523,14 @@ class EventExtractor:
                 ),
                 tuple(parse_path(p) for p in ev.get("exclude", [])),
                 tuple(parse_path(p) for p in ev.get("merge", [])),
-                tuple((tuple(parse_path(p) for p in q["when"]), frozenset(q["roles"])) for q in ev.get("require", [])),
+                tuple(
+                    (
+                        tuple(parse_path(p) for p in q["when"]),
+                        frozenset(q["roles"]),
+                        tuple(parse_path(p) for p in q.get("paths", [])),
+                    )
+                    for q in ev.get("require", [])
+                ),
             )
             for word in ev["triggers"]:
                 lemma, _, pos = word.partition("/")
@@ -600,12 +609,17 @@ class EventExtractor:
         return False
 
     def _kept(self, mention: _Mention, rule: _EventRule, sent: Span) -> bool:
-        """False when an `exclude` path leads anywhere, or a `require` condition holds and no required role is filled."""
+        """False when an `exclude` path leads anywhere, or a `require` condition holds and neither is a required
+        role filled nor does a required path lead anywhere."""
         if rule.exclude and self._reaches(mention.span, rule.exclude, sent):
             return False
         filled = {role for role, _ in mention.args}
-        for when, roles in rule.require:
-            if filled.isdisjoint(roles) and self._reaches(mention.span, when, sent):
+        for when, roles, paths in rule.require:
+            if (
+                filled.isdisjoint(roles)
+                and self._reaches(mention.span, when, sent)
+                and not (paths and self._reaches(mention.span, paths, sent))
+            ):
                 return False
         return True
 

@@ -78,7 +78,9 @@ def test_extractor_arguments_are_spans_of_the_ner(nlp: Any) -> None:
 def test_extractor_support_verb_is_no_trigger_the_event_noun_is(nlp: Any) -> None:
     # Guideline v2, section 5: "imposed sanctions" -> "sanctions", with the arguments of the whole clause.
     found = extract(nlp, "The United States imposed new penalties on Iran in March.")
-    assert found == [("Policy.Sanction", "penalties", [("Agent", "United States"), ("Target", "Iran"), ("Time", "March")])]
+    assert found == [
+        ("Policy.Sanction", "penalties", [("Agent", "United States"), ("Target", "Iran"), ("Time", "March")])
+    ]
 
 
 def test_extractor_line_break_ends_the_sentence_for_the_parser_too(nlp: Any) -> None:
@@ -87,9 +89,11 @@ def test_extractor_line_break_ends_the_sentence_for_the_parser_too(nlp: Any) -> 
     sdoc = nlp("Truce collapses as fighting resumes\n\nThe European Union imposed sanctions on Sudan on Tuesday.")
     assert nlp.pipe_names.index("annot_line_breaks") < nlp.pipe_names.index("parser")
     assert [s.text.strip() for s in sdoc.sents][-1].startswith("The European Union")
-    assert ("Policy.Sanction", "sanctions", [("Agent", "European Union"), ("Target", "Sudan"), ("Time", "Tuesday")]) in (
-        texts_of(sdoc.text, doc_events(sdoc))
-    )
+    assert (
+        "Policy.Sanction",
+        "sanctions",
+        [("Agent", "European Union"), ("Target", "Sudan"), ("Time", "Tuesday")],
+    ) in (texts_of(sdoc.text, doc_events(sdoc)))
 
 
 def test_extractor_role_filler_of_a_disallowed_type_is_not_emitted(nlp: Any) -> None:
@@ -152,6 +156,48 @@ def test_extractor_require_drops_a_trigger_without_the_required_role(nlp: Any) -
     ]
     # A wholly unnamed source is no Contact.Statement (guideline, section 7).
     assert extract(nlp, "Officials said the talks would continue.") == [("Contact.Meet", "talks", [])]
+
+
+def test_extractor_require_paths_keep_a_trigger_only_when_a_path_leads_somewhere(nlp: Any) -> None:
+    # Guideline v2: halting hostilities is a Conflict.Ceasefire (the hostilities keep their Conflict.Attack).
+    assert extract(nlp, "Russia and Ukraine agreed to halt the shelling on Friday.") == [
+        ("Conflict.Ceasefire", "halt", [("Participant", "Russia"), ("Participant", "Ukraine"), ("Time", "Friday")]),
+        ("Conflict.Attack", "shelling", [("Time", "Friday")]),
+    ]
+    assert extract(nlp, "Construction halted on Friday.") == []
+    assert extract(nlp, "The minister broke his leg.") == []
+
+
+def test_extractor_require_with_paths_only_is_valid_and_needs_roles_or_paths(
+    tmp_path: Path, schema: Schema, label_map: LabelMap
+) -> None:
+    ok = VALID_EVENT + '[[events."Movement.Deploy".require]]\nwhen = ["@deploy"]\npaths = ["dobj:troop"]\n'
+    blank = spacy.blank("en")
+    add_event_extractor(blank, write_rules(tmp_path, ok), schema, label_map)
+    rule = blank.get_pipe(FACTORY).events["Movement.Deploy"]
+    assert [(len(w), sorted(r), len(p)) for w, r, p in rule.require] == [(1, [], 1)]
+    bad = VALID_EVENT + '[[events."Movement.Deploy".require]]\nwhen = ["@deploy"]\n'
+    with pytest.raises(AnnotError) as info:
+        add_event_extractor(spacy.blank("en"), write_rules(tmp_path, bad), schema, label_map)
+    assert info.value.problems and "require[0].roles" in info.value.problems[0]
+    assert "or give 'paths'" in info.value.problems[0]
+
+
+def test_extractor_guideline_v2_event_types(nlp: Any) -> None:
+    # Take-over of one force by another is Movement.Deploy; pressing for something is Contact.Statement.
+    assert extract(nlp, "The Condor Brigade took over from the ASF in Tarsa.")[0][:2] == (
+        "Movement.Deploy",
+        "took over",
+    )
+    assert extract(nlp, "Peru's Foreign Ministry rejected the plan and pressed for a recount.") == [
+        ("Contact.Statement", "rejected", [("Speaker", "Foreign Ministry")]),
+        ("Contact.Statement", "pressed", [("Speaker", "Foreign Ministry")]),
+    ]
+    # A sanction noun as the object of a statement verb: the speaker is no sanction Agent.
+    assert extract(nlp, "Lima called the penalties unlawful.") == [
+        ("Contact.Statement", "called", [("Speaker", "Lima")]),
+        ("Policy.Sanction", "penalties", []),
+    ]
 
 
 def test_extractor_entity_boundaries_follow_the_guideline(nlp: Any) -> None:
