@@ -7,8 +7,9 @@ event-type specific lives there; this module interprets it generically. The
 component runs after the parser and the NER of a pipeline:
 
 0. **Entity boundaries.** Optionally (``[entities]``), leading words such as
-   "the" are cut from ``doc.ents`` and a preposition that the guideline keeps in
-   a date ("[since 2023]") is added, so that the spans follow the guideline.
+   "the" and trailing ones such as a possessive "’s" (and white space) are cut
+   from ``doc.ents`` and a preposition that the guideline keeps in a date
+   ("[since 2023]") is added, so that the spans follow the guideline.
    Arguments are always spans of ``doc.ents``.
 1. **Triggers**, per sentence, cut again at line breaks (a headline or a
    dateline is not part of the next sentence; :func:`add_event_extractor`
@@ -276,14 +277,14 @@ class _Checker:
 
     def entities(self, table: Any) -> dict[str, Any]:
         """The [entities] table: boundary fixes."""
-        out: dict[str, Any] = {"strip_left": [], "extend_left": []}
+        out: dict[str, Any] = {"strip_left": [], "strip_right": [], "extend_left": []}
         if not isinstance(table, dict):
             self.problem("entities", "must be a table")
             return out
         known = set(self.label_map.mapping) | set(self.label_map.ignore)
         for key, value in table.items():
-            if key == "strip_left":
-                out["strip_left"] = self.words(value, "entities.strip_left") or []
+            if key in ("strip_left", "strip_right"):
+                out[key] = self.words(value, f"entities.{key}") or []
             elif key == "extend_left" and isinstance(value, dict):
                 for label, words in value.items():
                     k = f"entities.extend_left.{label}"
@@ -298,7 +299,7 @@ class _Checker:
             elif key == "extend_left":
                 self.problem("entities.extend_left", "must be a table of NER label = [words]")
             else:
-                self.problem(f"entities.{key}", "unknown key (expected strip_left, extend_left)")
+                self.problem(f"entities.{key}", "unknown key (expected strip_left, strip_right, extend_left)")
         return out
 
     def shared_roles(self, table: Any) -> dict[str, list[str]]:
@@ -509,6 +510,7 @@ class EventExtractor:
         self.follow = frozenset(rules.get("follow", _SETTINGS["follow"]))
         self.single = frozenset(rules.get("single", _SETTINGS["single"]))
         self.strip_left = frozenset(rules.get("strip_left", []))
+        self.strip_right = frozenset(rules.get("strip_right", []))
         self.extend_left = {label: frozenset(words) for label, words in rules.get("extend_left", [])}
         self.events: dict[str, _EventRule] = {}
         self.words: dict[str, list[tuple[str | None, str]]] = {}
@@ -540,7 +542,7 @@ class EventExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         """Annotate `doc` with its events."""
-        if self.strip_left or self.extend_left:
+        if self.strip_left or self.strip_right or self.extend_left:
             doc.ents = [self._fixed(e) for e in doc.ents]
         found: list[list[Any]] = []
         for sent in _segments(doc):
@@ -558,12 +560,15 @@ class EventExtractor:
         return doc
 
     def _fixed(self, ent: Span) -> Span:
-        """`ent` without leading `strip_left` words (but "in The Hague") and with a preceding `extend_left` word."""
-        doc, start = ent.doc, ent.start
-        while start < ent.end - 1 and (tok := doc[start]).lower_ in self.strip_left:
+        """`ent` without leading `strip_left` words (but "in The Hague"), trailing `strip_right` words ("Norway’s")
+        and white space ("Vilnius\\n\\n" at the end of a headline), and with a preceding `extend_left` word."""
+        doc, start, end = ent.doc, ent.start, ent.end
+        while start < end - 1 and (tok := doc[start]).lower_ in self.strip_left:
             if tok.text != tok.lower_ and not tok.is_sent_start:
                 break
             start += 1
+        while end - 1 > start and (doc[end - 1].is_space or doc[end - 1].lower_ in self.strip_right):
+            end -= 1
         words = self.extend_left.get(ent.label_)
         if (
             start == ent.start
@@ -573,7 +578,7 @@ class EventExtractor:
             and not doc[start - 1].ent_type
         ):
             start -= 1
-        return ent if start == ent.start else Span(doc, start, ent.end, label=ent.label)
+        return ent if (start, end) == (ent.start, ent.end) else Span(doc, start, end, label=ent.label)
 
     def _triggers(self, sent: Span) -> list[tuple[str, int, int]]:
         """(event type, start token, end token) of the triggers of one sentence."""

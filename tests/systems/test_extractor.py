@@ -208,6 +208,15 @@ def test_extractor_entity_boundaries_follow_the_guideline(nlp: Any) -> None:
     ]
 
 
+def test_extractor_entities_lose_a_trailing_possessive_and_white_space(nlp: Any) -> None:
+    sdoc = nlp("The European Union’s foreign ministers met in Brussels on Monday.")
+    assert "European Union" in [e.text for e in sdoc.ents]
+    # The NER takes the line break after a headline's last word into the name ("Vilnius\n\n").
+    sdoc = nlp("Germany's brigade arrives in Vilnius\n\nVILNIUS, 8 April — The first tanks arrived.")
+    assert "Vilnius" in [e.text for e in sdoc.ents]
+    assert all(e.text == e.text.strip() for e in sdoc.ents)
+
+
 def test_extractor_headline_is_not_part_of_the_next_sentence(nlp: Any) -> None:
     # The parser joins the headline to the dateline sentence; "Monday" is not the time of the headline's event.
     assert extract(nlp, "NATO sends troops to Kosovo\n\nOn Monday, Serbia said it would close the border.") == [
