@@ -7,11 +7,14 @@ event-type specific lives there; this module interprets it generically. The
 component runs after the parser and the NER of a pipeline:
 
 0. **Entity boundaries.** Optionally (``[entities]``), leading words such as
-   "the" are cut from ``doc.ents`` and a preposition that the guideline keeps in
-   a date ("[since 2023]") is added, so that the spans follow the guideline.
+   "the" and trailing ones such as a possessive "’s" (and white space) are cut
+   from ``doc.ents`` and a preposition that the guideline keeps in a date
+   ("[since 2023]") is added, so that the spans follow the guideline.
    Arguments are always spans of ``doc.ents``.
 1. **Triggers**, per sentence, cut again at line breaks (a headline or a
-   dateline is not part of the next sentence). Multi-word phrases are matched
+   dateline is not part of the next sentence; :func:`add_event_extractor`
+   also puts a component before the parser that starts a sentence after each
+   line break, so that the parse does not join them either). Multi-word phrases are matched
    first (longest first), then single tokens. A rule word matches a token when
    it equals the token's lowercase lemma or lowercase text; ``"word/POS"`` also
    requires the token's coarse part of speech. Each token belongs to at most
@@ -41,7 +44,8 @@ component runs after the parser and the NER of a pipeline:
 4. **Filters.** A trigger is dropped when an ``exclude`` path leads from it to
    any token ("the [listed] vessels"), when a ``require`` condition holds and
    none of its roles is filled ("farmers [reach] their fields": no
-   Destination), or when a ``merge`` path leads to another trigger of the same
+   Destination) and none of its ``paths`` leads anywhere ("[halt] the
+   fighting" but not "the work [halted]"), or when a ``merge`` path leads to another trigger of the same
    type, whose mention it is part of ("[said] in a statement").
 
 :func:`compile_rules` validates the rules against the schema and the label map
@@ -68,6 +72,7 @@ from ..schema import Schema
 from .labelmap import LabelMap
 
 FACTORY = "annot_event_extractor"
+LINE_BREAKS = "annot_line_breaks"
 EXTENSION = "annot_events"
 
 if not Doc.has_extension(EXTENSION):
@@ -272,14 +277,14 @@ class _Checker:
 
     def entities(self, table: Any) -> dict[str, Any]:
         """The [entities] table: boundary fixes."""
-        out: dict[str, Any] = {"strip_left": [], "extend_left": []}
+        out: dict[str, Any] = {"strip_left": [], "strip_right": [], "extend_left": []}
         if not isinstance(table, dict):
             self.problem("entities", "must be a table")
             return out
         known = set(self.label_map.mapping) | set(self.label_map.ignore)
         for key, value in table.items():
-            if key == "strip_left":
-                out["strip_left"] = self.words(value, "entities.strip_left") or []
+            if key in ("strip_left", "strip_right"):
+                out[key] = self.words(value, f"entities.{key}") or []
             elif key == "extend_left" and isinstance(value, dict):
                 for label, words in value.items():
                     k = f"entities.extend_left.{label}"
@@ -294,7 +299,7 @@ class _Checker:
             elif key == "extend_left":
                 self.problem("entities.extend_left", "must be a table of NER label = [words]")
             else:
-                self.problem(f"entities.{key}", "unknown key (expected strip_left, extend_left)")
+                self.problem(f"entities.{key}", "unknown key (expected strip_left, strip_right, extend_left)")
         return out
 
     def shared_roles(self, table: Any) -> dict[str, list[str]]:
@@ -346,7 +351,7 @@ class _Checker:
         return out
 
     def require(self, value: Any, key: str, etype: str) -> list[dict[str, list[str]]]:
-        """The [[require]] tables of an event type: `when` paths and `roles` of that type."""
+        """The [[require]] tables of an event type: `when` paths, and `roles` of that type and/or `paths`."""
         if not isinstance(value, list):
             self.problem(key, f'must be an array of tables ([[events."{etype}".require]])')
             return []
@@ -355,22 +360,23 @@ class _Checker:
         for i, req in enumerate(value):
             ki = f"{key}[{i}]"
             if not isinstance(req, dict):
-                self.problem(ki, "must be a table with 'when' and 'roles'")
+                self.problem(ki, "must be a table with 'when' and 'roles' or 'paths'")
                 continue
             for k in req:
-                if k not in ("when", "roles"):
-                    self.problem(f"{ki}.{k}", "unknown key (expected when, roles)")
+                if k not in ("when", "roles", "paths"):
+                    self.problem(f"{ki}.{k}", "unknown key (expected when, roles, paths)")
             when = self.paths(req.get("when"), f"{ki}.when", stepless=True)
-            roles = req.get("roles")
-            if not isinstance(roles, list) or not roles:
-                self.problem(f"{ki}.roles", f"must be a non-empty list of roles of {etype}")
+            paths = self.paths(req["paths"], f"{ki}.paths") if "paths" in req else []
+            roles = req.get("roles", [] if "paths" in req else None)
+            if not isinstance(roles, list) or not (roles or "paths" in req):
+                self.problem(f"{ki}.roles", f"must be a non-empty list of roles of {etype} (or give 'paths')")
                 roles = []
             for j, role in enumerate(roles):
                 if role not in ev_roles:
                     self.problem(
                         f"{ki}.roles[{j}]", f"{role!r} is not a role of {etype} (roles: {', '.join(ev_roles)})"
                     )
-            out.append({"when": when, "roles": [str(r) for r in roles]})
+            out.append({"when": when, "roles": [str(r) for r in roles], "paths": paths})
         return out
 
     def event(
@@ -484,7 +490,7 @@ class _EventRule:
     roles: tuple[_Role, ...]
     exclude: tuple[Pattern, ...]
     merge: tuple[Pattern, ...]
-    require: tuple[tuple[tuple[Pattern, ...], frozenset[str]], ...]
+    require: tuple[tuple[tuple[Pattern, ...], frozenset[str], tuple[Pattern, ...]], ...]
 
 
 @dataclass
@@ -504,6 +510,7 @@ class EventExtractor:
         self.follow = frozenset(rules.get("follow", _SETTINGS["follow"]))
         self.single = frozenset(rules.get("single", _SETTINGS["single"]))
         self.strip_left = frozenset(rules.get("strip_left", []))
+        self.strip_right = frozenset(rules.get("strip_right", []))
         self.extend_left = {label: frozenset(words) for label, words in rules.get("extend_left", [])}
         self.events: dict[str, _EventRule] = {}
         self.words: dict[str, list[tuple[str | None, str]]] = {}
@@ -518,7 +525,14 @@ class EventExtractor:
                 ),
                 tuple(parse_path(p) for p in ev.get("exclude", [])),
                 tuple(parse_path(p) for p in ev.get("merge", [])),
-                tuple((tuple(parse_path(p) for p in q["when"]), frozenset(q["roles"])) for q in ev.get("require", [])),
+                tuple(
+                    (
+                        tuple(parse_path(p) for p in q["when"]),
+                        frozenset(q["roles"]),
+                        tuple(parse_path(p) for p in q.get("paths", [])),
+                    )
+                    for q in ev.get("require", [])
+                ),
             )
             for word in ev["triggers"]:
                 lemma, _, pos = word.partition("/")
@@ -528,7 +542,7 @@ class EventExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         """Annotate `doc` with its events."""
-        if self.strip_left or self.extend_left:
+        if self.strip_left or self.strip_right or self.extend_left:
             doc.ents = [self._fixed(e) for e in doc.ents]
         found: list[list[Any]] = []
         for sent in _segments(doc):
@@ -546,12 +560,15 @@ class EventExtractor:
         return doc
 
     def _fixed(self, ent: Span) -> Span:
-        """`ent` without leading `strip_left` words (but "in The Hague") and with a preceding `extend_left` word."""
-        doc, start = ent.doc, ent.start
-        while start < ent.end - 1 and (tok := doc[start]).lower_ in self.strip_left:
+        """`ent` without leading `strip_left` words (but "in The Hague"), trailing `strip_right` words ("Norway’s")
+        and white space ("Vilnius\\n\\n" at the end of a headline), and with a preceding `extend_left` word."""
+        doc, start, end = ent.doc, ent.start, ent.end
+        while start < end - 1 and (tok := doc[start]).lower_ in self.strip_left:
             if tok.text != tok.lower_ and not tok.is_sent_start:
                 break
             start += 1
+        while end - 1 > start and (doc[end - 1].is_space or doc[end - 1].lower_ in self.strip_right):
+            end -= 1
         words = self.extend_left.get(ent.label_)
         if (
             start == ent.start
@@ -561,7 +578,7 @@ class EventExtractor:
             and not doc[start - 1].ent_type
         ):
             start -= 1
-        return ent if start == ent.start else Span(doc, start, ent.end, label=ent.label)
+        return ent if (start, end) == (ent.start, ent.end) else Span(doc, start, end, label=ent.label)
 
     def _triggers(self, sent: Span) -> list[tuple[str, int, int]]:
         """(event type, start token, end token) of the triggers of one sentence."""
@@ -597,12 +614,17 @@ class EventExtractor:
         return False
 
     def _kept(self, mention: _Mention, rule: _EventRule, sent: Span) -> bool:
-        """False when an `exclude` path leads anywhere, or a `require` condition holds and no required role is filled."""
+        """False when an `exclude` path leads anywhere, or a `require` condition holds and neither is a required
+        role filled nor does a required path lead anywhere."""
         if rule.exclude and self._reaches(mention.span, rule.exclude, sent):
             return False
         filled = {role for role, _ in mention.args}
-        for when, roles in rule.require:
-            if filled.isdisjoint(roles) and self._reaches(mention.span, when, sent):
+        for when, roles, paths in rule.require:
+            if (
+                filled.isdisjoint(roles)
+                and self._reaches(mention.span, when, sent)
+                and not (paths and self._reaches(mention.span, paths, sent))
+            ):
                 return False
         return True
 
@@ -684,6 +706,21 @@ def _segments(doc: Doc) -> Iterator[Span]:
             yield doc[start : sent.end]
 
 
+@Language.component(LINE_BREAKS)
+def line_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every line break, before the parser runs (which keeps preset boundaries).
+
+    A headline or a dateline is not part of the next sentence: without this the parser often
+    hangs the first sentence of an article under the headline's verb ("... truce collapses\n\nThe
+    EU imposed sanctions": "EU" the object of "collapses").
+    """
+    for tok in doc[1:]:
+        before = doc[tok.i - 1]
+        if before.is_space and "\n" in before.text and not tok.is_space:
+            tok.is_sent_start = True
+    return doc
+
+
 @Language.factory(FACTORY, default_config={"rules": {}})
 def make_event_extractor(nlp: Language, name: str, rules: dict[str, Any]) -> EventExtractor:
     """spaCy factory of the event extractor; `rules` is the output of :func:`compile_rules`."""
@@ -691,11 +728,13 @@ def make_event_extractor(nlp: Language, name: str, rules: dict[str, Any]) -> Eve
 
 
 def add_event_extractor(nlp: Language, rules_path: Path, schema: Schema, label_map: LabelMap) -> None:
-    """Add the component (factory name "annot_event_extractor") at the end of `nlp`; validates the rules against the schema (raise annot.errors.AnnotError listing every problem, naming the file and key)."""
+    """Add the component (factory name "annot_event_extractor") at the end of `nlp` (and, if `nlp` has a parser, "annot_line_breaks" before it: a line break ends a sentence); validates the rules against the schema (raise annot.errors.AnnotError listing every problem, naming the file and key)."""
     dep_labels: list[str] = []
     if "parser" in nlp.pipe_names:
         dep_labels = list(getattr(nlp.get_pipe("parser"), "labels", ()))
     rules = load_rules(rules_path, schema, label_map, dep_labels)
+    if "parser" in nlp.pipe_names and LINE_BREAKS not in nlp.pipe_names:
+        nlp.add_pipe(LINE_BREAKS, before="parser")
     nlp.add_pipe(FACTORY, last=True, config={"rules": rules})
 
 

