@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[model]'
+.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[model]'
 # The trained system of configs/evaluation.toml: trained once (about a minute on 2 cores), then reused.
 [ -d models/ner-dev/model-best ] || .venv/bin/annot train --name ner-dev --split dev
 .venv/bin/annot evaluate "$@"

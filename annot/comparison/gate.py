@@ -247,11 +247,16 @@ def _baseline_checks(report: Report, cfg: GateSettings, baseline: Path) -> list[
 
         if support is not None and support < cfg.min_support:
             checks.append(check(True, False, f"{path}: not gated, support {support} < min_support {cfg.min_support}"))
-        elif drop is None:
-            ok = b is None
+        elif _no_evidence(report, path, v):
             checks.append(
-                check(ok, True, f"{path} = {_fmt(v)}, baseline {_fmt(b)}" + ("" if ok else ": became undefined"))
+                check(
+                    True,
+                    False,
+                    f"{path} = {_fmt(v)}, baseline {_fmt(b)}: no evidence now (no gold and no prediction), not gated",
+                )
             )
+        elif drop is None:  # undefined in the baseline, defined now: nothing to drop from
+            checks.append(check(True, True, f"{path} = {_fmt(v)}, baseline {_fmt(b)}: newly defined"))
         elif drop <= cfg.max_drop + EPS:
             checks.append(
                 check(

@@ -248,6 +248,7 @@ class Meta:
     definitions: Definitions
     ignored_prediction_documents: tuple[str, ...] = ()
     alignment: AlignmentInfo | None = field(default=None, metadata=_OMIT_NONE)
+    versions: dict[str, str] = field(default_factory=dict, metadata=_OMIT_EMPTY)
 
 
 # ------------------------------------------------------------------ groups
@@ -492,6 +493,23 @@ def definitions(settings: Settings) -> Definitions:
     )
 
 
+VERSIONED = ("spacy", "thinc", "numpy", "scipy", "scikit-learn", "msgspec", "krippendorff", "label-studio-sdk")
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python and the libraries a report's numbers depend on, for reproducing them."""
+    import platform
+    from importlib import metadata
+
+    out = {"annot": __version__, "python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
 def now() -> str:
     """The report timestamp: UTC, seconds."""
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -552,6 +570,7 @@ def build_report(
     )
     al = ev.alignment
     meta = Meta(
+        versions=versions(),
         annot_version=__version__,
         created_at=created_at or now(),
         gold=gold,

@@ -11,7 +11,7 @@ import annot
 from annot.comparison.gate import GateSettings, parse_thresholds, run_gate
 from annot.errors import AnnotError
 
-from support import run
+from support import ROOT, run
 
 TEXT = "NATO and KFOR met in Priština with Stoltenberg on Monday ."
 # offsets: NATO 0-4, KFOR 9-13, Priština 21-29, Stoltenberg 35-46, Monday 50-56
@@ -228,13 +228,54 @@ def test_gate_parse_thresholds_reports_all():
     assert len(err.value.problems) == 2
 
 
-def test_gate_undefined_value_fails_threshold():
+def test_gate_undefined_value_is_no_evidence_and_says_so():
     gold = [annot.Document.from_dict(d) for d in GOLD]
     empty = [annot.Document(d.id, d.text) for d in gold]
     report = annot.evaluate(gold, empty, bootstrap_samples=0)
     res = run_gate(report, GateSettings(thresholds={"entities.micro.strict.precision": 0.1}))
-    assert res.passed is False
-    assert res.checks[0].description == "entities.micro.strict.precision = undefined < threshold 0.1000"
+    (check,) = res.checks
+    assert (res.passed, check.gated) == (True, False)
+    assert (
+        check.description
+        == "entities.micro.strict.precision = undefined: no evidence (no gold and no prediction), not gated"
+    )
+
+
+def test_gate_labels_nobody_used_do_not_fail_a_wildcard_threshold_under_either_policy():
+    gold = [annot.Document.from_dict(d) for d in GOLD]
+    for zd in ("null", "zero"):
+        report = annot.evaluate(
+            gold, gold, schema=ROOT / "configs" / "schema.toml", bootstrap_samples=0, zero_division=zd
+        )
+        res = run_gate(report, GateSettings(thresholds={"entities.per_label.*.strict.f1": 0.5}))
+        assert res.passed, [c.description for c in res.checks if not c.passed]
+        nobody = [c for c in res.checks if c.metric == "entities.per_label.NORP.strict.f1"]
+        assert nobody[0].gated is False and "no evidence" in nobody[0].description
+
+
+def test_gate_compares_unrounded_values():
+    """2/3 is 0.666667 in report.json; held to 0.666667 the unrounded 0.6666666... falls short."""
+    text = "A B C ."
+    gold = [
+        annot.Document("d", text, (annot.Entity(0, 1, "ORG"), annot.Entity(2, 3, "ORG"), annot.Entity(4, 5, "ORG")))
+    ]
+    pred = [annot.Document("d", text, (annot.Entity(0, 1, "ORG"), annot.Entity(2, 3, "ORG")))]
+    report = annot.evaluate(gold, pred, bootstrap_samples=0)
+    assert json.loads(report.to_json())["entities"]["micro"]["strict"]["recall"] == 0.666667
+    res = run_gate(report, GateSettings(thresholds={"entities.micro.strict.recall": 0.666667}))
+    assert res.passed is False and "short by 0.0000" in res.checks[0].description
+
+
+def test_gate_baseline_undefined_now_is_no_evidence(tmp_path: Path):
+    gold = [annot.Document.from_dict(d) for d in GOLD]
+    base = annot.evaluate(gold, gold, bootstrap_samples=0)
+    (tmp_path / "base.json").write_text(base.to_json(), encoding="utf-8")
+    empty = [annot.Document(d.id, d.text) for d in gold]
+    now = annot.evaluate(gold, empty, bootstrap_samples=0)
+    res = run_gate(now, GateSettings(baseline=str(tmp_path / "base.json")))
+    precision_like = [c for c in res.checks if c.value is None]
+    assert all(not c.gated and c.passed for c in precision_like)
+    assert not res.passed  # recall and F1 did drop: that is evidence
 
 
 def test_gate_configured_from_evaluation_toml(runner, tmp_path: Path, eval_config):
