@@ -336,6 +336,8 @@ def iter_jsonl(path: Path, raw: str, problems: list[str]) -> Iterator[tuple[int,
             yield n, where, json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+        except RecursionError:
+            problems.append(f"{where}: JSON nested too deeply to read (not a document)")
 
 
 def read_documents(path: Path) -> list[Document]:

@@ -57,3 +57,20 @@ def test_docs_python_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "report.json").is_file()
+
+
+def test_docs_every_test_the_bad_input_table_names_exists():
+    """Each row of 'Bad input and faults' names tests; each must be a test function of the suite."""
+    section = README.split("## Bad input and faults", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "`test_" in line]
+    assert len(rows) >= 25
+    defined = {
+        m.group(1)
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for m in re.finditer(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)
+    }
+    for row in rows:
+        named = re.findall(r"`(test_\w+)`", row.rsplit("|", 2)[1])
+        assert named, row
+        for name in named:
+            assert name in defined, f"README names {name}, which is no test"

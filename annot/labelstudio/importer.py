@@ -634,8 +634,8 @@ def _check_task(
             "carries its document id and text SHA-256"
         )
         ok = False
-    elif id_problem(doc_id):
-        problems.append(f"{head}: data.{id_problem(doc_id)}. Make tasks with `annot export`.")
+    elif why := id_problem(doc_id, "data.doc_id"):
+        problems.append(f"{head}: {why}. Make tasks with `annot export`.")
         ok = False
     digest = text_sha256(text)
     if sha is not None and sha != digest:
@@ -685,6 +685,11 @@ def load_export(path: Path) -> list[Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AnnotError(
             f"{path}: not a JSON file ({exc})", "Export the project from Label Studio with the 'JSON' format."
+        ) from None
+    except RecursionError:
+        raise AnnotError(
+            f"{path}: JSON nested too deeply to read (not a Label Studio export)",
+            "Export the project from Label Studio with the 'JSON' format.",
         ) from None
     if not isinstance(data, list):
         raise AnnotError(

@@ -187,6 +187,23 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def _answers(url: str, pid: int, within: float) -> bool:
+    """Whether the server of process `pid` answers at `url` within `within` seconds (False once it has exited)."""
+    deadline = time.monotonic() + within
+    while True:
+        if healthy(url, timeout=5.0):
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT after a stop is free
@@ -214,7 +231,13 @@ def start(cfg: StudioConfig) -> StartResult:
     begun = time.monotonic()
     creds = read_credentials(cfg.data)
     pid = _pid(cfg)
-    if pid is not None and creds is not None and healthy(creds.url):
+    if pid is not None and creds is not None:
+        # Ours and alive: a busy server may answer slowly, so wait for it rather than start a second one.
+        if not _answers(creds.url, pid, cfg.startup_timeout):
+            raise AnnotError(
+                f"Label Studio (pid {pid}) is running but does not answer on {creds.url}",
+                f"Stop it (annot studio stop) and start it again; its log: {cfg.data / LOG_FILE}",
+            )
         return StartResult(
             url=creds.url,
             pid=pid,
@@ -324,7 +347,7 @@ def state(cfg: StudioConfig) -> StudioState:
     """Whether the project's server runs, where, and whose account the tools use."""
     creds = read_credentials(cfg.data)
     pid = _pid(cfg)
-    running = pid is not None and creds is not None and healthy(creds.url)
+    running = pid is not None and creds is not None and _answers(creds.url, pid, 20.0)
     return StudioState(
         running=running,
         url=None if creds is None else creds.url,

@@ -379,6 +379,11 @@ class Report:
             ) from None
         except msgspec.DecodeError as exc:
             raise AnnotError(f"{where}: not JSON ({exc})", "Give a report.json written by `annot evaluate`.") from None
+        except RecursionError:
+            raise AnnotError(
+                f"{where}: JSON nested too deeply to read (not a report.json)",
+                "Give a report.json written by `annot evaluate`.",
+            ) from None
 
     @property
     def system_name(self) -> str:
