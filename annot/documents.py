@@ -327,8 +327,11 @@ def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | 
 
 
 def iter_jsonl(path: Path, raw: str, problems: list[str]) -> Iterator[tuple[int, str, Any]]:
-    """(line number, "file:line", object) of each non-blank line; a line that is not JSON is a problem."""
-    for n, line in enumerate(raw.splitlines(), 1):
+    """(line number, "file:line", object) of each non-blank line; a line that is not JSON is a problem.
+
+    Lines end at "\n" only: JSON written with non-ASCII kept may hold U+2028 or U+0085 inside a string.
+    """
+    for n, line in enumerate(raw.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{path}:{n}"

@@ -16,6 +16,9 @@ class AnnotError(Exception):
         self.hint = hint
         self.problems = list(problems or [])
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.message, self.hint, self.problems))  # across worker processes, whole
+
     def __str__(self) -> str:
         lines = [self.message]
         lines += [f"  - {p}" for p in self.problems]

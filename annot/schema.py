@@ -193,9 +193,14 @@ def data_schema(*corpora: Iterable[Document]) -> Schema:
             labels.update(e.label for e in d.entities)
             for ev in d.events:
                 roles.setdefault(ev.type, set()).update(a.role for a in ev.arguments)
-    entities = {lab: EntityType(lab, "", "", "", "") for lab in sorted(labels)}
+    return schema_from_names(labels, roles)
+
+
+def schema_from_names(labels: Iterable[str], roles: dict[str, set[str]]) -> Schema:
+    """A schema of these entity labels and event types with their roles (any label may fill any role)."""
+    labels = sorted(labels)
+    entities = {lab: EntityType(lab, "", "", "", "") for lab in labels}
     events = {
-        t: EventType(t, "", "", "", "", {r: tuple(sorted(labels)) for r in sorted(rs)})
-        for t, rs in sorted(roles.items())
+        t: EventType(t, "", "", "", "", {r: tuple(labels) for r in sorted(rs)}) for t, rs in sorted(roles.items())
     }
     return Schema("(labels from the data)", "", entities, events, "")

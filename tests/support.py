@@ -147,3 +147,75 @@ def project_copy(tmp_path: Path, extra: str = "") -> Path:
     ) + extra
     (tmp_path / "configs" / "evaluation.toml").write_text(cfg, encoding="utf-8")
     return tmp_path
+
+
+# ------------------------------------------------------- crowded random corpora (the scoring engine's tests)
+
+LABELS = ("PER", "ORG", "GPE")
+TYPES = ("Contact.Meet", "Conflict.Attack")
+ROLES = ("Agent", "Place", "Target")
+
+
+def random_doc(rng: random.Random, doc_id: str, text: str, crowded: float, events: bool = True) -> Document:
+    n = len(text)
+    ents = []
+    for i in range(rng.randint(0, 9)):
+        s = rng.randrange(0, n - 1)
+        e = min(n, s + rng.randint(1, 6))
+        ents.append(Entity(s, e, rng.choice(LABELS), f"T{i + 1}"))
+    if rng.random() > crowded:  # keep them apart
+        kept: list[Entity] = []
+        for x in sorted(ents):
+            if not kept or x.start >= kept[-1].end:
+                kept.append(x)
+        ents = kept
+    evs = []
+    if events and ents:
+        for j in range(rng.randint(0, 4)):
+            s = rng.randrange(0, n - 1)
+            args = tuple(Argument(rng.choice(ROLES), rng.choice(ents).id) for _ in range(rng.randint(0, 3)))
+            evs.append(Event(f"E{j + 1}", rng.choice(TYPES), s, min(n, s + rng.randint(1, 4)), args))
+    rng.shuffle(ents)
+    return Document(doc_id, text, tuple(ents), tuple(evs))
+
+
+def near_copy(rng: random.Random, d: Document) -> Document:
+    """A prediction that shares much with the gold (so matches happen), plus noise."""
+    ents = []
+    for e in d.entities:
+        r = rng.random()
+        if r < 0.15:
+            continue
+        s, end, lab = e.start, e.end, e.label
+        if r < 0.3:
+            lab = rng.choice(LABELS)
+        elif r < 0.45:
+            end = max(s + 1, min(len(d.text), end + rng.choice((-1, 1))))
+        ents.append(Entity(s, end, lab, e.id))
+        if rng.random() < 0.1:
+            ents.append(Entity(s, end, lab, e.id + "d"))  # a duplicate
+    noise = random_doc(rng, d.id, d.text, 0.5, events=False)
+    ents += [Entity(x.start, x.end, x.label, "N" + x.id) for x in noise.entities[: rng.randint(0, 3)]]
+    ids = {e.id for e in ents}
+    evs = []
+    for ev in d.events:
+        if rng.random() < 0.2:
+            continue
+        typ = ev.type if rng.random() > 0.2 else rng.choice(TYPES)
+        args = tuple(
+            Argument(a.role if rng.random() > 0.2 else rng.choice(ROLES), a.entity)
+            for a in ev.arguments
+            if a.entity in ids and rng.random() > 0.15
+        )
+        evs.append(Event(ev.id, typ, ev.start, ev.end, args))
+    if ents and rng.random() < 0.3:
+        evs.append(Event("Ex", rng.choice(TYPES), 0, 2, (Argument(rng.choice(ROLES), ents[0].id),)))
+    rng.shuffle(ents)
+    return Document(d.id, d.text, tuple(ents), tuple(evs))
+
+
+def crowded_corpus(seed: int, n: int, crowded: float) -> tuple[list[Document], list[Document]]:
+    rng = random.Random(seed)
+    text = "abcdefghij klmnopqrst uvwxyz"
+    gold = [random_doc(rng, f"d{k}", text, crowded) for k in range(n)]
+    return gold, [near_copy(rng, d) for d in gold]

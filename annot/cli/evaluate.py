@@ -40,6 +40,16 @@ def evaluate_cmd(
         int | None, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for intervals (0: none).")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")] = None,
+    max_errors: Annotated[
+        int | None,
+        typer.Option("--max-errors", min=0, help="Errors listed per category (default 1000); the rest are counted."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Processes for large inputs (default: ANNOT_WORKERS, else every CPU); same result."
+        ),
+    ] = None,
     threshold: Annotated[
         list[str] | None,
         typer.Option(
@@ -97,6 +107,8 @@ def evaluate_cmd(
             split=split,
             bootstrap=bootstrap,
             seed=seed,
+            max_errors=max_errors,
+            workers=workers,
             thresholds=threshold or (),
             baseline=baseline,
             max_drop=max_drop,

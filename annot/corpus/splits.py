@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..documents import Document
+import numpy as np
+
+from ..columns import Columns, Vocabs, from_documents, read_file_columns, texts_at
+from ..documents import Document, read_documents
 from ..errors import AnnotError
 from ..files import atomic_write_text
 
@@ -25,6 +29,12 @@ def dump_json(obj: Any) -> str:
 
 def split_documents(docs: list[Document], splits: Path, name: str, gold: Path | None = None) -> list[Document]:
     """The documents of split `name` declared in `splits` (splits.json), in the declared order."""
+    by_id = {d.id: d for d in docs}
+    return [by_id[i] for i in split_ids(splits, name, gold, list(by_id))]
+
+
+def split_ids(splits: Path, name: str, gold: Path | None, have: Sequence[str]) -> list[str]:
+    """The document ids of split `name` declared in `splits` (splits.json), checked against the ids `have`."""
     splits = Path(splits)
     where = gold.parent if gold is not None else splits.parent
     try:
@@ -41,14 +51,14 @@ def split_documents(docs: list[Document], splits: Path, name: str, gold: Path | 
         )
     if not ids:
         raise AnnotError(f"{splits}: split {name!r} is empty", "Give a split with documents.")
-    by_id = {d.id: d for d in docs}
-    missing = [i for i in ids if i not in by_id]
+    known = set(have)
+    missing = [i for i in ids if i not in known]
     if missing:
         raise AnnotError(
             f"{splits}: split {name!r} names documents not in {gold or 'the gold'}: {', '.join(missing)}",
             f"Run: annot corpus verify {where}",
         )
-    return [by_id[i] for i in ids]
+    return ids
 
 
 def story(doc: Document) -> str:
@@ -104,13 +114,11 @@ class GoldSet:
     sha256: str = ""  # of the gold file
 
 
-def read_gold(gold: Path, split: str | None = None) -> GoldSet:
-    """Read the gold documents of `gold` and keep those of `split` (splits.json beside the file).
+def checked_gold_file(gold: Path) -> str:
+    """The SHA-256 of the gold file, after checking it against the corpus manifest when one lies beside it.
 
-    When a corpus manifest lies beside the gold, the gold file and the splits must be the ones it lists: a
-    build that was interrupted (a new documents.jsonl beside the old manifest) is refused, not scored.
+    A build that was interrupted (a new documents.jsonl beside the old manifest) is refused, not scored.
     """
-    from ..documents import read_documents
     from ..files import sha256_file
 
     gold = Path(gold)
@@ -141,6 +149,69 @@ def read_gold(gold: Path, split: str | None = None) -> GoldSet:
                 "by hand or a build was interrupted",
                 f"Run: annot corpus build {gold.parent} (or annot corpus verify {gold.parent} to see what differs)",
             )
+    return digest
+
+
+def read_gold(gold: Path, split: str | None = None) -> GoldSet:
+    """Read the gold documents of `gold` and keep those of `split` (splits.json beside the file).
+
+    When a corpus manifest lies beside the gold, the gold file and the splits must be the ones it lists.
+    """
+    gold = Path(gold)
+    digest = checked_gold_file(gold)
     every = read_documents(gold)
     chosen = select_split(every, gold, split)
     return GoldSet(gold, split, chosen, frozenset(d.id for d in every) - {d.id for d in chosen}, digest)
+
+
+@dataclass(frozen=True)
+class GoldColumns:
+    """Gold documents as columns (`annot.columns`), restricted to one split, with a way to get their texts."""
+
+    path: Path
+    split: str | None
+    columns: Columns
+    other_ids: frozenset[str]
+    texts: Callable[[Sequence[int]], list[str]]
+    sha256: str = ""  # of the gold file; empty for gold in memory
+
+    @classmethod
+    def of(cls, gold: GoldSet, vocabs: Vocabs, meta_keys: Sequence[str] = ()) -> GoldColumns:
+        """The columns of gold documents read as records."""
+        docs = gold.documents
+        return cls(
+            gold.path,
+            gold.split,
+            from_documents(docs, vocabs, meta_keys),
+            gold.other_ids,
+            lambda idx: [docs[i].text for i in idx],
+            gold.sha256,
+        )
+
+
+def gold_columns(gold: Path, split: str | None, every: Columns, digest: str) -> GoldColumns:
+    """The gold of `split` from the columns of the whole gold file `gold` (read with `read_files_columns`)."""
+    gold = Path(gold)
+    chosen = every
+    if split is not None:
+        ids = split_ids(gold.parent / SPLITS, split, gold, every.ids)
+        index = {d: i for i, d in enumerate(every.ids)}
+        chosen = every.take(np.array([index[i] for i in ids], dtype=np.int64))
+    if len(chosen.offsets) == len(chosen):
+
+        def texts(idx: Sequence[int]) -> list[str]:
+            return texts_at(gold, [chosen.offsets[i] for i in idx], [chosen.line_lengths[i] for i in idx])
+
+    else:  # read by the careful reader (the fast one refused something): read again
+        docs = {d.id: d for d in read_documents(gold)}
+
+        def texts(idx: Sequence[int]) -> list[str]:
+            return [docs[chosen.ids[i]].text for i in idx]
+
+    return GoldColumns(gold, split, chosen, frozenset(every.ids) - set(chosen.ids), texts, digest)
+
+
+def read_gold_columns(gold: Path, split: str | None, vocabs: Vocabs, meta_keys: Sequence[str] = ()) -> GoldColumns:
+    """`read_gold` for scoring large files: the documents as columns, texts read again only when asked for."""
+    digest = checked_gold_file(gold)
+    return gold_columns(gold, split, read_file_columns(gold, vocabs, meta_keys), digest)

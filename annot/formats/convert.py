@@ -236,7 +236,7 @@ def _read_text(path: Path) -> str:
 def _read_jsonl(path: Path) -> list[Located]:
     """annot's documents, each with the line it was read from."""
     docs = read_documents(path)
-    lines = [n for n, line in enumerate(_read_text(path).splitlines(), 1) if line.strip()]
+    lines = [n for n, line in enumerate(_read_text(path).split("\n"), 1) if line.strip()]
     return [Located(d, f"{path}:{n}") for d, n in zip(docs, lines, strict=True)]
 
 

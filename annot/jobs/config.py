@@ -44,6 +44,7 @@ class _Settings(Strict):
     seed: int = 13
     confidence: float = Field(0.95, gt=0, lt=1)
     zero_division: Literal["null", "zero"] = "null"
+    max_errors: int = Field(1000, ge=0)
 
 
 class _Gate(Strict):
@@ -142,6 +143,7 @@ def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
             seed=st.seed,
             confidence=st.confidence,
             zero_division=ZeroDivision(st.zero_division),
+            max_errors=st.max_errors,
         ),
         split=cfg.split,
         gate=GateSettings(

@@ -11,97 +11,143 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from ..columns import Columns, Vocab, Vocabs, from_documents, read_files_columns
 from ..comparison.gate import GateSettings, parse_thresholds, run_gate
 from ..comparison.paired import side_by_side
-from ..corpus.splits import GoldSet, read_gold
+from ..corpus.splits import GoldColumns, GoldSet, checked_gold_file, gold_columns, read_gold
 from ..documents import Document, read_documents, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path, output_lock, sha256_file, staged_folder
+from ..parallel import workers
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
 from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, build_report
 from ..reporting.write import write_comparison, write_report
-from ..schema import Schema, data_schema, load_schema
-from ..scoring.evaluate import ScoringSettings, evaluate
+from ..schema import Schema, load_schema, schema_from_names
+from ..scoring.evaluate import ScoringSettings, evaluate_columns, pairing
 from .config import EvalConfig, SystemConfig, load_eval_config
 
 
+def vocabs_of(schema: Schema | None) -> Vocabs:
+    """The label, type and role codes of an evaluation, starting with the schema's (None: from the data)."""
+    if schema is None:
+        return Vocabs()
+    return Vocabs(labels=Vocab(schema.entities), types=Vocab(schema.events), roles=Vocab(schema.roles))
+
+
 def score(
-    gold: GoldSet,
-    pred: Sequence[Document],
-    schema: Schema,
+    gold: GoldSet | GoldColumns,
+    pred: Sequence[Document] | Columns,
+    schema: Schema | None,
     settings: ScoringSettings,
     system: SystemInfo,
     gold_label: str | None = None,
     human: HumanCeiling | None = None,
     group_by: str | None = None,
+    workers: int = 1,
 ) -> Report:
-    """Score `pred` against `gold` and build the report (no gate, nothing written)."""
-    check_gold(gold, schema)
-    ev = evaluate(
-        gold.documents,
-        pred,
+    """Score `pred` against `gold` and build the report (no gate, nothing written).
+
+    Gold and predictions come as records (read by `read_documents`, or made by a pipeline) or as columns (read
+    by `read_gold_columns` / `read_file_columns` with the same vocabs); without a schema, the labels, event
+    types and roles are those of the data.
+    """
+    if isinstance(gold, GoldColumns):
+        vocabs = gold.columns.vocabs
+        g = gold
+    else:
+        vocabs = pred.vocabs if isinstance(pred, Columns) else vocabs_of(schema)
+        g = GoldColumns.of(gold, vocabs, (group_by,) if group_by else ())
+    p = pred if isinstance(pred, Columns) else from_documents(pred, vocabs)
+    if schema is None:
+        schema = columns_schema(g.columns, p)
+    check_gold(g, schema)
+    order, ignored = pairing(g.columns.ids, g.columns.sha256, p.ids, p.sha256, g.other_ids)
+    ev = evaluate_columns(
+        g.columns,
+        p.take(np.array(order, dtype=np.int64)),
+        g.texts,
         labels=list(schema.entities),
         event_types=list(schema.events),
         roles=schema.roles,
         settings=settings,
-        other_gold=gold.other_ids,
+        ignored=ignored,
+        n_workers=workers,
     )
+    meta = g.columns.meta or []
     return build_report(
         ev,
-        gold=gold_info(gold, gold_label),
+        gold=gold_info(g, gold_label),
         system=system,
         schema=SchemaInfo(name=schema.name, version=schema.version),
         human=human,
         groups=None
         if group_by is None
-        else (group_by, {d.id: str(d.meta[group_by]) for d in gold.documents if d.meta.get(group_by) is not None}),
+        else (
+            group_by,
+            {d: str(m[group_by]) for d, m in zip(g.columns.ids, meta) if m.get(group_by) is not None},
+        ),
     )
 
 
-def check_gold(gold: GoldSet, schema: Schema) -> None:
+def columns_schema(*sides: Columns) -> Schema:
+    """The schema of the labels, event types and roles used in `sides` (no role constraints)."""
+    labels: set[str] = set()
+    roles: dict[str, set[str]] = {}
+    for c in sides:
+        v = c.vocabs
+        labels.update(v.labels.names[i] for i in np.unique(c.ent_label))
+        for t in np.unique(c.ev_type):
+            roles.setdefault(v.types.names[t], set())
+        pairs = np.unique(np.stack((c.ev_type[c.arg_event], c.arg_role), axis=1), axis=0) if len(c.arg_event) else []
+        for t, r in pairs:
+            roles[v.types.names[t]].add(v.roles.names[r])
+    return schema_from_names(labels, roles)
+
+
+def check_gold(gold: GoldColumns, schema: Schema) -> None:
     """Refuse gold that cannot be scored as it is: no document, labels, types or roles the schema does not know
     (they would vanish from per-label and macro scores), or overlapping entity mentions."""
     where = display_path(gold.path) + (f" (split {gold.split})" if gold.split else "")
-    if not gold.documents:
+    c = gold.columns
+    if not len(c):
         raise AnnotError(
             f"{where}: no gold document to score", "Give a gold file with documents (and a split that has some)."
         )
+    v = c.vocabs
     unknown: dict[str, list[str]] = {}
 
-    def note(what: str, doc_id: str) -> None:
-        unknown.setdefault(what, []).append(doc_id)
+    def note(what: str, docs: np.ndarray) -> None:
+        unknown[what] = [c.ids[d] for d in docs]
 
-    overlaps = []
-    for d in gold.documents:
-        for e in d.entities:
-            if e.label not in schema.entities:
-                note(f"entity label {e.label!r}", d.id)
-        ents = d.entity_by_id()
-        for ev in d.events:
-            if ev.type not in schema.events:
-                note(f"event type {ev.type!r}", d.id)
+    for code in np.unique(c.ent_label):
+        if v.labels.names[code] not in schema.entities:
+            note(f"entity label {v.labels.names[code]!r}", c.ent_doc[c.ent_label == code])
+    for code in np.unique(c.ev_type):
+        if v.types.names[code] not in schema.events:
+            note(f"event type {v.types.names[code]!r}", c.ev_doc[c.ev_type == code])
+    if len(c.arg_event):
+        arg_type = c.ev_type[c.arg_event]
+        arg_label = c.ent_label[c.arg_entity]
+        arg_doc = c.ev_doc[c.arg_event]
+        combos = np.unique(np.stack((arg_type, c.arg_role, arg_label), axis=1), axis=0)
+        for t, r, lab in combos:
+            etype, role, label = v.types.names[t], v.roles.names[r], v.labels.names[lab]
+            if etype not in schema.events:
                 continue
-            for a in ev.arguments:
-                if a.role not in schema.events[ev.type].roles:
-                    note(f"role {a.role!r} of {ev.type}", d.id)
-                elif (
-                    ents[a.entity].label in schema.entities
-                    and ents[a.entity].label not in schema.events[ev.type].roles[a.role]
-                ):
-                    note(f"a {ents[a.entity].label} as {a.role} of {ev.type}", d.id)
-        ordered = sorted(d.entities)
-        overlaps += [
-            f"{d.id}: {x.label} “{d.text[x.start : x.end]}” at {x.start}-{x.end} overlaps {y.label} “{d.text[y.start : y.end]}” "
-            f"at {y.start}-{y.end}"
-            for x, y in zip(ordered, ordered[1:])
-            if y.start < x.end
-        ]
+            docs = arg_doc[(arg_type == t) & (c.arg_role == r) & (arg_label == lab)]
+            if role not in schema.events[etype].roles:
+                unknown.setdefault(f"role {role!r} of {etype}", []).extend(c.ids[d] for d in docs)
+            elif label in schema.entities and label not in schema.events[etype].roles[role]:
+                note(f"a {label} as {role} of {etype}", docs)
     problems = [
         f"{what}: not in schema {schema.name} ({len(ids)} time(s), e.g. in {', '.join(sorted(set(ids))[:3])})"
         for what, ids in sorted(unknown.items())
     ]
-    problems += overlaps
+    problems += overlapping_mentions(gold)
     raise_if_problems(
         problems,
         f"{where}: the gold does not fit the schema",
@@ -110,7 +156,31 @@ def check_gold(gold: GoldSet, schema: Schema) -> None:
     )
 
 
-def human_ceiling(gold: GoldSet, schema: Schema, settings: ScoringSettings) -> HumanCeiling | None:
+def overlapping_mentions(gold: GoldColumns) -> list[str]:
+    """One line per pair of neighbouring gold mentions that overlap, with their text."""
+    c = gold.columns
+    order = np.lexsort((c.ent_label, c.ent_end, c.ent_start, c.ent_doc))
+    if len(order) < 2:
+        return []
+    x, y = order[:-1], order[1:]
+    hit = (c.ent_doc[x] == c.ent_doc[y]) & (c.ent_start[y] < c.ent_end[x])
+    if not hit.any():
+        return []
+    docs = sorted({int(d) for d in c.ent_doc[x[hit]]})
+    text_of = dict(zip(docs, gold.texts(docs)))
+    names = c.vocabs.labels.names
+    out = []
+    for a, b in zip(x[hit], y[hit]):
+        text = text_of[int(c.ent_doc[a])]
+        xs, xe, ys, ye = (int(v) for v in (c.ent_start[a], c.ent_end[a], c.ent_start[b], c.ent_end[b]))
+        out.append(
+            f"{c.ids[c.ent_doc[a]]}: {names[c.ent_label[a]]} “{text[xs:xe]}” at {xs}-{xe} overlaps "
+            f"{names[c.ent_label[b]]} “{text[ys:ye]}” at {ys}-{ye}"
+        )
+    return out
+
+
+def human_ceiling(gold: GoldSet | GoldColumns, schema: Schema, settings: ScoringSettings) -> HumanCeiling | None:
     """The agreement of the gold's annotators on the scored documents that two or more annotated, when the
     corpus keeps their annotations (an annotators/ folder beside the gold); None otherwise."""
     from ..corpus.annotations import ANNOTATORS, by_annotator, read_annotations
@@ -120,7 +190,7 @@ def human_ceiling(gold: GoldSet, schema: Schema, settings: ScoringSettings) -> H
     corpus = gold.path.parent
     if not (corpus / ANNOTATORS).is_dir():
         return None
-    scored = {d.id for d in gold.documents}
+    scored = set(gold.columns.ids) if isinstance(gold, GoldColumns) else {d.id for d in gold.documents}
     annotated, _ = read_annotations([corpus], schema)
     groups = by_annotator([a for a in annotated if a.document.id in scored])
     pairs, pooled, _ = agreement(
@@ -139,17 +209,16 @@ def human_ceiling(gold: GoldSet, schema: Schema, settings: ScoringSettings) -> H
     )
 
 
-def gold_info(gold: GoldSet, label: str | None = None) -> GoldInfo:
+def gold_info(gold: GoldColumns, label: str | None = None) -> GoldInfo:
     """What a report says about its gold: file, SHA-256 of the file (or of the documents in memory), split, size."""
+    c = gold.columns
     if gold.sha256:
         sha = gold.sha256
     elif gold.path.is_file():
         sha = sha256_file(gold.path)
     else:  # gold given in memory: a digest of its document ids and texts
-        sha = text_sha256("\n".join(f"{d.id}\t{d.sha256}" for d in sorted(gold.documents, key=lambda d: d.id)))
-    return GoldInfo(
-        path=display_path(gold.path), sha256=sha, documents=len(gold.documents), split=gold.split, label=label
-    )
+        sha = text_sha256("\n".join(f"{d}\t{h}" for d, h in sorted(zip(c.ids, c.sha256))))
+    return GoldInfo(path=display_path(gold.path), sha256=sha, documents=len(c), split=gold.split, label=label)
 
 
 def system_predictions(system: SystemConfig, gold_docs: list[Document], schema: Schema) -> list[Document]:
@@ -165,8 +234,8 @@ def system_predictions(system: SystemConfig, gold_docs: list[Document], schema: 
     return predict_documents(nlp, gold_docs, lmap, system.name, system.batch_size, system.n_process)
 
 
-def _models(preds: Sequence[Document]) -> str | None:
-    versions = sorted({str(p.meta.get("model")) for p in preds if p.meta.get("model")})
+def _models(metas: Sequence[Any]) -> str | None:
+    versions = sorted({str(m.get("model")) for m in metas if m.get("model")})
     return ", ".join(versions) or None
 
 
@@ -185,6 +254,8 @@ class Options:
     split: str | None = None
     bootstrap: int | None = None
     seed: int | None = None
+    max_errors: int | None = None
+    workers: int | None = None
     thresholds: Sequence[str] = ()
     baseline: Path | None = None
     max_drop: float | None = None
@@ -208,6 +279,7 @@ class Plan:
     pred: Path | None = None  # the file form
     config: EvalConfig | None = None  # the configured form
     group_by: str | None = None
+    workers: int = 1
 
 
 def plan_evaluation(o: Options) -> Plan:
@@ -224,6 +296,9 @@ def plan_evaluation(o: Options) -> Plan:
         settings = dataclasses.replace(settings, bootstrap_samples=o.bootstrap)
     if o.seed is not None:
         settings = dataclasses.replace(settings, seed=o.seed)
+    if o.max_errors is not None:
+        settings = dataclasses.replace(settings, max_errors=o.max_errors)
+    n_workers = workers(o.workers)
     schema: Path | None = o.schema or (cfg.schema if cfg else project_path(SCHEMA))
     if o.gold is not None and o.schema is None and cfg is None and schema is not None and not schema.exists():
         schema = None  # no project here: labels, event types and roles come from the data
@@ -246,6 +321,7 @@ def plan_evaluation(o: Options) -> Plan:
             output=o.output or project_path(REPORTS) / o.pred.stem,  # type: ignore[union-attr]
             pred=o.pred,
             group_by=o.group_by or (cfg.group_by if cfg else None),
+            workers=n_workers,
         )
     assert cfg is not None
     gate = None if o.no_gate else cfg.gate.merged(**overrides)  # type: ignore[arg-type]
@@ -258,6 +334,7 @@ def plan_evaluation(o: Options) -> Plan:
         output=o.output or cfg.output,
         config=cfg,
         group_by=o.group_by or cfg.group_by,
+        workers=n_workers,
     )
 
 
@@ -299,40 +376,55 @@ def run_plan(plan: Plan) -> Outcome:
     together (a run that fails leaves the previous reports as they were). A second run into the same output at
     the same time is refused.
     """
-    gold = read_gold(plan.gold, plan.split)
     if plan.pred is not None:
-        preds = read_documents(plan.pred)
-        schema = data_schema(gold.documents, preds) if plan.schema is None else load_schema(plan.schema)
-        systems = sorted({str(p.meta.get("system")) for p in preds if p.meta.get("system")})
-        info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(preds))
-        human = human_ceiling(gold, schema, plan.settings)
-        report = _gated(score(gold, preds, schema, plan.settings, info, human=human, group_by=plan.group_by), plan.gate)
+        schema = None if plan.schema is None else load_schema(plan.schema)
+        vocabs = vocabs_of(schema)
+        digest = checked_gold_file(plan.gold)
+        every, preds = read_files_columns(
+            [(plan.gold, (plan.group_by,) if plan.group_by else ()), (plan.pred, ("system", "model"))],
+            vocabs,
+            plan.workers,
+        )
+        gold = gold_columns(plan.gold, plan.split, every, digest)
+        metas = preds.meta or []
+        systems = sorted({str(m["system"]) for m in metas if m.get("system")})
+        info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(metas))
+        human = human_ceiling(gold, schema or columns_schema(gold.columns, preds), plan.settings)
+        report = _gated(
+            score(gold, preds, schema, plan.settings, info, human=human, group_by=plan.group_by, workers=plan.workers),
+            plan.gate,
+        )
         with output_lock(plan.output.parent, plan.output.name), staged_folder(plan.output) as staging:
             write_report(report, staging)
         return Outcome(results=[SystemResult(name=info.name, report=report, paths=_paths(plan.output))])
+    gold_docs = read_gold(plan.gold, plan.split)
     cfg = plan.config
     assert cfg is not None and plan.schema is not None
     schema = load_schema(plan.schema)
     scored: list[tuple[SystemConfig, Report, list[Document]]] = []
     gold_label = display_path(plan.gold) + (f" (split {plan.split})" if plan.split else "")
+    vocabs = vocabs_of(schema)
+    gold = GoldColumns.of(gold_docs, vocabs, (plan.group_by,) if plan.group_by else ())
     human = human_ceiling(gold, schema, plan.settings)
     for system in cfg.systems:
-        preds = system_predictions(system, gold.documents, schema)
+        docs = system_predictions(system, gold_docs.documents, schema)
         info = SystemInfo(
             name=system.name,
             kind=system.kind,
             model=(display_path(system.model) if "/" in system.model else system.model) or None,
-            version=_models(preds) if system.model else None,
+            version=_models([p.meta for p in docs]) if system.model else None,
         )
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
-        report = _gated(score(gold, preds, schema, plan.settings, info, gold_label, human, plan.group_by), gate)
-        scored.append((system, report, preds))
+        report = _gated(
+            score(gold, docs, schema, plan.settings, info, gold_label, human, plan.group_by, plan.workers), gate
+        )
+        scored.append((system, report, docs))
     table = side_by_side({s.name: r for s, r, _ in scored}) if len(scored) > 1 else None
     with output_lock(plan.output, "reports"), contextlib.ExitStack() as stack:
-        for system, report, preds in scored:
+        for system, report, docs in scored:
             staging = stack.enter_context(staged_folder(plan.output / system.name))
             if system.kind == "spacy":
-                write_documents(staging / "predictions.jsonl", preds)
+                write_documents(staging / "predictions.jsonl", docs)
             write_report(report, staging)
         comparison_paths = [] if table is None else write_comparison(table, plan.output)
     results = [SystemResult(name=s.name, report=r, paths=_paths(plan.output / s.name)) for s, r, _ in scored]

@@ -441,7 +441,7 @@ def _category(e: dict[str, Any]) -> str:
     return _e(e.get("category")) + (f'<span class="sub">{_e(detail)}</span>' if detail else "")
 
 
-def _errors(sid: str, title: str, errors: list[dict[str, Any]]) -> str:
+def _errors(sid: str, title: str, errors: list[dict[str, Any]], left_out: dict[str, int] | None = None) -> str:
     table_id = f"{sid}-table"
     counts: dict[str, int] = {}
     for e in errors:
@@ -460,6 +460,9 @@ def _errors(sid: str, title: str, errors: list[dict[str, Any]]) -> str:
     ]
     summary = ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) or "none"
     body = f"<p>{len(errors)} errors: {_e(summary)}. The marked text is the gold span (or the spurious one).</p>"
+    if left_out:
+        more = ", ".join(f"{c} {n}" for c, n in sorted(left_out.items()))
+        body += f"<p>Not listed (beyond the first of each category): {_e(more)}.</p>"
     if errors:
         body += form + _table(
             ["document", "category", "gold", "predicted", "context"], rows, cls="errors", table_id=table_id
@@ -529,7 +532,7 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             "entity-errors",
             "Entity errors",
-            _errors("entity-errors", "Entity errors (strict)", ents.get("errors") or []),
+            _errors("entity-errors", "Entity errors (strict)", ents.get("errors") or [], ents.get("errors_left_out")),
         ),
         ("events", "Events", _events(events)),
         (
@@ -537,7 +540,11 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, str, str]]:
             "Role confusion",
             roles and _confusion("role-confusion", "Event role confusion", roles, "role"),
         ),
-        ("event-errors", "Event errors", ev_errors is not None and _errors("event-errors", "Event errors", ev_errors)),
+        (
+            "event-errors",
+            "Event errors",
+            ev_errors is not None and _errors("event-errors", "Event errors", ev_errors, events.get("errors_left_out")),
+        ),
         ("definitions", "Definitions", _definitions(report.get("meta") or {})),
     ]
     return [(sid, title, html) for sid, title, html in sections if html]

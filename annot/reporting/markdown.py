@@ -152,15 +152,17 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
             )
     ev_errs = report.events.errors
     if ev_errs:
-        cats = Counter(e.category for e in ev_errs)
+        cats = Counter(e.category for e in ev_errs) + Counter(report.events.errors_left_out)
         lines += [
             "",
-            f"## Event errors: {len(ev_errs)}",
+            f"## Event errors: {cats.total()}",
             "",
             ", ".join(f"{k} {n}" for k, n in sorted(cats.items())) + ".",
         ]
+        lines += _left_out(report.events.errors_left_out, m.settings.max_errors)
     errs = ents.errors
-    lines += ["", f"## Entity errors (strict): {len(errs)}", ""]
+    lines += ["", f"## Entity errors (strict): {len(errs) + sum(ents.errors_left_out.values())}", ""]
+    lines += _left_out(ents.errors_left_out, m.settings.max_errors)
     for err in errs[:max_errors]:
         g = f"{md(err.gold.label)} “{md(err.gold.text)}”" if err.gold else "–"
         p = f"{md(err.predicted.label)} “{md(err.predicted.text)}”" if err.predicted else "–"
@@ -169,6 +171,14 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         lines.append(f"- … {len(errs) - max_errors} more in report.json")
     lines += ["", "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in m.definitions.schemes.items()) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _left_out(left: dict[str, int], limit: int) -> list[str]:
+    """The line saying which errors report.json does not list (beyond `limit` per category)."""
+    if not left:
+        return []
+    counts = ", ".join(f"{md(k)} {n}" for k, n in sorted(left.items()))
+    return ["", f"report.json lists the first {limit} errors of each category; not listed: {counts}.", ""]
 
 
 def _human(group: dict[str, Any], name: str, level: str) -> float | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from .. import __version__
 from ..errors import AnnotError
@@ -157,6 +158,8 @@ class EntityResults:
     unsupported_labels: tuple[str, ...] = ()
     errors: tuple[ErrorRecord, ...] = ()
     confusion: Confusion = field(default_factory=dict)
+    # errors not listed, per category (beyond meta.settings.max_errors); absent when every error is listed
+    errors_left_out: dict[str, int] = field(default_factory=dict, metadata=_OMIT_EMPTY)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +169,7 @@ class EventResults:
     per_role: dict[str, dict[str, EventScore]] = field(default_factory=dict)
     errors: tuple[ErrorRecord, ...] = ()
     role_confusion: Confusion = field(default_factory=dict)
+    errors_left_out: dict[str, int] = field(default_factory=dict, metadata=_OMIT_EMPTY)
 
 
 # -------------------------------------------------------------------- meta
@@ -207,6 +211,7 @@ class Settings:
     schemes: tuple[str, ...]
     seed: int
     zero_division: str
+    max_errors: int = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,6 +229,7 @@ class AlignmentInfo:
     gold_unaligned: int
     predicted_unaligned: int
     predicted_unaligned_examples: tuple[UnalignedSpan, ...] = ()
+    documents: int | None = field(default=None, metadata=_OMIT_NONE)  # set when counted on a sample
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,13 +365,18 @@ class Report:
     human: HumanCeiling | None = field(default=None, metadata=_OMIT_NONE)
     groups: GroupScores | None = field(default=None, metadata=_OMIT_NONE)
 
-    def to_dict(self) -> dict[str, Any]:
-        """report.json as plain data: floats rounded to 6 digits, optional keys left out."""
-        return _builtins(self)
+    def to_dict(self, per_document: bool = True) -> dict[str, Any]:
+        """report.json as plain data: floats rounded to 6 digits, optional keys left out (and the per-document
+        counts, the bulk of a large report, when `per_document` is false)."""
+        return _builtins(self) if per_document else _builtins_of_fields(self, skip={"per_document"})
 
     def to_json(self) -> str:
-        """report.json's text: sorted keys, two-space indent, non-ASCII kept."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        """report.json's text: sorted keys, two-space indent, non-ASCII kept; the per-document counts one line
+        per count key (a corpus of 100,000 documents stays a file of a few lines per key)."""
+        body = _builtins_of_fields(self, skip={"per_document"})
+        text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
+        assert text.endswith("\n}") and all(k < "per_document" for k in body)
+        return text[:-2] + ',\n  "per_document": ' + per_document_json(self.per_document, 2) + "\n}\n"
 
     @classmethod
     def from_json(cls, text: str | bytes, where: str = "report.json") -> Report:
@@ -540,6 +551,7 @@ def build_report(
         schemes=SCHEMES,
         seed=ev.settings.seed,
         zero_division=str(zd),
+        max_errors=ev.settings.max_errors,
     )
     per_label_counts = {
         lab: {s: table.entity_total(CountKey("entities", lab, s)) for s in SCHEMES} for lab in ev.labels
@@ -565,6 +577,7 @@ def build_report(
         unsupported_labels=tuple(lab for lab in ev.labels if lab not in supported),
         errors=tuple(ErrorRecord.of(e) for e in ev.errors),
         confusion=confusion_dict(ev.confusion),
+        errors_left_out=dict(sorted(ev.errors_left_out.items())),
     )
     events = EventResults(
         micro={lvl: vscore(CountKey("events", None, lvl)) for lvl in EVENT_LEVELS},
@@ -572,6 +585,7 @@ def build_report(
         per_role={r: {lvl: vscore(CountKey("roles", r, lvl)) for lvl in ROLE_LEVELS} for r in ev.roles},
         errors=tuple(ErrorRecord.of(e) for e in ev.event_errors),
         role_confusion=confusion_dict(ev.role_confusion),
+        errors_left_out=dict(sorted(ev.event_errors_left_out.items())),
     )
     al = ev.alignment
     meta = Meta(
@@ -593,6 +607,7 @@ def build_report(
                 for e in al.predicted_unaligned_examples
                 if e.pred is not None
             ),
+            documents=al.documents,
         ),
     )
     return Report(
@@ -675,12 +690,47 @@ def _builtins(value: Any, digits: int | None = DIGITS) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to report.json")
 
 
+def _per_document_order(table: CountTable) -> tuple[list[int], list[CountKey]]:
+    return sorted(range(len(table.ids)), key=table.ids.__getitem__), sorted(table.keys, key=str)
+
+
 def per_document_dict(table: CountTable) -> dict[str, Any]:
-    """report.json's ``per_document``: {id: {sha256, counts: {key: vector}}}, all-zero vectors left out."""
+    """report.json's ``per_document``: document ids (sorted), the SHA-256 of their texts, and for each count key
+    with a non-zero count the vector of every document, in the order of the ids."""
+    rows, keys = _per_document_order(table)
     return {
-        doc_id: {"sha256": sha, "counts": {str(k): v for k, v in table.row(i).items()}}
-        for i, (doc_id, sha) in enumerate(zip(table.ids, table.sha256))
+        "counts": {str(k): table.matrix(k)[rows].tolist() for k in keys},
+        "ids": [table.ids[i] for i in rows],
+        "sha256": [table.sha256[i] for i in rows],
     }
+
+
+def per_document_json(table: CountTable, indent: int) -> str:
+    """`per_document_dict` as JSON text at `indent`, each key's vectors on one line."""
+    rows, keys = _per_document_order(table)
+    pad, inner = " " * (indent + 2), " " * (indent + 4)
+    counts = ",\n".join(f"{inner}{json.dumps(str(k))}: {_vectors_json(table.matrix(k)[rows])}" for k in keys)
+    ids = json.dumps([table.ids[i] for i in rows], ensure_ascii=False)
+    sha = json.dumps([table.sha256[i] for i in rows])
+    counts_text = "{\n" + counts + "\n" + pad + "}" if keys else "{}"
+    return "{\n" + f'{pad}"counts": {counts_text},\n{pad}"ids": {ids},\n{pad}"sha256": {sha}\n' + " " * indent + "}"
+
+
+def _vectors_json(m: np.ndarray) -> str:
+    """A (documents x width) integer matrix as a JSON list of lists, without spaces: "[[1,0,2],[0,0,1]]".
+
+    Made by looking the numbers' texts up in a table and joining them once, not number by number.
+    """
+    if not m.size:
+        return "[" + ",".join("[]" for _ in range(m.shape[0])) + "]"
+    lo, hi = int(m.min()), int(m.max())
+    if lo < 0 or hi > 1_000_000:
+        return msgspec.json.encode(m.tolist()).decode()
+    numbers = np.array([str(v) for v in range(hi + 1)], dtype=object)
+    tokens = numbers[m]
+    tokens[:, 0] = "[" + tokens[:, 0]
+    tokens[:, -1] = tokens[:, -1] + "]"
+    return "[" + ",".join(tokens.ravel().tolist()) + "]"
 
 
 class _PerDocument(msgspec.Struct):
@@ -688,8 +738,32 @@ class _PerDocument(msgspec.Struct):
     counts: dict[str, list[int]]
 
 
+class _PerDocumentColumns(msgspec.Struct):
+    counts: dict[str, list[list[int]]]
+    ids: list[str]
+    sha256: list[str]
+
+
 def _dec_hook(type_: type, obj: Any) -> Any:
-    if type_ is CountTable:
+    if type_ is CountTable and isinstance(obj, dict) and isinstance(obj.get("ids"), list):
+        cols = msgspec.convert(obj, _PerDocumentColumns)
+        n = len(cols.ids)
+        if len(cols.sha256) != n or len(set(cols.ids)) != n:
+            raise ValueError("per_document: ids and sha256 must be lists of the same length, ids unique")
+        keys = sorted((CountKey.parse(k) for k in cols.counts), key=CountKey.sort_key)
+        blocks = []
+        for key in keys:
+            wrong = ValueError(f"per_document: counts of {key} must hold {n} vectors of {key.width}")
+            try:
+                m = np.array(cols.counts[str(key)], dtype=np.int64).reshape(-1, key.width)
+            except ValueError:
+                raise wrong from None
+            if m.shape != (n, key.width):
+                raise wrong
+            blocks.append(m)
+        data = np.hstack(blocks) if blocks else np.zeros((n, 0), dtype=np.int64)
+        return CountTable(cols.ids, cols.sha256, keys, data)
+    if type_ is CountTable:  # the layout of annot 0.2 and before: {id: {sha256, counts: {key: vector}}}
         docs = msgspec.convert(obj, dict[str, _PerDocument])
         ids = sorted(docs)
         return CountTable.from_rows(

@@ -16,7 +16,7 @@ def write_report(report: Report, out_dir: Path) -> list[Path]:
     paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
     atomic_write_text(paths[0], report.to_json())
     atomic_write_text(paths[1], to_markdown(report))
-    atomic_write_text(paths[2], to_html(report.to_dict()))
+    atomic_write_text(paths[2], to_html(report.to_dict(per_document=False)))
     return paths
 
 

@@ -126,57 +126,92 @@ def entity_confusion(gold: Document, pred: Document, m: EntityMatch) -> Counter[
     return c
 
 
+# An event as the error analysis sees it: (trigger start, trigger end, type, ((role, arg start, arg end), ...)).
+EventTuple = tuple[int, int, str, tuple[tuple[str, int, int], ...]]
 # (event index, trigger start, trigger end, event type, arg start, arg end, role)
 _Arg = tuple[int, int, int, str, int, int, str]
+# What an argument error's detail says: (event type, trigger start, trigger end, role, predicted role, what the
+# prediction did ("on" another span, "attached to" another trigger) and where); rendered with the text later.
+Detail = tuple[object, ...]
+ErrorRecordTuple = tuple[str, tuple[int, int, str] | None, tuple[int, int, str] | None, Detail]
 
 
-def _args(doc: Document) -> list[_Arg]:
+def event_tuples(doc: Document) -> list[EventTuple]:
+    """A document's events for `event_error_records`."""
     ents = doc.entity_by_id()
     return [
-        (i, ev.start, ev.end, ev.type, ents[a.entity].start, ents[a.entity].end, a.role)
-        for i, ev in enumerate(doc.events)
-        for a in ev.arguments
+        (ev.start, ev.end, ev.type, tuple((a.role, ents[a.entity].start, ents[a.entity].end) for a in ev.arguments))
+        for ev in doc.events
     ]
 
 
 def event_errors(gold: Document, pred: Document) -> tuple[list[ErrorItem], Counter[tuple[str, str]]]:
     """Categorised event errors of one document, and the role confusion (gold role, predicted role)."""
-    out: list[ErrorItem] = []
-    text = gold.text
+    records, confusion = event_error_records(event_tuples(gold), event_tuples(pred))
+    return [event_error_item(gold.id, gold.text, *r) for r in records], confusion
+
+
+def event_error_item(
+    doc_id: str,
+    text: str,
+    category: str,
+    gold: tuple[int, int, str] | None,
+    pred: tuple[int, int, str] | None,
+    detail: Detail,
+) -> ErrorItem:
+    """The error of a record, with its context and texts taken from the document's `text`."""
+    span = gold or pred
+    assert span is not None
+    return ErrorItem(
+        doc_id,
+        category,
+        gold,
+        pred,
+        context(text, span[0], span[1]),
+        "" if gold is None else text[gold[0] : gold[1]],
+        "" if pred is None else text[pred[0] : pred[1]],
+        render_detail(text, detail),
+    )
+
+
+def render_detail(text: str, detail: Detail) -> str:
+    """The detail line of an argument error (empty for trigger errors)."""
+    if not detail:
+        return ""
+    et, ts, te, role, predicted_role, how, where = detail
+    out = f"{et} “{text[ts:te]}”, role {role}"  # type: ignore[index]
+    if predicted_role is not None:
+        out += f"; predicted role {predicted_role}"
+    if how is not None:
+        out += f" {how} “{text[where[0] : where[1]]}”"  # type: ignore[index]
+    return out
+
+
+def event_error_records(
+    gold: list[EventTuple], pred: list[EventTuple]
+) -> tuple[list[ErrorRecordTuple], Counter[tuple[str, str]]]:
+    """Categorised event errors of one document (without text), and the role confusion."""
+    out: list[ErrorRecordTuple] = []
     # Triggers.
-    free_pred = list(range(len(pred.events)))
-    for gev in gold.events:
-        same = [j for j in free_pred if (pred.events[j].start, pred.events[j].end) == (gev.start, gev.end)]
-        same.sort(key=lambda j: pred.events[j].type != gev.type)
+    free_pred = list(range(len(pred)))
+    for gs, ge, gt, _ in gold:
+        same = [j for j in free_pred if (pred[j][0], pred[j][1]) == (gs, ge)]
+        same.sort(key=lambda j: pred[j][2] != gt)
         if same:
             j = same[0]
             free_pred.remove(j)
-            if pred.events[j].type != gev.type:
-                out.append(
-                    _ev_err(gold, "wrong type", gev.start, gev.end, gev.type, (gev.start, gev.end, pred.events[j].type))
-                )
+            if pred[j][2] != gt:
+                out.append(("wrong type", (gs, ge, gt), (gs, ge, pred[j][2]), ()))
             continue
-        over = [j for j in free_pred if pred.events[j].start < gev.end and gev.start < pred.events[j].end]
+        over = [j for j in free_pred if pred[j][0] < ge and gs < pred[j][1]]
         if over:
             j = over[0]
             free_pred.remove(j)
-            p = pred.events[j]
-            out.append(_ev_err(gold, "trigger boundary", gev.start, gev.end, gev.type, (p.start, p.end, p.type)))
+            out.append(("trigger boundary", (gs, ge, gt), (pred[j][0], pred[j][1], pred[j][2]), ()))
         else:
-            out.append(_ev_err(gold, "missed trigger", gev.start, gev.end, gev.type, None))
+            out.append(("missed trigger", (gs, ge, gt), None, ()))
     for j in free_pred:
-        p = pred.events[j]
-        out.append(
-            ErrorItem(
-                gold.id,
-                "spurious trigger",
-                None,
-                (p.start, p.end, p.type),
-                context(text, p.start, p.end),
-                "",
-                text[p.start : p.end],
-            )
-        )
+        out.append(("spurious trigger", None, (pred[j][0], pred[j][1], pred[j][2]), ()))
     # Arguments.
     confusion: Counter[tuple[str, str]] = Counter()
     unused = _args(pred)
@@ -195,31 +230,25 @@ def event_errors(gold: Document, pred: Document) -> tuple[list[ErrorItem], Count
                     confusion[role, hit[6]] += 1
                 else:
                     confusion[role, MISSED] += 1
-                detail = f"{et} “{text[ts:te]}”, role {role}; predicted role {hit[6]}"
-                if cat == "argument boundary":
-                    detail += f" on “{text[hit[4] : hit[5]]}”"
-                if cat == "wrong trigger":
-                    detail += f" attached to “{text[hit[1] : hit[2]]}”"
-                out.append(_arg_err(gold, cat, a_s, a_e, role, (hit[4], hit[5], hit[6]), detail))
+                how, where = {
+                    "wrong role": (None, None),
+                    "argument boundary": ("on", (hit[4], hit[5])),
+                    "wrong trigger": ("attached to", (hit[1], hit[2])),
+                }[cat]
+                detail = (et, ts, te, role, hit[6], how, where)
+                out.append((cat, (a_s, a_e, role), (hit[4], hit[5], hit[6]), detail))
                 break
         else:
             confusion[role, MISSED] += 1
-            out.append(_arg_err(gold, "missed argument", a_s, a_e, role, None, f"{et} “{text[ts:te]}”, role {role}"))  # noqa: E501
+            out.append(("missed argument", (a_s, a_e, role), None, (et, ts, te, role, None, None, None)))
     for _, ts, te, et, a_s, a_e, role in unused:
         confusion[SPURIOUS, role] += 1
-        out.append(
-            ErrorItem(
-                gold.id,
-                "spurious argument",
-                None,
-                (a_s, a_e, role),
-                context(text, a_s, a_e),
-                "",
-                text[a_s:a_e],
-                f"{et} “{text[ts:te]}”, role {role}",
-            )
-        )
+        out.append(("spurious argument", None, (a_s, a_e, role), (et, ts, te, role, None, None, None)))
     return out, confusion
+
+
+def _args(events: list[EventTuple]) -> list[_Arg]:
+    return [(i, ts, te, et, a_s, a_e, role) for i, (ts, te, et, args) in enumerate(events) for role, a_s, a_e in args]
 
 
 def _near_miss(category: str, pred: _Arg, key: tuple[int, int, str, int, int]) -> bool:
@@ -230,30 +259,3 @@ def _near_miss(category: str, pred: _Arg, key: tuple[int, int, str, int, int]) -
     if category == "argument boundary":
         return pred[1:4] == (ts, te, et) and pred[4] < a_e and a_s < pred[5]
     return pred[3:6] == (et, a_s, a_e)  # wrong trigger
-
-
-def _ev_err(doc: Document, cat: str, s: int, e: int, gold_type: str, pred: tuple[int, int, str] | None) -> ErrorItem:
-    return ErrorItem(
-        doc.id,
-        cat,
-        (s, e, gold_type),
-        pred,
-        context(doc.text, s, e),
-        doc.text[s:e],
-        "" if pred is None else doc.text[pred[0] : pred[1]],
-    )
-
-
-def _arg_err(
-    doc: Document, cat: str, s: int, e: int, role: str, pred: tuple[int, int, str] | None, detail: str
-) -> ErrorItem:
-    return ErrorItem(
-        doc.id,
-        cat,
-        (s, e, role),
-        pred,
-        context(doc.text, s, e),
-        doc.text[s:e],
-        "" if pred is None else doc.text[pred[0] : pred[1]],
-        detail,
-    )

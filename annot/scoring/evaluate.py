@@ -8,14 +8,18 @@ counts (`CountTable`), bootstraps intervals and lists the errors; the report
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from ..columns import Columns, Vocab, Vocabs, from_documents
 from ..documents import Document
 from ..errors import raise_if_problems
-from .analysis import ErrorItem, entity_confusion, entity_errors, event_errors
+from .analysis import ErrorItem, context, event_error_item
 from .bootstrap import Interval, bootstrap_intervals
 from .counts import CountKey, EventCounts, ZeroDivision
+from .engine import ENTITY_CATEGORIES, score_columns
 from .matching import EVENT_LEVELS, SCHEMES, EntityMatch, EventLevel, Scheme, match_entities, match_events
 from .table import CountTable
 
@@ -30,16 +34,22 @@ class ScoringSettings:
     seed: int = 13
     confidence: float = 0.95
     zero_division: ZeroDivision = ZeroDivision.NULL
+    max_errors: int = 1000  # errors listed per category (the others are counted)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Alignment:
-    """Mentions whose boundaries fall inside a token of spaCy's English tokenizer (scored on characters anyway)."""
+    """Mentions whose boundaries fall inside a token of spaCy's English tokenizer (scored on characters anyway).
+
+    Counted on every document up to `ALIGNMENT_DOCUMENTS`; above, on a sample of about that many (chosen by the
+    text's SHA-256, so the same documents whatever their order), and `documents` says how many.
+    """
 
     tokenizer: str = "spaCy English tokenizer (spacy.blank('en'))"
     gold_unaligned: int = 0
     predicted_unaligned: int = 0
     predicted_unaligned_examples: tuple[ErrorItem, ...] = ()
+    documents: int | None = None  # set when counted on a sample of the documents
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +68,8 @@ class Evaluation:
     role_confusion: Counter[tuple[str, str]]
     ignored_prediction_documents: tuple[str, ...]
     alignment: Alignment
+    errors_left_out: dict[str, int] = field(default_factory=dict)  # per category, beyond settings.max_errors
+    event_errors_left_out: dict[str, int] = field(default_factory=dict)
 
 
 def entity_keys(labels: Sequence[str]) -> list[CountKey]:
@@ -99,43 +111,45 @@ def score_document(
     return row, matches
 
 
-def pair_documents(
-    gold: Sequence[Document], pred: Sequence[Document], other_gold: frozenset[str] = frozenset()
-) -> tuple[list[tuple[Document, Document]], list[str]]:
-    """Pair each gold document with its prediction by id; refuse missing ones, unknown ones and changed texts.
+def pairing(
+    gold_ids: Sequence[str],
+    gold_sha: Sequence[str],
+    pred_ids: Sequence[str],
+    pred_sha: Sequence[str],
+    other_gold: frozenset[str] = frozenset(),
+) -> tuple[list[int], list[str]]:
+    """The prediction of each gold document (indices into the predictions) and the ignored prediction ids.
 
-    A prediction for a document of `other_gold` (the corpus's other splits) is ignored and reported; one for a
-    document the gold does not have at all is an error. Returns the pairs and the ignored ids.
+    Refuses missing predictions, predictions of documents the gold does not have and changed texts. A
+    prediction for a document of `other_gold` (the corpus's other splits) is ignored and reported.
     """
-    by_id = {p.id: p for p in pred}
-    problems = []
-    pairs = []
-    gold_ids = {g.id for g in gold}
-    for q in pred:
-        if q.id not in gold_ids and q.id not in other_gold:
+    by_id = {d: i for i, d in enumerate(pred_ids)}
+    gold_set = set(gold_ids)
+    problems = [
+        f"document {d!r}: predicted, but not in the gold (a wrong id, or predictions for another corpus?)"
+        for d in pred_ids
+        if d not in gold_set and d not in other_gold
+    ]
+    order = []
+    for d, sha in zip(gold_ids, gold_sha):
+        i = by_id.get(d)
+        if i is None:
             problems.append(
-                f"document {q.id!r}: predicted, but not in the gold (a wrong id, or predictions for another corpus?)"
+                f"document {d!r}: no prediction (the system must output every gold document, even with no mention)"
             )
-    for g in gold:
-        p = by_id.get(g.id)
-        if p is None:
+        elif pred_sha[i] != sha:
             problems.append(
-                f"document {g.id!r}: no prediction (the system must output every gold document, even with no mention)"
-            )
-        elif p.text != g.text:
-            problems.append(
-                f"document {g.id!r}: the predicted text differs from the gold text (SHA-256 {p.sha256[:12]}... vs "
-                f"{g.sha256[:12]}...); offsets cannot be compared"
+                f"document {d!r}: the predicted text differs from the gold text (SHA-256 {pred_sha[i][:12]}... vs "
+                f"{sha[:12]}...); offsets cannot be compared"
             )
         else:
-            pairs.append((g, p))
+            order.append(i)
     raise_if_problems(
         problems,
         "predictions do not match the gold documents",
         "Run the system on the gold documents' texts as they are (`annot predict`).",
     )
-    extra = sorted(p.id for p in pred if p.id not in gold_ids)
-    return pairs, extra
+    return order, sorted(d for d in pred_ids if d not in gold_set)
 
 
 def evaluate(
@@ -150,28 +164,56 @@ def evaluate(
 ) -> Evaluation:
     """Score `pred` against `gold` under every scheme and level.
 
-    `labels`, `event_types` and `roles` are those of the schema; whatever the
-    predictions use besides is scored too.
+    `labels`, `event_types` and `roles` are those of the schema; whatever the gold and the predictions use
+    besides is scored too.
+    """
+    order, extra = pairing(
+        [d.id for d in gold], [d.sha256 for d in gold], [d.id for d in pred], [d.sha256 for d in pred], other_gold
+    )
+    vocabs = Vocabs(labels=Vocab(labels), types=Vocab(event_types), roles=Vocab(roles))
+    g = from_documents(gold, vocabs)
+    p = from_documents([pred[i] for i in order], vocabs)
+    return evaluate_columns(
+        g,
+        p,
+        lambda docs: [gold[i].text for i in docs],
+        labels=labels,
+        event_types=event_types,
+        roles=roles,
+        settings=settings,
+        ignored=extra,
+    )
+
+
+def evaluate_columns(
+    g: Columns,
+    p: Columns,
+    texts: Callable[[Sequence[int]], list[str]],
+    *,
+    labels: Sequence[str] = (),
+    event_types: Sequence[str] = (),
+    roles: Sequence[str] = (),
+    settings: ScoringSettings | None = None,
+    ignored: Sequence[str] = (),
+    n_workers: int = 1,
+) -> Evaluation:
+    """Score paired columns (`p` holds the prediction of each document of `g`, in the same order).
+
+    `labels`, `event_types` and `roles` (the schema's) are reported, with those the gold and predictions use.
+    `texts(indices)` gives the texts of some gold documents: those whose errors the report lists and those the
+    alignment count tokenises.
     """
     settings = settings or ScoringSettings()
-    pairs, extra = pair_documents(gold, pred, other_gold)
-    labels = sorted(set(labels) | {e.label for _, p in pairs for e in p.entities})
-    event_types = sorted(set(event_types) | {ev.type for _, p in pairs for ev in p.events})
-    roles = sorted(set(roles) | {a.role for _, p in pairs for ev in p.events for a in ev.arguments})
-    rows = []
-    errors: list[ErrorItem] = []
-    ev_errors: list[ErrorItem] = []
-    confusion: Counter[tuple[str, str]] = Counter()
-    role_confusion: Counter[tuple[str, str]] = Counter()
-    for g, p in pairs:
-        row, matches = score_document(g, p, labels, event_types, roles)
-        rows.append(row)
-        errors += entity_errors(g, p, matches["strict"])
-        confusion.update(entity_confusion(g, p, matches["type"]))
-        errs, rc = event_errors(g, p)
-        ev_errors += errs
-        role_confusion.update(rc)
-    table = CountTable.from_rows([g.id for g, _ in pairs], [g.sha256 for g, _ in pairs], rows)
+    scores = score_columns(g, p, n_workers=n_workers)
+    v = g.vocabs
+
+    def used(names: list[str], *codes: np.ndarray) -> set[str]:
+        return {names[i] for c in codes for i in np.unique(c)}
+
+    labels = sorted(set(labels) | used(v.labels.names, g.ent_label, p.ent_label))
+    event_types = sorted(set(event_types) | used(v.types.names, g.ev_type, p.ev_type))
+    roles = sorted(set(roles) | used(v.roles.names, g.arg_role, p.arg_role))
+    table = scores.table
     intervals = bootstrap_intervals(
         table,
         entity_keys(labels) + [CountKey("events", None, lvl) for lvl in EVENT_LEVELS],
@@ -180,6 +222,40 @@ def evaluate(
         settings.confidence,
         settings.zero_division,
     )
+    ent = scores.entity_errors
+    keep_ent, ent_left = _first_per_category(ent.category.tolist(), settings.max_errors)
+    ent_cats = [ENTITY_CATEGORIES[c] for c in ent.category[keep_ent]]
+    keep_ev, ev_left = _first_per_category([r.category for r in scores.event_errors], settings.max_errors)
+    sample = alignment_sample(g.sha256)
+    needed = sorted(set(ent.doc[keep_ent].tolist()) | {scores.event_errors[i].doc for i in keep_ev} | set(sample))
+    text_of = dict(zip(needed, texts(needed)))
+    names = v.labels.names
+
+    def triple(row: np.ndarray) -> tuple[int, int, str] | None:
+        return None if row[0] < 0 else (int(row[0]), int(row[1]), names[row[2]])
+
+    errors = []
+    for i, cat in zip(keep_ent, ent_cats):
+        d = int(ent.doc[i])
+        gt, pt = triple(ent.gold[i]), triple(ent.pred[i])
+        text = text_of[d]
+        span = gt or pt
+        assert span is not None
+        errors.append(
+            ErrorItem(
+                g.ids[d],
+                cat,
+                gt,
+                pt,
+                context(text, span[0], span[1]),
+                "" if gt is None else text[gt[0] : gt[1]],
+                "" if pt is None else text[pt[0] : pt[1]],
+            )
+        )
+    ev_errors = [
+        event_error_item(g.ids[r.doc], text_of[r.doc], r.category, r.gold, r.pred, r.detail)
+        for r in (scores.event_errors[i] for i in keep_ev)
+    ]
     return Evaluation(
         settings=settings,
         labels=tuple(labels),
@@ -189,15 +265,42 @@ def evaluate(
         intervals=intervals,
         errors=tuple(errors),
         event_errors=tuple(ev_errors),
-        confusion=confusion,
-        role_confusion=role_confusion,
-        ignored_prediction_documents=tuple(extra),
-        alignment=token_alignment(pairs),
+        confusion=scores.confusion,
+        role_confusion=scores.role_confusion,
+        ignored_prediction_documents=tuple(ignored),
+        alignment=token_alignment(g, p, sample, text_of),
+        errors_left_out={ENTITY_CATEGORIES[int(c)]: n for c, n in ent_left.items()},
+        event_errors_left_out=ev_left,
     )
 
 
-def token_alignment(pairs: Sequence[tuple[Document, Document]], examples: int = 20) -> Alignment:
-    """Mentions whose boundaries fall inside a token of spaCy's English tokenizer.
+def _first_per_category(categories: Sequence[str | int], limit: int) -> tuple[list[int], dict]:
+    """The indices of the first `limit` items of each category (in order), and how many of each are left out."""
+    seen: Counter[str | int] = Counter()
+    keep = []
+    for i, c in enumerate(categories):
+        seen[c] += 1
+        if seen[c] <= limit:
+            keep.append(i)
+    left = {c: n - limit for c, n in seen.items() if n > limit}
+    return keep, left
+
+
+ALIGNMENT_DOCUMENTS = 500
+
+
+def alignment_sample(sha256: Sequence[str], size: int = ALIGNMENT_DOCUMENTS) -> list[int]:
+    """The documents the alignment count tokenises: all up to `size`, else about `size` chosen by text digest."""
+    if len(sha256) <= size:
+        return list(range(len(sha256)))
+    cut = int(size / len(sha256) * 0xFFFFFFFF)
+    return [i for i, s in enumerate(sha256) if int(s[:8], 16) < cut]
+
+
+def token_alignment(
+    g: Columns, p: Columns, docs: Sequence[int], text_of: dict[int, str], examples: int = 20
+) -> Alignment:
+    """Mentions whose boundaries fall inside a token of spaCy's English tokenizer, on documents `docs`.
 
     They are scored on characters like any other; the counts tell how far a system's spans are from
     what a token-based model could produce.
@@ -207,14 +310,21 @@ def token_alignment(pairs: Sequence[tuple[Document, Document]], examples: int = 
     tokenizer = spacy.blank("en").tokenizer
     gold_n = pred_n = 0
     shown: list[ErrorItem] = []
-    for g, p in pairs:
-        sdoc = tokenizer(g.text)
-        gold_n += sum(sdoc.char_span(e.start, e.end) is None for e in g.entities)
-        for e in p.entities:
-            if sdoc.char_span(e.start, e.end) is None:
+    g_by_doc = np.split(np.arange(len(g.ent_doc)), np.cumsum(np.bincount(g.ent_doc, minlength=len(g)))[:-1])
+    p_order = np.argsort(p.ent_doc, kind="stable")
+    p_by_doc = np.split(p_order, np.cumsum(np.bincount(p.ent_doc, minlength=len(p)))[:-1])
+    for d in docs:
+        text = text_of[d]
+        sdoc = tokenizer(text)
+        gold_n += sum(sdoc.char_span(s, e) is None for s, e, _ in g.entities_of(d, g_by_doc[d]))
+        for s, e, label in p.entities_of(d, p_by_doc[d]):
+            if sdoc.char_span(s, e) is None:
                 pred_n += 1
                 if len(shown) < examples:
-                    shown.append(
-                        ErrorItem(g.id, "unaligned", None, (e.start, e.end, e.label), "", "", g.text[e.start : e.end])
-                    )
-    return Alignment(gold_unaligned=gold_n, predicted_unaligned=pred_n, predicted_unaligned_examples=tuple(shown))
+                    shown.append(ErrorItem(g.ids[d], "unaligned", None, (s, e, label), "", "", text[s:e]))
+    return Alignment(
+        gold_unaligned=gold_n,
+        predicted_unaligned=pred_n,
+        predicted_unaligned_examples=tuple(shown),
+        documents=len(docs) if len(docs) < len(g) else None,
+    )

@@ -4,7 +4,11 @@ Entities follow SemEval-2013 Task 9.1 (as in nervaluate), with half-open
 offsets. Matching is one-to-one and independent of input order: among all
 one-to-one pairings of gold and predicted mentions, annot takes one with the
 most *correct* pairs and, among those, the most *incorrect* / *partial* pairs
-(a maximum-weight assignment). A gold mention left unpaired is *missed*; a
+(a maximum-weight assignment); the counts depend on nothing else. Among such
+pairings, the one whose pairs share the most characters is taken (so a gold
+"Guo Hanxiang" is paired with the prediction "Guo Hanxiang Li" rather than with
+"Guo"), solved for each connected component of the overlap graph on its own.
+A gold mention left unpaired is *missed*; a
 prediction left unpaired is *spurious*, including a duplicate or a second
 fragment of a gold mention already paired (nervaluate would count it again
 against the same gold mention; annot never pairs one gold mention twice).
@@ -13,7 +17,7 @@ against the same gold mention; annot never pairs one gold mention twice).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -103,7 +107,7 @@ def match_entities(gold: Sequence[Entity], pred: Sequence[Entity], scheme: Schem
                 edges[gi, pi] = judge(g, p)
     if not edges:
         return EntityMatch((), tuple(range(len(gold))), tuple(range(len(pred))))
-    pairs = _assign(edges, len(gold), len(pred))
+    pairs = _assign(edges, gold, pred)
     used_g = {g for g, _, _ in pairs}
     used_p = {p for _, p, _ in pairs}
     return EntityMatch(
@@ -113,8 +117,11 @@ def match_entities(gold: Sequence[Entity], pred: Sequence[Entity], scheme: Schem
     )
 
 
-def _assign(edges: dict[tuple[int, int], Outcome], n_gold: int, n_pred: int) -> list[tuple[int, int, Outcome]]:
-    """Maximum-weight one-to-one pairing: correct pairs first, then the others."""
+def _assign(
+    edges: dict[tuple[int, int], Outcome], gold: Sequence[Entity], pred: Sequence[Entity]
+) -> list[tuple[int, int, Outcome]]:
+    """Maximum-weight one-to-one pairing: the most correct pairs, then the most other pairs, then the most
+    characters shared; one connected component of the overlap graph at a time."""
     # Fast path: every mention has at most one candidate (the usual case) -> take all edges.
     g_deg = Counter(g for g, _ in edges)
     p_deg = Counter(p for _, p in edges)
@@ -123,12 +130,49 @@ def _assign(edges: dict[tuple[int, int], Outcome], n_gold: int, n_pred: int) -> 
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
-    big = min(n_gold, n_pred) + 1  # one correct pair outweighs any number of other pairs
-    weight = np.zeros((n_gold, n_pred))
-    for (g, p), o in edges.items():
-        weight[g, p] = big if o == "correct" else 1
-    rows, cols = linear_sum_assignment(weight, maximize=True)
-    return [(int(g), int(p), edges[int(g), int(p)]) for g, p in zip(rows, cols) if (int(g), int(p)) in edges]
+    out: list[tuple[int, int, Outcome]] = []
+    for golds, preds in components(edges):
+        if len(golds) == 1 and len(preds) == 1:
+            out.append((golds[0], preds[0], edges[golds[0], preds[0]]))
+            continue
+        # Integer weights, exact in floating point: a correct pair outweighs any set of other pairs, another
+        # pair outweighs any difference in shared characters (which sum to less than `length`).
+        length = sum(gold[g].end - gold[g].start for g in golds) + 1
+        correct = 2 * length * (min(len(golds), len(preds)) + 1)
+        weight = np.zeros((len(golds), len(preds)))
+        for i, g in enumerate(golds):
+            for j, p in enumerate(preds):
+                o = edges.get((g, p))
+                if o is not None:
+                    shared = min(gold[g].end, pred[p].end) - max(gold[g].start, pred[p].start)
+                    weight[i, j] = correct if o == "correct" else length + shared
+        rows, cols = linear_sum_assignment(weight, maximize=True)
+        for i, j in zip(rows, cols):
+            g, p = golds[int(i)], preds[int(j)]
+            if (g, p) in edges:
+                out.append((g, p, edges[g, p]))
+    return out
+
+
+def components(edges: Iterable[tuple[int, int]]) -> list[tuple[list[int], list[int]]]:
+    """The connected components of a bipartite graph (gold index, predicted index), each side sorted."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(x: tuple[str, int]) -> tuple[str, int]:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for g, p in edges:
+        a, b = find(("g", g)), find(("p", p))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+    for node in list(parent):
+        golds, preds = groups.setdefault(find(node), ([], []))
+        (golds if node[0] == "g" else preds).append(node[1])
+    return sorted((sorted(g), sorted(p)) for g, p in groups.values())
 
 
 # ------------------------------------------------------------------- events

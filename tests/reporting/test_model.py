@@ -66,8 +66,42 @@ def test_model_report_keys_are_the_contract(schema):
         "recall",
         "f1",
     }
-    doc = next(iter(data["per_document"].values()))
-    assert set(doc) == {"sha256", "counts"} and "entities/strict" in doc["counts"]
+    per_doc = data["per_document"]
+    assert set(per_doc) == {"ids", "sha256", "counts"} and "entities/strict" in per_doc["counts"]
+    assert per_doc["ids"] == sorted(per_doc["ids"]) and len(per_doc["sha256"]) == len(per_doc["ids"])
+    assert all(len(v) == len(per_doc["ids"]) for v in per_doc["counts"].values())
+
+
+def test_model_reads_the_per_document_layout_of_annot_0_2(schema):
+    """report.json files made before the per-document columns ({id: {sha256, counts}}) still read (baselines)."""
+    from annot.reporting.model import Report
+
+    report = _report(schema)
+    data = json.loads(report.to_json())
+    cols = data["per_document"]
+    data["per_document"] = {
+        d: {
+            "sha256": cols["sha256"][i],
+            "counts": {k: v[i] for k, v in cols["counts"].items() if any(v[i])},
+        }
+        for i, d in enumerate(cols["ids"])
+    }
+    old = Report.from_json(json.dumps(data))
+    assert old.to_json() == report.to_json()
+
+
+def test_model_per_document_columns_are_checked(schema):
+    from annot.errors import AnnotError
+    from annot.reporting.model import Report
+
+    data = json.loads(_report(schema).to_json())
+    data["per_document"]["sha256"] = data["per_document"]["sha256"][:-1]
+    with pytest.raises(AnnotError, match="ids and sha256 must be lists of the same length"):
+        Report.from_json(json.dumps(data))
+    data = json.loads(_report(schema).to_json())
+    data["per_document"]["counts"]["entities/strict"] = [[1, 2, 3]]
+    with pytest.raises(AnnotError, match="counts of entities/strict must hold"):
+        Report.from_json(json.dumps(data))
 
 
 def test_model_without_bootstrap_has_no_intervals(schema):

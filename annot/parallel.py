@@ -1,0 +1,63 @@
+"""Both cores: run independent pieces of one job in forked worker processes.
+
+A forked worker inherits the parent's memory, so the pieces can be closures
+over large arrays that are never pickled; only their results travel back.
+Results come back in the order of the pieces, so a parallel run gives what a
+sequential one gives. A worker that dies (killed, out of memory) stops the
+job with an error instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from .errors import AnnotError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def workers(requested: int | None = None) -> int:
+    """The number of worker processes: `requested`, else ANNOT_WORKERS, else the CPUs this process may use."""
+    if requested is not None:
+        return max(1, requested)
+    env = os.environ.get("ANNOT_WORKERS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise AnnotError(f"ANNOT_WORKERS={env!r} is not a number", "Set it to the number of processes.") from None
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _call(i: int) -> Any:
+    assert _JOB is not None
+    fn, items = _JOB
+    return fn(items[i])
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], n_workers: int) -> list[R]:
+    """[fn(x) for x in items], the items shared among `n_workers` forked processes (in this process when one)."""
+    global _JOB
+    if n_workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(x) for x in items]
+    _JOB = (fn, items)
+    try:
+        with ProcessPoolExecutor(min(n_workers, len(items)), mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_call, range(len(items))))
+    except BrokenProcessPool:
+        raise AnnotError(
+            "a worker process died (killed, or out of memory)", "Run again with fewer workers (--workers 1)."
+        ) from None
+    finally:
+        _JOB = None

@@ -1,0 +1,70 @@
+"""`annot evaluate` on inputs large enough for the parallel paths: the same report whatever the number of
+workers, and error lists capped with counts of what is left out."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from annot.documents import dumps_document
+
+from support import crowded_corpus, run
+
+
+def files(tmp_path: Path, n: int = 300) -> tuple[Path, Path]:
+    """Gold and shuffled predictions of random documents, in a folder outside the project (labels from the data)."""
+    gold, pred = crowded_corpus(11, n, 0.0)  # gold mentions apart (the CLI refuses overlapping gold); predictions crowd
+    random.Random(2).shuffle(pred)
+    g, p = tmp_path / "g.jsonl", tmp_path / "p.jsonl"
+    g.write_text("".join(dumps_document(d) + "\n" for d in gold), encoding="utf-8")
+    p.write_text("".join(dumps_document(d) + "\n" for d in pred), encoding="utf-8")
+    return g, p
+
+
+def report(path: Path) -> dict:
+    data = json.loads((path / "report.json").read_text(encoding="utf-8"))
+    data["meta"].pop("created_at")
+    return data
+
+
+def test_scale_any_number_of_workers_gives_the_same_report(runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    g, p = files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("annot.columns.PIECE", 2000)  # files read in many pieces
+    monkeypatch.setattr("annot.scoring.engine.PARALLEL_EVENTS", 10)  # event errors in several processes
+    out = {}
+    for n in (1, 2, 3):
+        r = run(
+            runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / f"w{n}", "--bootstrap", 200, "--workers", n
+        )
+        assert r.exit_code == 0, r.output
+        out[n] = report(tmp_path / f"w{n}")
+    assert out[1] == out[2] == out[3]
+    assert out[1]["entities"]["micro"]["strict"]["possible"] > 800
+
+
+def test_scale_error_lists_are_capped_and_say_what_is_left_out(runner, tmp_path: Path, monkeypatch):
+    g, p = files(tmp_path, 120)
+    monkeypatch.chdir(tmp_path)
+    r = run(runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / "all", "--bootstrap", 0)
+    assert r.exit_code == 0, r.output
+    r = run(runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / "few", "--bootstrap", 0, "--max-errors", 3)
+    assert r.exit_code == 0, r.output
+    full, few = report(tmp_path / "all"), report(tmp_path / "few")
+    assert few["meta"]["settings"]["max_errors"] == 3
+    for section in ("entities", "events"):
+        total: dict[str, int] = {}
+        for e in full[section]["errors"]:
+            total[e["category"]] = total.get(e["category"], 0) + 1
+        listed: dict[str, int] = {}
+        for e in few[section]["errors"]:
+            listed[e["category"]] = listed.get(e["category"], 0) + 1
+        assert listed == {c: min(n, 3) for c, n in total.items()}
+        assert few[section]["errors_left_out"] == {c: n - 3 for c, n in total.items() if n > 3}
+        assert "errors_left_out" not in full[section]
+        assert few[section]["micro"] == full[section]["micro"]
+    md = (tmp_path / "few" / "report.md").read_text(encoding="utf-8")
+    assert "report.json lists the first 3 errors of each category; not listed: " in md
