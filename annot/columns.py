@@ -272,7 +272,7 @@ class _Event(msgspec.Struct, gc=False):
 
 class _Document(msgspec.Struct, gc=False):
     id: str
-    text: str
+    text: msgspec.Raw  # the JSON string as written: hashed and measured without making a str of it
     sha256: str | None = None
     entities: list[_Entity] = []
     events: list[_Event] = []
@@ -281,6 +281,7 @@ class _Document(msgspec.Struct, gc=False):
 
 _DECODER = msgspec.json.Decoder(_Document)
 _ID = re.compile(ID_PATTERN)
+_CONTROL = re.compile(rb"[\x00-\x1f]")
 
 
 class _Refused(Exception):
@@ -292,16 +293,28 @@ def _check(ok: bool) -> None:
         raise _Refused
 
 
+def _text_facts(raw: msgspec.Raw) -> tuple[int, str]:
+    """The length in code points and the SHA-256 of the UTF-8 text of a JSON string, as written in the file."""
+    b = bytes(raw)
+    _check(b[:1] == b'"')
+    inner = b[1:-1]
+    _check(not _CONTROL.search(inner))  # the careful reader says what is wrong with a raw control character
+    if b"\\" in inner:  # escapes (line breaks are written \n): decode them
+        inner = msgspec.json.decode(b, type=str).encode("utf-8")
+    length = len(inner) if inner.isascii() else len(inner.decode("utf-8"))
+    return length, hashlib.sha256(inner).hexdigest()
+
+
 def _columns_of_wire(
     docs: list[_Document], vocabs: Vocabs, offsets: list[int], lengths: list[int], meta_keys: Sequence[str]
 ) -> Columns:
     """Columns of decoded lines, after every check of `document_from_dict` (raises _Refused on any problem)."""
     ids = [d.id for d in docs]
     _check(all(_ID.match(i) for i in ids))
-    texts = [d.text for d in docs]
-    sha = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    facts = [_text_facts(d.text) for d in docs]
+    sha = [f[1] for f in facts]
     _check(all(d.sha256 is None or d.sha256 == s for d, s in zip(docs, sha)))
-    text_len = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    text_len = np.fromiter((f[0] for f in facts), dtype=np.int64, count=len(facts))
     _check(all(bytes(d.meta).lstrip()[:1] == b"{" for d in docs))
     n_ent = np.fromiter((len(d.entities) for d in docs), dtype=np.int64, count=len(docs))
     ents = [e for d in docs for e in d.entities]
@@ -401,9 +414,10 @@ def read_columns(
     parts = []
     for lines, offsets in _lines(path, start, stop):
         try:
-            docs = [_DECODER.decode(line) for line in lines]
+            docs = _DECODER.decode_lines(b"".join(lines))
         except (msgspec.DecodeError, RecursionError):
             raise _Refused from None
+        _check(len(docs) == len(lines))  # one document per line
         parts.append(_columns_of_wire(docs, vocabs, offsets, [len(x) for x in lines], meta_keys))
     if not parts:
         return from_documents([], vocabs, meta_keys)
@@ -486,5 +500,5 @@ def texts_at(path: Path, offsets: Sequence[int], lengths: Sequence[int]) -> list
     with open(path, "rb") as fh:
         for at, n in zip(offsets, lengths):
             fh.seek(int(at))
-            out.append(_DECODER.decode(fh.read(int(n))).text)
+            out.append(msgspec.json.decode(_DECODER.decode(fh.read(int(n))).text, type=str))
     return out

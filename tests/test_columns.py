@@ -168,3 +168,26 @@ def test_columns_take_keeps_arguments_pointing_at_their_rows():
     sub = cols.take(order)
     again = from_documents([docs[i] for i in order], cols.vocabs)
     same(sub, again)
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_columns_texts_with_escapes_are_measured_and_hashed_as_decoded(tmp_path: Path, ascii_only: bool):
+    texts = ["Line one.\nLine two.", 'A "quote" and a \\ backslash\tand a tab', "Priština 😀 “x”\n", "plain"]
+    docs = [Document(f"d{i}", t, (Entity(len(t) - 2, len(t) - 1, "ORG", "T1"),)) for i, t in enumerate(texts)]
+    path = tmp_path / "e.jsonl"
+    path.write_text("".join(json.dumps(d.to_dict(), ensure_ascii=ascii_only) + "\n" for d in docs), encoding="utf-8")
+    cols = read_file_columns(path)
+    assert cols.offsets.size == len(docs)
+    assert cols.lengths.tolist() == [len(t) for t in texts]
+    assert cols.sha256 == [d.sha256 for d in docs]
+    assert texts_at(path, cols.offsets, cols.line_lengths) == texts
+
+
+def test_columns_a_raw_control_character_is_left_to_the_careful_reader(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "d1", "text": "a\tb"}\n', encoding="utf-8")
+    with pytest.raises(AnnotError) as careful:
+        read_documents(path)
+    with pytest.raises(AnnotError) as fast:
+        read_file_columns(path)
+    assert fast.value.problems == careful.value.problems and "not valid JSON" in careful.value.problems[0]

@@ -102,9 +102,9 @@ def columns_schema(*sides: Columns) -> Schema:
         labels.update(v.labels.names[i] for i in np.unique(c.ent_label))
         for t in np.unique(c.ev_type):
             roles.setdefault(v.types.names[t], set())
-        pairs = np.unique(np.stack((c.ev_type[c.arg_event], c.arg_role), axis=1), axis=0) if len(c.arg_event) else []
-        for t, r in pairs:
-            roles[v.types.names[t]].add(v.roles.names[r])
+        width = len(v.roles.names) + 1
+        for cell in np.unique(c.ev_type[c.arg_event] * width + c.arg_role):
+            roles[v.types.names[cell // width]].add(v.roles.names[cell % width])
     return schema_from_names(labels, roles)
 
 
@@ -133,8 +133,9 @@ def check_gold(gold: GoldColumns, schema: Schema) -> None:
         arg_type = c.ev_type[c.arg_event]
         arg_label = c.ent_label[c.arg_entity]
         arg_doc = c.ev_doc[c.arg_event]
-        combos = np.unique(np.stack((arg_type, c.arg_role, arg_label), axis=1), axis=0)
-        for t, r, lab in combos:
+        n_roles, n_labels = len(v.roles.names) + 1, len(v.labels.names) + 1
+        cells = np.unique((arg_type * n_roles + c.arg_role) * n_labels + arg_label)
+        for t, r, lab in zip(cells // (n_roles * n_labels), cells // n_labels % n_roles, cells % n_labels):
             etype, role, label = v.types.names[t], v.roles.names[r], v.labels.names[lab]
             if etype not in schema.events:
                 continue

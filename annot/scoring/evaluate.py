@@ -315,10 +315,12 @@ def token_alignment(
     p_by_doc = np.split(p_order, np.cumsum(np.bincount(p.ent_doc, minlength=len(p)))[:-1])
     for d in docs:
         text = text_of[d]
-        sdoc = tokenizer(text)
-        gold_n += sum(sdoc.char_span(s, e) is None for s, e, _ in g.entities_of(d, g_by_doc[d]))
+        tokens = tokenizer(text)
+        starts = {t.idx for t in tokens}
+        ends = {t.idx + len(t) for t in tokens}  # a span is a token span when it starts and ends at token edges
+        gold_n += sum(not (s in starts and e in ends) for s, e, _ in g.entities_of(d, g_by_doc[d]))
         for s, e, label in p.entities_of(d, p_by_doc[d]):
-            if sdoc.char_span(s, e) is None:
+            if not (s in starts and e in ends):
                 pred_n += 1
                 if len(shown) < examples:
                     shown.append(ErrorItem(g.ids[d], "unaligned", None, (s, e, label), "", "", text[s:e]))
