@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from .errors import AnnotError, raise_if_problems
-from .files import atomic_write_text
+from .files import atomic_write_lines
 
 
 @dataclass(frozen=True, order=True)
@@ -163,6 +163,8 @@ def canonical(doc: Document) -> Document:
 
     The same annotations always give the same bytes, whatever order they came in.
     """
+    if _is_canonical(doc):
+        return doc  # as the importer gives it: nothing to sort or renumber when it is written
     ents = sorted(doc.entities, key=lambda e: (e.start, e.end, e.label, e.id))
     new_id = {e.id: f"T{i}" for i, e in enumerate(ents, 1)}
     ents2 = tuple(Entity(e.start, e.end, e.label, new_id[e.id], e.score) for e in ents)
@@ -189,12 +191,31 @@ def canonical(doc: Document) -> Document:
     return Document(doc.id, doc.text, ents2, evs2, doc.meta)
 
 
+def _is_canonical(doc: Document) -> bool:
+    """Whether `canonical` would give `doc` unchanged: ids T1.. and E1.. in the order `canonical` sorts in."""
+
+    def in_order(keys: list[Any]) -> bool:
+        return not any(b < a for a, b in zip(keys, keys[1:]))
+
+    if any(e.id != f"T{i}" for i, e in enumerate(doc.entities, 1)):
+        return False
+    if not in_order([(e.start, e.end, e.label, e.id) for e in doc.entities]):
+        return False
+    pos = {e.id: (e.start, e.end) for e in doc.entities}
+    keys = []
+    for i, ev in enumerate(doc.events, 1):
+        args = [(pos.get(a.entity, (0, 0)), a.role) for a in ev.arguments]
+        if ev.id != f"E{i}" or not in_order(args):
+            return False
+        keys.append((ev.start, ev.end, ev.type, args, ev.id))
+    return in_order(keys)
+
+
 def write_documents(path: Path, docs: Iterable[Document]) -> int:
-    """Write documents as JSONL sorted by id, atomically (no partial file on failure)."""
+    """Write documents as JSONL sorted by id, atomically (no partial file on failure), a line at a time."""
     docs = sorted(docs, key=lambda d: d.id)
-    lines = [dumps_document(canonical(d)) + "\n" for d in docs]
-    atomic_write_text(path, "".join(lines))
-    return len(lines)
+    atomic_write_lines(path, (dumps_document(canonical(d)) + "\n" for d in docs))
+    return len(docs)
 
 
 # ---------------------------------------------------------------- from JSON

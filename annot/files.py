@@ -1,6 +1,7 @@
 """Files on disk: atomic writes, sets of files that land together, locks, digests, paths shown to people.
 
-Every file annot writes goes through `atomic_write_text` (or `write_bytes`): a
+Every file annot writes goes through `atomic_write_text` (or `write_bytes`, or
+`atomic_write_lines` for a long file written line by line): a
 temporary file in the same folder, renamed into place, so that a reader never
 sees half a file. Temporary files carry the writer's process id; the next
 writer in the folder removes those of processes that are gone (a killed run
@@ -22,10 +23,10 @@ import re
 import shutil
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import AnnotError
 
@@ -82,8 +83,9 @@ def _ensure_folder(folder: Path) -> None:
         ) from None
 
 
-def write_bytes(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder and a rename."""
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A temporary file in `path`'s folder to write; renamed to `path` when the block ends, removed if it fails."""
     path = Path(path)
     if path.is_dir():
         raise AnnotError(f"{path}: is a folder; a file is written here", "Give a file name, not a folder.")
@@ -92,7 +94,7 @@ def write_bytes(path: Path, content: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
+            yield fh
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
@@ -100,9 +102,23 @@ def write_bytes(path: Path, content: bytes) -> None:
         raise
 
 
+def write_bytes(path: Path, content: bytes) -> None:
+    """Write `content` to `path` through a temporary file in the same folder and a rename."""
+    with _replacing(path) as fh:
+        fh.write(content)
+
+
 def atomic_write_text(path: Path, content: str) -> None:
     """Write `content` (UTF-8, LF line endings) to `path` atomically."""
     write_bytes(path, content.encode("utf-8"))
+
+
+def atomic_write_lines(path: Path, lines: Iterable[str]) -> None:
+    """Write `lines` (UTF-8, each with its line ending) to `path` atomically, one at a time: the whole text of a
+    long file is never held."""
+    with _replacing(path) as fh:
+        for line in lines:
+            fh.write(line.encode("utf-8"))
 
 
 @contextlib.contextmanager

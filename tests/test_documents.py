@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annot import documents
 from annot.documents import (
     Argument,
     Document,
@@ -105,3 +107,42 @@ def test_documents_canonical_is_order_independent(spans, rnd):
     rnd.shuffle(ents)
     b = canonical(Document("d", text, tuple(ents), tuple(reversed(evs))))
     assert a == b
+
+
+def _sorted_afresh(doc: Document) -> Document:
+    """`canonical` without its shortcut for documents already canonical."""
+    with mock.patch.object(documents, "_is_canonical", lambda d: False):
+        return canonical(doc)
+
+
+arguments = st.lists(st.tuples(st.sampled_from(["Participant", "Place"]), st.integers(0, 6)), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(ent, max_size=7),
+    st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["Contact.Meet", "Life.Die"]), arguments), max_size=12),
+    st.booleans(),
+)
+def test_documents_canonical_shortcut_gives_what_sorting_gives(spans, events, renumbered):
+    """A document already canonical is given back as is (written after the importer made it canonical)."""
+    ents = [Entity(s, s + n, lab, f"T{i}" if renumbered else f"id{i}") for i, (s, n, lab) in enumerate(spans, 1)]
+    evs = [
+        Event(f"E{i}" if renumbered else f"ev{i}", t, s, s + 1, tuple(Argument(r, f"T{k}") for r, k in args))
+        for i, (s, t, args) in enumerate(events, 1)
+    ]
+    doc = Document("d", "x" * 30, tuple(ents), tuple(evs))
+    once = canonical(doc)
+    assert once == _sorted_afresh(doc)
+    assert canonical(once) == _sorted_afresh(once)
+    twice = canonical(once)
+    assert canonical(twice) == _sorted_afresh(twice)
+
+
+def test_documents_canonical_of_equal_events_is_sorted_by_id_as_text():
+    """Eleven equal events: E10 sorts before E2, so the document numbered E1..E11 is not yet canonical."""
+    evs = tuple(Event(f"E{i}", "Life.Die", 0, 1) for i in range(1, 12))
+    doc = Document("d", "x", (), evs)
+    assert not documents._is_canonical(doc)
+    assert canonical(doc) == _sorted_afresh(doc)
+    assert [ev.id for ev in canonical(doc).events] == [f"E{i}" for i in range(1, 12)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from annot.errors import AnnotError
-from annot.files import atomic_write_text, display_path, read_toml, sha256_file
+from annot.files import atomic_write_lines, atomic_write_text, display_path, read_toml, sha256_file
 
 
 def test_files_atomic_write_and_digest(tmp_path: Path):
@@ -30,6 +30,21 @@ def test_files_atomic_write_failure_leaves_the_old_file(tmp_path: Path, monkeypa
     with pytest.raises(OSError):
         atomic_write_text(path, "new")
     assert path.read_text(encoding="utf-8") == "old"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_files_atomic_write_lines_writes_all_lines_or_nothing(tmp_path: Path):
+    path = tmp_path / "d.jsonl"
+    atomic_write_lines(path, (f"{n} é\n" for n in range(3)))
+    assert path.read_bytes() == "0 é\n1 é\n2 é\n".encode()
+
+    def failing():
+        yield "new line\n"
+        raise KeyboardInterrupt  # as Ctrl-C halfway through a long file
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_lines(path, failing())
+    assert path.read_bytes() == "0 é\n1 é\n2 é\n".encode()
     assert not list(tmp_path.glob(".*.tmp"))
 
 

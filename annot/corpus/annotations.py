@@ -19,7 +19,7 @@ from pathlib import Path
 from ..documents import Document, read_documents
 from ..errors import AnnotError, raise_if_problems
 from ..labelstudio.authoring import author_export
-from ..labelstudio.importer import Annotated, annotations_from_export, load_export
+from ..labelstudio.importer import Annotated, annotations_from_export, iter_export
 from ..schema import Schema
 
 ANNOTATORS = "annotators"
@@ -76,7 +76,7 @@ def read_annotations(paths: Sequence[Path], schema: Schema) -> tuple[list[Annota
                     independent = f.parent.name == ANNOTATORS
                     found += [
                         dataclasses.replace(a, independent=independent)
-                        for a in annotations_from_export(load_export(f), schema, where=str(f))[0]
+                        for a in annotations_from_export(iter_export(f), schema, where=str(f))[0]
                     ]
                 else:
                     markup.setdefault(who, []).append(f)
@@ -96,7 +96,7 @@ def read_annotations(paths: Sequence[Path], schema: Schema) -> tuple[list[Annota
             who = owners.pop() if len(owners) == 1 and "" not in owners else path.stem
             found += [Annotated(who, d) for d in docs]
         elif path.suffix == ".json":
-            found += annotations_from_export(load_export(path), schema, where=str(path))[0]
+            found += annotations_from_export(iter_export(path), schema, where=str(path))[0]
         else:
             problems.append(
                 f"{path}: not an annotation file (a Label Studio export .json, a documents .jsonl, markup .ann.txt, "

@@ -11,7 +11,7 @@ from ..corpus.adjudication import RECORD, Decision, decide, read_record, write_r
 from ..corpus.annotations import by_annotator, read_annotations
 from ..documents import write_documents
 from ..errors import AnnotError
-from ..labelstudio.importer import Annotated, annotations_from_export, load_export
+from ..labelstudio.importer import Annotated, annotations_from_export, iter_export
 from ..reporting.agreement import AgreementReport, build_agreement, write_agreement
 from ..reporting.model import SchemaInfo
 from ..schema import Schema
@@ -81,7 +81,7 @@ def adjudicate(
     previous = read_record(record) if record is not None else {}
     reviews: dict[str, Annotated] = {}
     if reviewed is not None:
-        found, _ = annotations_from_export(load_export(reviewed), schema, where=str(reviewed))
+        found, _ = annotations_from_export(iter_export(reviewed), schema, where=str(reviewed))
         known = {a.document.id: a.document.sha256 for a in annotated}
         for r in found:
             if r.document.id not in known:

@@ -25,17 +25,24 @@ Rules (README, "annot import checks"):
 - regions a model pre-annotated and the annotator accepted unchanged
   (``origin: prediction``) are marked in the document's meta, and the summary
   gives the acceptance rate per ``model_version``.
+
+An export file is read a task at a time (`iter_export`), each task parsed by
+the json module as ``json.loads`` would parse it; only the documents are kept.
+What depends only on a task's text (its astral characters, the UTF-16 to code
+point index, its SHA-256) is computed once per task, never per region.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..documents import Argument, Document, Entity, Event, canonical, id_problem, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
@@ -110,33 +117,34 @@ def utf16_to_codepoints(text: str, offset: int) -> int | None:
     >>> utf16_to_codepoints("😀 NATO", 3)
     2
     """
-    units = 0
-    for i, ch in enumerate(text):
-        if units == offset:
-            return i
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > offset:
-            return None
-    return len(text) if units == offset else None
+    return _TaskText(text).from_utf16(offset)
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 code units each (a surrogate pair)
 
 
 class _TaskText:
-    """What depends only on a task's text, computed once per task: astral characters, the UTF-16 index."""
+    """What depends only on a task's text, computed once per task: where its astral characters are.
+
+    A task's regions are converted from UTF-16 by a search in the UTF-16 offsets of its astral characters,
+    never by walking the text again.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.astral = any(ord(c) > 0xFFFF for c in text)
-        self._utf16: dict[int, int] | None = None
+        # The UTF-16 offset of each astral character: its code point index plus one per astral character before it.
+        self.astral_units = [m.start() + k for k, m in enumerate(_ASTRAL.finditer(text))]
+        self.astral = bool(self.astral_units)
+        self.units = len(text) + len(self.astral_units)  # the text's length in UTF-16 code units
 
     def from_utf16(self, offset: int) -> int | None:
-        if self._utf16 is None:
-            index, units = {}, 0
-            for i, ch in enumerate(self.text):
-                index[units] = i
-                units += 2 if ord(ch) > 0xFFFF else 1
-            index[units] = len(self.text)
-            self._utf16 = index
-        return self._utf16.get(offset)
+        """The code point index at a UTF-16 offset; None inside a surrogate pair or outside the text."""
+        if not 0 <= offset <= self.units:
+            return None
+        before = bisect_left(self.astral_units, offset)  # astral characters that start before `offset`
+        if before and self.astral_units[before - 1] == offset - 1:
+            return None  # between the two halves of a surrogate pair
+        return offset - before
 
 
 def _describe(text: str, start: Any, end: Any, label: str = "") -> str:
@@ -159,35 +167,67 @@ def _resolve_offsets(
             f"value.start/value.end must be integers, got {start!r}/{end!r}",
             "Delete the region in Label Studio and draw it again.",
         )
-    candidates: list[tuple[int, int, bool]] = []
-    if mode == OffsetMode.UTF16 and tt.astral:
+    last: tuple[str, str] | None = ("offsets could not be resolved", "Delete the region and draw it again.")
+    # Code points first (UTF-16 units are not tried on a text without astral characters, where both are the same);
+    # then UTF-16, when asked for, or in auto where value.text tells the two apart.
+    if mode != OffsetMode.UTF16 or not tt.astral:
+        last = _span_problem(text, start, end, shown, start, end)
+        if last is None:
+            return start, end, False
+    if tt.astral and (mode == OffsetMode.UTF16 or (mode == OffsetMode.AUTO and isinstance(shown, str))):
         s, e = tt.from_utf16(start), tt.from_utf16(end)
         if s is not None and e is not None:
-            candidates.append((s, e, True))
-    elif mode == OffsetMode.UTF16 or mode == OffsetMode.CODEPOINTS:
-        candidates.append((start, end, False))
-    else:  # auto: code points first; UTF-16 only where value.text tells it apart
-        candidates.append((start, end, False))
-        if tt.astral and isinstance(shown, str):
-            s, e = tt.from_utf16(start), tt.from_utf16(end)
-            if s is not None and e is not None:
-                candidates.append((s, e, True))
-    last: tuple[str, str] = ("offsets could not be resolved", "Delete the region and draw it again.")
-    for s, e, converted in candidates:
-        if not 0 <= s < e <= len(text):
-            last = (
-                f"offsets start={start} end={end} are outside 0 <= start < end <= {len(text)} (text length)",
-                "Delete the region in Label Studio and draw it again; if the export was edited, export again.",
-            )
-            continue
-        if isinstance(shown, str) and _squash(shown) != _squash(text[s:e]):
-            last = (
-                f"value.text {shown!r} differs from the task text at [{start}, {end}): {text[s:e]!r}",
-                "The task text was changed after the region was drawn: check the task, draw the region again.",
-            )
-            continue
-        return s, e, converted
+            last = _span_problem(text, s, e, shown, start, end)
+            if last is None:
+                return s, e, True
+    assert last is not None
     return last
+
+
+def _span_problem(text: str, s: int, e: int, shown: Any, start: int, end: int) -> tuple[str, str] | None:
+    """Why `text[s:e]` cannot be the region drawn at `start`-`end` showing `shown`, as (problem, fix); or None."""
+    if not 0 <= s < e <= len(text):
+        return (
+            f"offsets start={start} end={end} are outside 0 <= start < end <= {len(text)} (text length)",
+            "Delete the region in Label Studio and draw it again; if the export was edited, export again.",
+        )
+    if isinstance(shown, str) and shown != text[s:e] and _squash(shown) != _squash(text[s:e]):
+        return (
+            f"value.text {shown!r} differs from the task text at [{start}, {end}): {text[s:e]!r}",
+            "The task text was changed after the region was drawn: check the task, draw the region again.",
+        )
+    return None
+
+
+class _RegionName:
+    """How problems name a region: the annotation, the region's label, text and position, its id.
+
+    Made into text only when a problem is reported (an f-string calls ``__format__``).
+    """
+
+    __slots__ = ("where", "text", "value", "label", "rid")
+
+    def __init__(self, where: str, text: str, value: dict[str, Any], label: str, rid: str) -> None:
+        self.where, self.text, self.value, self.label, self.rid = where, text, value, label, rid
+
+    def __format__(self, spec: str) -> str:
+        desc = _describe(self.text, self.value.get("start"), self.value.get("end"), self.label)
+        return f"{self.where}: {desc} (region {self.rid})"
+
+
+class _RelationName:
+    """How problems name a relation: the annotation, the regions it links, its place in the result."""
+
+    __slots__ = ("where", "text", "spans", "a", "b", "i")
+
+    def __init__(self, where: str, text: str, spans: dict[Any, tuple[int, int, str]], a: Any, b: Any, i: int) -> None:
+        self.where, self.text, self.spans, self.a, self.b, self.i = where, text, spans, a, b, i
+
+    def _region(self, rid: Any) -> str:
+        return _describe(self.text, *self.spans[rid]) if rid in self.spans else repr(rid)
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.where}: relation {self._region(self.a)} -> {self._region(self.b)} (result[{self.i}])"
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -282,7 +322,7 @@ def annotation_to_document(
     accepted: list[dict[str, Any]] = []
     relations: list[tuple[int, dict[str, Any]]] = []
     rejected: set[Any] = set()  # regions already reported: their relations are not reported again
-    spans: dict[Any, str] = {}  # region id -> description, for relation problems
+    spans: dict[Any, tuple[int, int, str]] = {}  # region id -> (start, end, label), described in relation problems
     for i, region in enumerate(result):
         if not isinstance(region, dict):
             problems.append(f"{where}, result[{i}]: expected an object. Export with the 'JSON' format.")
@@ -297,11 +337,12 @@ def annotation_to_document(
         value: dict[str, Any] = raw_value if isinstance(raw_value, dict) else {}
         labels = value.get("labels")
         label = labels[0] if isinstance(labels, list) and len(labels) == 1 and isinstance(labels[0], str) else ""
-        desc = _describe(text, value.get("start"), value.get("end"), label)
-        w = f"{where}: {desc} (region {rid})"
         if not isinstance(rid, str) or not rid:
+            desc = _describe(text, value.get("start"), value.get("end"), label)
             problems.append(f"{where}: {desc}: the region has no id. Export with the 'JSON' format (not JSON_MIN).")
             continue
+        # How problems name the region (made only for a problem: most regions have none).
+        w = _RegionName(where, text, value, label, rid)
         if rid in entities or rid in triggers:
             problems.append(f"{w}: the region id is used twice in this annotation. Export the project again.")
             continue
@@ -348,7 +389,7 @@ def annotation_to_document(
             start, end = trimmed
         summary.utf16_converted += converted
         rejected.discard(rid)
-        spans[rid] = _describe(text, start, end, label)
+        spans[rid] = (start, end, label)
         if kind == "entity":
             entities[rid] = Entity(start, end, label, rid)
         else:
@@ -357,12 +398,13 @@ def annotation_to_document(
             accepted.append({"start": start, "end": end, "label": label, "model_version": version})
 
     # Entity mentions never overlap (docs/guideline.md, section 3).
-    ordered = sorted(entities.values())
+    ordered = sorted(entities.values(), key=lambda m: (m.start, m.end, m.label, m.id))
     for x, y in zip(ordered, ordered[1:]):
         if y.start < x.end:
             what = "the same span twice" if (x.start, x.end) == (y.start, y.end) else "overlapping spans"
             problems.append(
-                f"{where}: {spans[x.id]} and {spans[y.id]} are {what} (regions {x.id}, {y.id}). "
+                f"{where}: {_describe(text, *spans[x.id])} and {_describe(text, *spans[y.id])} are {what} "
+                f"(regions {x.id}, {y.id}). "
                 "Entity mentions must not overlap: delete one of them, or keep the longer name (guideline, section 3)."
             )
 
@@ -372,11 +414,11 @@ def annotation_to_document(
         a, b = rel.get("from_id"), rel.get("to_id")
         if a in rejected or b in rejected:
             continue
-        w = f"{where}: relation {spans.get(a, repr(a))} -> {spans.get(b, repr(b))} (result[{i}])"
+        wr = _RelationName(where, text, spans, a, b, i)
         missing = [x for x in (a, b) if x not in entities and x not in triggers]
         if missing:
             problems += [
-                f"{w}: region {x!r} does not exist in this annotation. Delete the relation and draw it again."
+                f"{wr}: region {x!r} does not exist in this annotation. Delete the relation and draw it again."
                 for x in missing
             ]
             continue
@@ -385,27 +427,29 @@ def annotation_to_document(
             summary.reversed_relations += 1
         if not (a in triggers and b in entities):
             problems.append(
-                f"{w}: a relation must link an event word (trigger) and a name, date or number. "
+                f"{wr}: a relation must link an event word (trigger) and a name, date or number. "
                 "Delete it; link the event word to each participant."
             )
             continue
         roles = rel.get("labels")
         if not roles:
-            problems.append(f"{w}: the relation has no role. Open the Relations tab in Label Studio and pick its role.")
+            problems.append(
+                f"{wr}: the relation has no role. Open the Relations tab in Label Studio and pick its role."
+            )
             continue
         if not isinstance(roles, list) or len(roles) != 1:
             problems.append(
-                f"{w}: a relation must have exactly one role, got {roles!r}. Keep one in the Relations tab."
+                f"{wr}: a relation must have exactly one role, got {roles!r}. Keep one in the Relations tab."
             )
             continue
         role = roles[0]
         ev_type = triggers[a][0]
         why = schema.role_problem(ev_type, role, entities[b].label)
         if why:
-            problems.append(f"{w}: {why}. Pick an allowed role in the Relations tab, or delete the relation.")
+            problems.append(f"{wr}: {why}. Pick an allowed role in the Relations tab, or delete the relation.")
             continue
         if (a, b, role) in seen_rel:
-            problems.append(f"{w}: the same argument ({role}) is linked twice. Delete one of the two relations.")
+            problems.append(f"{wr}: the same argument ({role}) is linked twice. Delete one of the two relations.")
             continue
         seen_rel.add((a, b, role))
         args[a].append(Argument(role, b))
@@ -675,8 +719,109 @@ def _tasks(tasks: Iterable[Any], where: str) -> Iterator[Any]:
     yield from tasks
 
 
+_CHUNK = 1 << 20  # characters read from an export file at a time
+_SPACE = re.compile(r"[ \t\n\r]*")  # the whitespace JSON allows between values
+_NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*")  # what may still belong to a number cut at the end of the window
+_DECODER = json.JSONDecoder()
+
+
+class _NotPlain(Exception):
+    """The file is not a JSON list of values read to its end: only reading it whole tells what it is."""
+
+
+class _Window:
+    """The part of an open export file read and not yet parsed."""
+
+    def __init__(self, fh: TextIO) -> None:
+        self.fh, self.buf, self.pos, self.eof = fh, "", 0, False
+
+    def more(self) -> None:
+        """Read on: at least as much as is left unparsed, so that a long task costs linear time."""
+        if self.eof:
+            raise _NotPlain
+        chunk = self.fh.read(max(_CHUNK, len(self.buf) - self.pos))
+        self.buf, self.pos, self.eof = self.buf[self.pos :] + chunk, 0, not chunk
+
+    def next_char(self) -> str:
+        """The next character after whitespace ('' at the end of the file)."""
+        while True:
+            self.pos = _SPACE.match(self.buf, self.pos).end()  # type: ignore[union-attr]  # matches the empty string
+            if self.pos < len(self.buf) or self.eof:
+                return self.buf[self.pos : self.pos + 1]
+            self.more()
+
+    def value(self) -> Any:
+        """The JSON value at the current position, parsed by the json module (as `json.loads` parses it)."""
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError:
+                self.more()  # the value goes on in the next chunk, or the file is not JSON (more() gives up at its end)
+                continue
+            if self.eof or not _NUMBER_GOES_ON.fullmatch(self.buf, end):
+                self.pos = end
+                return obj
+            self.more()  # a number at the end of the window ("12", "0.", "1e") may go on in the next chunk
+
+
+def _ends_like_a_list(path: Path) -> bool:
+    """Whether the file's last character (but whitespace) is ']': an export cut short (a download that broke off)
+    is found before its tasks are read."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - 4096))
+        return fh.read().rstrip(b" \t\n\r").endswith(b"]")
+
+
+def _stream(path: Path) -> Iterator[Any]:
+    """The items of the JSON list in the file, one at a time; _NotPlain where the file is anything else."""
+    if not _ends_like_a_list(path):
+        raise _NotPlain
+    with path.open(encoding="utf-8") as fh:  # decoded as Path.read_text decodes it
+        w = _Window(fh)
+        if w.next_char() != "[":
+            raise _NotPlain
+        w.pos += 1
+        if w.next_char() == "]":
+            w.pos += 1
+        else:
+            while True:
+                w.next_char()
+                item = w.value()
+                sep = w.next_char()
+                if sep not in (",", "]"):
+                    raise _NotPlain
+                w.pos += 1
+                yield item  # only once what follows it is read: it is whole
+                if sep == "]":
+                    break
+        if w.next_char():
+            raise _NotPlain  # something after the list
+
+
+def iter_export(path: Path) -> Iterator[Any]:
+    """The tasks of a Label Studio JSON export file, read one at a time: the file is never held whole.
+
+    Exactly what `load_export` gives, task by task, and the same errors: each task is parsed by the json
+    module, as `json.loads` parses it (numbers, strings, duplicate keys). A file that is not a plain JSON
+    list (not JSON, not UTF-8, a byte order mark, nested too deeply, not a list) is read whole by
+    `load_export`, which names what is wrong; the tasks already given are not given again. A file that
+    does not end with ']' is read whole at once (so is a pipe, which can be read only once).
+    """
+    path = Path(path)
+    given = 0
+    try:
+        for task in _stream(path):
+            yield task
+            given += 1
+        return
+    except (_NotPlain, OSError, ValueError, RecursionError):
+        pass  # read whole below, out of this handler: the window read so far is freed first
+    yield from load_export(path)[given:]
+
+
 def load_export(path: Path) -> list[Any]:
-    """Read a Label Studio JSON export file."""
+    """Read a Label Studio JSON export file whole (`iter_export` reads it one task at a time)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -708,7 +853,7 @@ def import_export(
     offsets: OffsetMode = OffsetMode.AUTO,
 ) -> ImportSummary:
     """`annot import`: check the export at `path` and write its documents to `output` (JSONL)."""
-    docs, summary = documents_from_export(load_export(path), schema, where=str(path), pick=pick, offsets=offsets)
+    docs, summary = documents_from_export(iter_export(path), schema, where=str(path), pick=pick, offsets=offsets)
     if not docs:
         raise AnnotError(
             f"{path}: no completed annotation in {summary.tasks} task(s) "

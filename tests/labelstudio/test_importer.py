@@ -3,12 +3,22 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from annot.documents import read_documents, text_sha256
+from annot.documents import read_documents, text_sha256, write_documents
 from annot.errors import AnnotError
-from annot.labelstudio.importer import documents_from_export, import_export, utf16_to_codepoints
+from annot.labelstudio import importer
+from annot.labelstudio.importer import (
+    documents_from_export,
+    import_export,
+    iter_export,
+    load_export,
+    utf16_to_codepoints,
+)
 
 TEXT = "NATO is sending troops to Kosovo on 5 June."
 
@@ -415,3 +425,191 @@ def test_importer_task_without_sha256_warns_or_is_refused_when_the_corpus_knows_
         documents_from_export([t], schema, known={"kfor-1": text_sha256("another text")})
     assert "the corpus knows document 'kfor-1' with another text" in err.value.problems[0]
     documents_from_export([t], schema, known={"kfor-1": text_sha256(TEXT)})  # the same text: fine
+
+
+# ------------------------------------------------------------------ one pass per task, a task at a time
+
+
+def _utf16_reference(text: str) -> dict[int, int]:
+    """UTF-16 offset -> code point index, by encoding each prefix: slow, obviously right."""
+    return {len(text[:i].encode("utf-16-le")) // 2: i for i in range(len(text) + 1)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", " ", "é", "€", "\uffff", "😀", "\U00010000", "\U0010ffff", "𝔸"])))
+@example("a😀b")
+@example("😀😀")
+def test_importer_utf16_offsets_by_the_index_of_astral_characters(text: str):
+    ref = _utf16_reference(text)
+    units = len(text.encode("utf-16-le")) // 2
+    for offset in range(-2, units + 3):
+        assert utf16_to_codepoints(text, offset) == ref.get(offset), (text, offset)
+
+
+def _tasks_file(tmp_path: Path, tasks: list, **dumps) -> Path:
+    p = tmp_path / "export.json"
+    p.write_text(json.dumps(tasks, **dumps), encoding="utf-8")
+    return p
+
+
+def test_importer_reads_an_export_file_a_task_at_a_time(tmp_path: Path):
+    second = good_task()
+    second.update(id=8)
+    p = tmp_path / "export.json"
+    raw = json.dumps([good_task(), second])
+    p.write_text(raw.replace('"id": 8,', '"id": 8'), encoding="utf-8")  # a comma missing in the second task
+    with mock.patch.object(importer, "_CHUNK", 16):
+        tasks = iter_export(p)
+        assert next(tasks) == good_task()  # given before the rest of the file is read
+        with pytest.raises(AnnotError) as err:
+            next(tasks)
+    with pytest.raises(AnnotError) as whole:
+        load_export(p)
+    assert str(err.value) == str(whole.value) and "not a JSON file (Expecting ',' delimiter" in err.value.message
+
+
+def test_importer_an_export_cut_short_is_refused_before_its_tasks_are_read(tmp_path: Path):
+    p = tmp_path / "export.json"
+    p.write_text(json.dumps([good_task(), good_task()])[:-40], encoding="utf-8")  # a download that broke off
+    with pytest.raises(AnnotError, match="not a JSON file"):
+        next(iter_export(p))  # not even the first task, whole as it is
+
+
+def test_importer_a_valid_export_is_never_read_whole(schema, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    p = _tasks_file(tmp_path, [good_task()])
+
+    def whole(path):
+        raise AssertionError("the export was read whole")
+
+    monkeypatch.setattr(importer, "load_export", whole)
+    import_export(p, tmp_path / "gold.jsonl", schema)
+    assert read_documents(tmp_path / "gold.jsonl")[0].id == "kfor-1"
+
+
+def _emoji_task(k: int, utf16: bool) -> dict:
+    text = f"😀 {k}: NATO is sending troops to Kosovo on 5 June. 🛰️"
+    t = good_task()
+    t["id"] = k
+    t["data"].update(text=text, sha256=text_sha256(text), doc_id=f"doc-{k}")
+    shift = len(f"😀 {k}: ") + (1 if utf16 else 0)
+    for r in t["annotations"][0]["result"]:
+        if r["type"] == "labels":
+            r["value"].update(start=r["value"]["start"] + shift, end=r["value"]["end"] + shift)
+    return t
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1 << 20])
+def test_importer_export_file_gives_the_documents_of_its_tasks(schema, tmp_path: Path, chunk: int):
+    tasks = [_emoji_task(k, utf16=k % 2 == 0) for k in range(1, 8)]
+    tasks.append({**good_task(), "id": 99})
+    raw = json.dumps(tasks, indent=1, ensure_ascii=chunk == 7)  # \ud83d\ude00 escapes in one of the files
+    (tmp_path / "export.json").write_text(" \n" + raw + "\n\n", encoding="utf-8")
+    docs, summary = documents_from_export(json.loads(raw), schema)
+    write_documents(tmp_path / "expected.jsonl", docs)
+    with mock.patch.object(importer, "_CHUNK", chunk):
+        streamed = import_export(tmp_path / "export.json", tmp_path / "gold.jsonl", schema)
+    assert (tmp_path / "gold.jsonl").read_bytes() == (tmp_path / "expected.jsonl").read_bytes()
+    assert streamed == summary and summary.utf16_converted == 3 * 4 and summary.documents == 8
+
+
+def test_importer_numbers_are_read_as_json_loads_reads_them(schema, tmp_path: Path):
+    t = good_task()
+    t["data"]["meta"] = {"score": 0.1, "scores": [0.1, 0.2, 1e-07, 1.0, -0.0, 2.5e300], "big": 2**70, "n": 3}
+    p = _tasks_file(tmp_path, [t])
+    import_export(p, tmp_path / "gold.jsonl", schema)
+    line = (tmp_path / "gold.jsonl").read_text(encoding="utf-8")
+    assert '"score": 0.1, "scores": [0.1, 0.2, 1e-07, 1.0, -0.0, 2.5e+300], "big": 1180591620717411303424' in line
+    (meta,) = [d.meta for d in read_documents(tmp_path / "gold.jsonl")]
+    assert type(meta["score"]) is float and meta["score"] == 0.1 and type(meta["n"]) is int
+    assert [type(x) for x in meta["scores"]] == [float] * 6
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**80), 2**80)
+    | st.floats()
+    | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(json_values, max_size=5),
+    st.sampled_from([None, 0, 2]),
+    st.booleans(),
+    st.integers(1, 40),
+    st.sampled_from(["", " ", "\n", "\r\n\t "]),
+)
+def test_importer_streaming_gives_what_json_loads_gives(tmp_path_factory, items, indent, ascii_only, chunk, space):
+    raw = space + json.dumps(items, indent=indent, ensure_ascii=ascii_only) + space
+    p = tmp_path_factory.mktemp("stream") / "export.json"
+    p.write_text(raw, encoding="utf-8")
+    with mock.patch.object(importer, "_CHUNK", chunk):
+        streamed = list(iter_export(p))
+    # compared as text: 1 and 1.0, or -0.0 and 0.0, are equal in Python but not the same JSON
+    assert json.dumps(streamed) == json.dumps(load_export(p)) == json.dumps(json.loads(raw))
+
+
+NOT_PLAIN = [
+    b"",
+    b"   \n",
+    b'{"not": "a list"}',
+    b"null",
+    b'"a list?"',
+    b"[1, 2",
+    b"[1,]",
+    b"[,1]",
+    b"[1 2]",
+    b"[1] x",
+    b"[1]]",
+    b"[01]",
+    b"[1.]",
+    b"[-]",
+    b'[{"a": 1} {"b": 2}]',
+    b'[{"a": tru}]',
+    b"\xef\xbb\xbf[]",  # a byte order mark
+    '[{"id": 1}]'.encode("utf-16"),  # UTF-16 with its byte order mark
+    '[{"id": 1}]'.encode("utf-16-le"),  # and without
+    b'[{"text": "\xff"}]',  # not UTF-8
+    b'[{"text": "a\x01b"}]',  # a control character in a string
+    b"[" * 100_000 + b"]" * 100_000,  # nested too deeply
+    b'[{"a": ' + b"[" * 5_000 + b"]" * 5_000 + b"}]",
+    # what json.loads reads and a stricter parser would not: read the same
+    b"[NaN, Infinity, -Infinity, 1E400, 123456789012345678901234567890]",
+    b'["\\ud800", "\\udc00x", "\\ud83d\\ude00"]',  # lone surrogates kept as json.loads keeps them
+    b'[{"a": 1, "a": 2}]',
+    b"[]",
+    b" [ ] ",
+]
+
+
+@pytest.mark.parametrize("raw", NOT_PLAIN, ids=range(len(NOT_PLAIN)))
+@pytest.mark.parametrize("chunk", [3, 1 << 20])
+def test_importer_streaming_fails_as_reading_whole_fails(tmp_path: Path, raw: bytes, chunk: int):
+    p = tmp_path / "export.json"
+    p.write_bytes(raw)
+    try:
+        expected: object = json.dumps(load_export(p))
+    except AnnotError as exc:
+        expected = (str(exc), exc.hint)
+    try:
+        with mock.patch.object(importer, "_CHUNK", chunk):
+            got: object = json.dumps(list(iter_export(p)))
+    except AnnotError as exc:
+        got = (str(exc), exc.hint)
+    assert got == expected
+
+
+def test_importer_every_cut_of_an_export_fails_as_reading_whole_fails(tmp_path: Path):
+    raw = json.dumps([good_task(), _emoji_task(2, utf16=False)], indent=1, ensure_ascii=False)
+    p = tmp_path / "export.json"
+    for cut in range(0, len(raw), 7):
+        p.write_text(raw[:cut], encoding="utf-8")
+        with pytest.raises(AnnotError) as whole:
+            load_export(p)
+        with mock.patch.object(importer, "_CHUNK", 5), pytest.raises(AnnotError) as streamed:
+            list(iter_export(p))
+        assert str(streamed.value) == str(whole.value), cut
