@@ -19,6 +19,7 @@ Event errors are categorised per document, in this order of precedence:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..documents import Document
@@ -190,72 +191,82 @@ def render_detail(text: str, detail: Detail) -> str:
 def event_error_records(
     gold: list[EventTuple], pred: list[EventTuple]
 ) -> tuple[list[ErrorRecordTuple], Counter[tuple[str, str]]]:
-    """Categorised event errors of one document (without text), and the role confusion."""
+    """Categorised event errors of one document (without text), and the role confusion.
+
+    The rules of the module docstring, applied in gold order; "the first" candidate is always the first in the
+    prediction's order (indexes by key find it without scanning every prediction).
+    """
     out: list[ErrorRecordTuple] = []
     # Triggers.
-    free_pred = list(range(len(pred)))
+    used_t = [False] * len(pred)
+    by_offsets: dict[tuple[int, int], list[int]] = {}
+    for j, (ps, pe, _, _) in enumerate(pred):
+        by_offsets.setdefault((ps, pe), []).append(j)
     for gs, ge, gt, _ in gold:
-        same = [j for j in free_pred if (pred[j][0], pred[j][1]) == (gs, ge)]
-        same.sort(key=lambda j: pred[j][2] != gt)
+        same = [j for j in by_offsets.get((gs, ge), ()) if not used_t[j]]
         if same:
-            j = same[0]
-            free_pred.remove(j)
+            j = next((k for k in same if pred[k][2] == gt), same[0])
+            used_t[j] = True
             if pred[j][2] != gt:
                 out.append(("wrong type", (gs, ge, gt), (gs, ge, pred[j][2]), ()))
             continue
-        over = [j for j in free_pred if pred[j][0] < ge and gs < pred[j][1]]
-        if over:
-            j = over[0]
-            free_pred.remove(j)
+        j = next((k for k in range(len(pred)) if not used_t[k] and pred[k][0] < ge and gs < pred[k][1]), -1)
+        if j >= 0:
+            used_t[j] = True
             out.append(("trigger boundary", (gs, ge, gt), (pred[j][0], pred[j][1], pred[j][2]), ()))
         else:
             out.append(("missed trigger", (gs, ge, gt), None, ()))
-    for j in free_pred:
-        out.append(("spurious trigger", None, (pred[j][0], pred[j][1], pred[j][2]), ()))
+    for j, (ps, pe, pt, _) in enumerate(pred):
+        if not used_t[j]:
+            out.append(("spurious trigger", None, (ps, pe, pt), ()))
     # Arguments.
     confusion: Counter[tuple[str, str]] = Counter()
-    unused = _args(pred)
+    p_args = _args(pred)
+    used = [False] * len(p_args)
+    exact_of: dict[tuple[object, ...], list[int]] = {}
+    span_of: dict[tuple[object, ...], list[int]] = {}
+    trigger_of: dict[tuple[object, ...], list[int]] = {}
+    attached_of: dict[tuple[object, ...], list[int]] = {}
+    for k, x in enumerate(p_args):
+        exact_of.setdefault(x[1:7], []).append(k)
+        span_of.setdefault(x[1:6], []).append(k)
+        trigger_of.setdefault(x[1:4], []).append(k)
+        attached_of.setdefault(x[3:6], []).append(k)
+
+    def first(candidates: Sequence[int], within: tuple[int, int] | None = None) -> int:
+        """The first candidate not used yet (whose argument overlaps `within` when given), or -1."""
+        for k in candidates:
+            if not used[k] and (within is None or (p_args[k][4] < within[1] and within[0] < p_args[k][5])):
+                return k
+        return -1
+
     for _, ts, te, et, a_s, a_e, role in _args(gold):
-        key = (ts, te, et, a_s, a_e)
-        exact = next((x for x in unused if x[1:6] == key and x[6] == role), None)
-        if exact is not None:
-            unused.remove(exact)
+        k = first(exact_of.get((ts, te, et, a_s, a_e, role), ()))
+        if k >= 0:
+            used[k] = True
             confusion[role, role] += 1
             continue
-        for cat in ("wrong role", "argument boundary", "wrong trigger"):
-            hit = next((x for x in unused if _near_miss(cat, x, key)), None)
-            if hit is not None:
-                unused.remove(hit)
-                if cat == "wrong role":
-                    confusion[role, hit[6]] += 1
-                else:
-                    confusion[role, MISSED] += 1
-                how, where = {
-                    "wrong role": (None, None),
-                    "argument boundary": ("on", (hit[4], hit[5])),
-                    "wrong trigger": ("attached to", (hit[1], hit[2])),
-                }[cat]
-                detail = (et, ts, te, role, hit[6], how, where)
-                out.append((cat, (a_s, a_e, role), (hit[4], hit[5], hit[6]), detail))
-                break
-        else:
+        cat, how, k = "wrong role", None, first(span_of.get((ts, te, et, a_s, a_e), ()))
+        if k < 0:
+            cat, how = "argument boundary", "on"
+            k = first(trigger_of.get((ts, te, et), ()), (a_s, a_e))
+        if k < 0:
+            cat, how, k = "wrong trigger", "attached to", first(attached_of.get((et, a_s, a_e), ()))
+        if k < 0:
             confusion[role, MISSED] += 1
             out.append(("missed argument", (a_s, a_e, role), None, (et, ts, te, role, None, None, None)))
-    for _, ts, te, et, a_s, a_e, role in unused:
-        confusion[SPURIOUS, role] += 1
-        out.append(("spurious argument", None, (a_s, a_e, role), (et, ts, te, role, None, None, None)))
+            continue
+        used[k] = True
+        hit = p_args[k]
+        where = None if how is None else ((hit[4], hit[5]) if how == "on" else (hit[1], hit[2]))
+        confusion[role, hit[6] if cat == "wrong role" else MISSED] += 1
+        out.append((cat, (a_s, a_e, role), (hit[4], hit[5], hit[6]), (et, ts, te, role, hit[6], how, where)))
+    for k, (_, ts, te, et, a_s, a_e, role) in enumerate(p_args):
+        if not used[k]:
+            confusion[SPURIOUS, role] += 1
+            out.append(("spurious argument", None, (a_s, a_e, role), (et, ts, te, role, None, None, None)))
     return out, confusion
 
 
 def _args(events: list[EventTuple]) -> list[_Arg]:
     return [(i, ts, te, et, a_s, a_e, role) for i, (ts, te, et, args) in enumerate(events) for role, a_s, a_e in args]
-
-
-def _near_miss(category: str, pred: _Arg, key: tuple[int, int, str, int, int]) -> bool:
-    """Whether predicted argument `pred` is a near miss of kind `category` for the gold argument `key`."""
-    ts, te, et, a_s, a_e = key
-    if category == "wrong role":
-        return pred[1:6] == key
-    if category == "argument boundary":
-        return pred[1:4] == (ts, te, et) and pred[4] < a_e and a_s < pred[5]
-    return pred[3:6] == (et, a_s, a_e)  # wrong trigger

@@ -449,17 +449,24 @@ def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[n
     return micro, by_type, per_role.reshape(n, n_roles, 2, 3)
 
 
-def _events_of(c: Columns, d: int, ev_rows: np.ndarray, arg_rows: np.ndarray) -> list[tuple]:
-    """Document `d`'s events as (start, end, type, ((role, arg start, arg end), ...)), in their order."""
+def _event_tuples(c: Columns, n: int) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+    """Every event as (start, end, type, ((role, arg start, arg end), ...)), in row order, and where each
+    document's events begin (rows are grouped by document; arguments by event)."""
     types, roles = c.vocabs.types.names, c.vocabs.roles.names
-    out = []
-    by_event: dict[int, list] = {int(e): [] for e in ev_rows}
-    for a in arg_rows:
-        ent = c.arg_entity[a]
-        by_event[int(c.arg_event[a])].append((roles[c.arg_role[a]], int(c.ent_start[ent]), int(c.ent_end[ent])))
-    for e in ev_rows:
-        out.append((int(c.ev_start[e]), int(c.ev_end[e]), types[c.ev_type[e]], tuple(by_event[int(e)])))
-    return out
+    arg_bounds = np.searchsorted(c.arg_event, np.arange(len(c.ev_doc) + 1))
+    args = list(
+        zip(
+            [roles[r] for r in c.arg_role.tolist()],
+            c.ent_start[c.arg_entity].tolist(),
+            c.ent_end[c.arg_entity].tolist(),
+        )
+    )
+    lo = arg_bounds.tolist()
+    events = [
+        (s, e, types[t], tuple(args[lo[i] : lo[i + 1]]))
+        for i, (s, e, t) in enumerate(zip(c.ev_start.tolist(), c.ev_end.tolist(), c.ev_type.tolist()))
+    ]
+    return events, np.searchsorted(c.ev_doc, np.arange(n + 1))
 
 
 def _event_errors(g: Columns, p: Columns, n_workers: int = 1) -> tuple[list[EventErrorRow], Counter[tuple[str, str]]]:
@@ -469,29 +476,18 @@ def _event_errors(g: Columns, p: Columns, n_workers: int = 1) -> tuple[list[Even
     scored by `n_workers` processes and joined in order.
     """
     n = len(g)
-
-    def split_rows(c: Columns) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        ev = np.split(np.arange(len(c.ev_doc)), np.cumsum(np.bincount(c.ev_doc, minlength=n))[:-1])
-        arg_doc = c.ev_doc[c.arg_event]
-        order = np.argsort(arg_doc, kind="stable")
-        args = np.split(order, np.cumsum(np.bincount(arg_doc, minlength=n))[:-1])
-        return ev, args
-
-    g_ev, g_args = split_rows(g)
-    p_ev, p_args = split_rows(p)
-    roles = g.vocabs.roles.names
+    g_events, g_at = _event_tuples(g, n)
+    p_events, p_at = _event_tuples(p, n)
+    g_lo, p_lo = g_at.tolist(), p_at.tolist()
 
     def run(docs: range) -> tuple[list[EventErrorRow], Counter[tuple[str, str]]]:
         rows: list[EventErrorRow] = []
         confusion: Counter[tuple[str, str]] = Counter()
         for d in docs:
-            if not len(g_ev[d]) and not len(p_ev[d]):
-                continue
-            gold = _events_of(g, d, g_ev[d], g_args[d])
-            pred = _events_of(p, d, p_ev[d], p_args[d])
+            gold = g_events[g_lo[d] : g_lo[d + 1]]
+            pred = p_events[p_lo[d] : p_lo[d + 1]]
             if gold == pred:
-                for a in g.arg_role[g_args[d]]:
-                    confusion[roles[a], roles[a]] += 1
+                confusion.update((role, role) for ev in gold for role, _, _ in ev[3])
                 continue
             found, conf = event_error_records(gold, pred)
             confusion.update(conf)
