@@ -325,23 +325,26 @@ def _columns_of_wire(
     labels = [e.label for e in ents]
     _check(all(labels))
     # Entity ids: given (non-empty) or T1.., unique per document; arguments resolve to them.
-    row_base = np.concatenate(([0], np.cumsum(n_ent)))
+    bounds = np.concatenate(([0], np.cumsum(n_ent))).tolist()
+    eids = [e.id for e in ents]
+    if None in eids:  # ids left out: T1.. in their document
+        eids = [e.id if e.id is not None else f"T{i + 1}" for d in docs for i, e in enumerate(d.entities)]
+    _check(all(eids))
+    _check(all(len(set(eids[bounds[k] : bounds[k + 1]])) == bounds[k + 1] - bounds[k] for k in range(len(docs))))
     ev_all = [ev for d in docs for ev in d.events]
     n_ev = np.fromiter((len(d.events) for d in docs), dtype=np.int64, count=len(docs))
     ev_doc = np.repeat(np.arange(len(docs), dtype=np.int64), n_ev)
     arg_entity: list[int] = []
     for k, d in enumerate(docs):
-        base = int(row_base[k])
-        eids = [e.id if e.id is not None else f"T{i + 1}" for i, e in enumerate(d.entities)]
-        row_of = {eid: base + i for i, eid in enumerate(eids)}
-        _check(len(row_of) == len(eids) and all(eids))
+        if not d.events:
+            continue
         evids = [ev.id if ev.id is not None else f"E{i + 1}" for i, ev in enumerate(d.events)]
         _check(len(set(evids)) == len(evids) and all(evids))
-        for ev in d.events:
-            for a in ev.arguments:
-                row = row_of.get(a.entity)
-                _check(row is not None)
-                arg_entity.append(row)  # type: ignore[arg-type]
+        row_of = dict(zip(eids[bounds[k] : bounds[k + 1]], range(bounds[k], bounds[k + 1])))
+        try:
+            arg_entity += [row_of[a.entity] for ev in d.events for a in ev.arguments]
+        except KeyError:
+            raise _Refused from None
     ev_start = np.fromiter((ev.trigger.start for ev in ev_all), dtype=np.int64, count=len(ev_all))
     ev_end = np.fromiter((ev.trigger.end for ev in ev_all), dtype=np.int64, count=len(ev_all))
     _check(bool(((ev_start >= 0) & (ev_start < ev_end) & (ev_end <= text_len[ev_doc])).all()))

@@ -103,11 +103,16 @@ def paired_test(
         )
     delta = vb - va
     rng = np.random.default_rng(seed)
-    mask = (rng.random((samples, len(a.ids))) < 0.5).astype(float)
-    sa = _values(a, mp, zero_division, mask, b)  # A with some documents swapped for B's
-    sb = _values(b, mp, zero_division, mask, a)
-    diffs = np.abs(np.nan_to_num(sb - sa))
-    hits = int(np.sum(diffs >= abs(delta) - 1e-12))
+    hits = 0
+    # Resamples in chunks of about two million swap flags (the same random stream as one big draw), so that
+    # memory stays flat for a corpus of any size.
+    chunk = max(1, min(samples, 2_000_000 // max(len(a.ids), 1)))
+    for done in range(0, samples, chunk):
+        k = min(chunk, samples - done)
+        mask = (rng.random((k, len(a.ids))) < 0.5).astype(float)
+        sa = _values(a, mp, zero_division, mask, b)  # A with some documents swapped for B's
+        sb = _values(b, mp, zero_division, mask, a)
+        hits += int(np.sum(np.abs(np.nan_to_num(sb - sa)) >= abs(delta) - 1e-12))
     return Comparison(metric=path, a=va, b=vb, delta=delta, p_value=(hits + 1) / (samples + 1))
 
 

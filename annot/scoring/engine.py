@@ -72,7 +72,8 @@ class Scores:
 
     table: CountTable
     entity_errors: EntityErrorRows
-    event_errors: list[EventErrorRow]
+    event_errors: list[EventErrorRow]  # the first `limit` of each category
+    event_error_counts: Counter[str]  # per category, listed or not
     confusion: Counter[tuple[str, str]]
     role_confusion: Counter[tuple[str, str]]
     crowded_components: int  # groups of mentions matched by the exact assignment, one at a time
@@ -129,6 +130,10 @@ def multiset_matches(
 
 
 def _sorted_rows(c: Columns) -> np.ndarray:
+    """Entity rows by (document, start, end); one sort key when the three fit in 63 bits."""
+    scale = int(c.lengths.max(initial=0)) + 1
+    if len(c) * scale * scale < 2**62:
+        return np.argsort((c.ent_doc * scale + c.ent_start) * scale + c.ent_end, kind="stable")
     return np.lexsort((c.ent_end, c.ent_start, c.ent_doc))
 
 
@@ -391,49 +396,44 @@ def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[n
     micro = np.zeros((n, 6, 3), dtype=np.int64)
     per_type = np.zeros((n * n_types, 6, 3), dtype=np.int64)
     per_role = np.zeros((n * n_roles, 2, 3), dtype=np.int64)
-    # Triggers.
-    (ti,) = multiset_matches(
-        [g.ev_doc, g.ev_start, g.ev_end], [p.ev_doc, p.ev_start, p.ev_end], [(g.ev_doc, p.ev_doc, n)]
-    )
-    micro[:, _TI] = np.stack((ti, np.bincount(p.ev_doc, minlength=n), np.bincount(g.ev_doc, minlength=n)), axis=1)
+    # Offsets are paired into one number (start * scale + end) and document and type into another, so that
+    # each level sorts on at most four keys.
+    scale = int(max(g.lengths.max(initial=0), p.lengths.max(initial=0))) + 1
     g_cell = g.ev_doc * n_types + g.ev_type
     p_cell = p.ev_doc * n_types + p.ev_type
-    (tc,) = multiset_matches(
-        [g.ev_doc, g.ev_type, g.ev_start, g.ev_end],
-        [p.ev_doc, p.ev_type, p.ev_start, p.ev_end],
-        [(g_cell, p_cell, n * n_types)],
-    )
+    g_trig, p_trig = g.ev_start * scale + g.ev_end, p.ev_start * scale + p.ev_end
+    # Triggers.
+    (ti,) = multiset_matches([g.ev_doc, g_trig], [p.ev_doc, p_trig], [(g.ev_doc, p.ev_doc, n)])
+    micro[:, _TI] = np.stack((ti, np.bincount(p.ev_doc, minlength=n), np.bincount(g.ev_doc, minlength=n)), axis=1)
     size_t = n * n_types
+    (tc,) = multiset_matches([g_cell, g_trig], [p_cell, p_trig], [(g_cell, p_cell, size_t)])
     trig = np.stack((tc, _group_sum(p_cell, size_t), _group_sum(g_cell, size_t)), axis=1)
     per_type[:, _TI] = trig
     per_type[:, _TC] = trig
-    # Arguments: (document, type, argument offsets[, role]), anchored ones with the trigger offsets too.
+    # Arguments: (document and type, argument offsets[, role]), anchored ones with the trigger offsets too.
 
-    def arg_keys(c: Columns) -> dict[str, np.ndarray]:
-        ev = c.arg_event
+    def arg_keys(c: Columns, cell: np.ndarray, trig: np.ndarray) -> dict[str, np.ndarray]:
+        ev, ent = c.arg_event, c.arg_entity
         return {
-            "doc": c.ev_doc[ev],
-            "type": c.ev_type[ev],
-            "ts": c.ev_start[ev],
-            "te": c.ev_end[ev],
-            "as": c.ent_start[c.arg_entity],
-            "ae": c.ent_end[c.arg_entity],
+            "cell": cell[ev],
+            "trigger": trig[ev],
+            "span": c.ent_start[ent] * scale + c.ent_end[ent],
             "role": c.arg_role,
+            "doc": c.ev_doc[ev],
         }
 
-    ga, pa = arg_keys(g), arg_keys(p)
-    g_tcell = ga["doc"] * n_types + ga["type"]
-    p_tcell = pa["doc"] * n_types + pa["type"]
+    ga, pa = arg_keys(g, g_cell, g_trig), arg_keys(p, p_cell, p_trig)
+    g_tcell, p_tcell = ga["cell"], pa["cell"]
     g_rcell = ga["doc"] * n_roles + ga["role"]
     p_rcell = pa["doc"] * n_roles + pa["role"]
     size_r = n * n_roles
     arg_pred_t, arg_gold_t = _group_sum(p_tcell, size_t), _group_sum(g_tcell, size_t)
     arg_pred_r, arg_gold_r = _group_sum(p_rcell, size_r), _group_sum(g_rcell, size_r)
     levels = {
-        _AI: ("doc", "type", "as", "ae"),
-        _AC: ("doc", "type", "as", "ae", "role"),
-        _AIA: ("doc", "type", "ts", "te", "as", "ae"),
-        _ACA: ("doc", "type", "ts", "te", "as", "ae", "role"),
+        _AI: ("cell", "span"),
+        _AC: ("cell", "span", "role"),
+        _AIA: ("cell", "trigger", "span"),
+        _ACA: ("cell", "trigger", "span", "role"),
     }
     for level, names in levels.items():
         groups = [(g_tcell, p_tcell, size_t)]
@@ -449,59 +449,73 @@ def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[n
     return micro, by_type, per_role.reshape(n, n_roles, 2, 3)
 
 
-def _event_tuples(c: Columns, n: int) -> tuple[list[tuple[Any, ...]], np.ndarray]:
-    """Every event as (start, end, type, ((role, arg start, arg end), ...)), in row order, and where each
-    document's events begin (rows are grouped by document; arguments by event)."""
+def _event_tuples(c: Columns, lo: int, hi: int) -> list[tuple[Any, ...]]:
+    """Events `lo`..`hi` as (start, end, type, ((role, arg start, arg end), ...)), in row order (arguments are
+    grouped by event)."""
     types, roles = c.vocabs.types.names, c.vocabs.roles.names
-    arg_bounds = np.searchsorted(c.arg_event, np.arange(len(c.ev_doc) + 1))
+    a_lo, a_hi = np.searchsorted(c.arg_event, [lo, hi])
+    ent = c.arg_entity[a_lo:a_hi]
     args = list(
-        zip(
-            [roles[r] for r in c.arg_role.tolist()],
-            c.ent_start[c.arg_entity].tolist(),
-            c.ent_end[c.arg_entity].tolist(),
-        )
+        zip([roles[r] for r in c.arg_role[a_lo:a_hi].tolist()], c.ent_start[ent].tolist(), c.ent_end[ent].tolist())
     )
-    lo = arg_bounds.tolist()
-    events = [
-        (s, e, types[t], tuple(args[lo[i] : lo[i + 1]]))
-        for i, (s, e, t) in enumerate(zip(c.ev_start.tolist(), c.ev_end.tolist(), c.ev_type.tolist()))
+    at = (np.searchsorted(c.arg_event, np.arange(lo, hi + 1)) - a_lo).tolist()
+    return [
+        (s, e, types[t], tuple(args[at[i] : at[i + 1]]))
+        for i, (s, e, t) in enumerate(
+            zip(c.ev_start[lo:hi].tolist(), c.ev_end[lo:hi].tolist(), c.ev_type[lo:hi].tolist())
+        )
     ]
-    return events, np.searchsorted(c.ev_doc, np.arange(n + 1))
 
 
-def _event_errors(g: Columns, p: Columns, n_workers: int = 1) -> tuple[list[EventErrorRow], Counter[tuple[str, str]]]:
-    """Event errors and role confusion, per document where the events differ; in document order.
+def _event_errors(
+    g: Columns, p: Columns, n_workers: int = 1, limit: int | None = None
+) -> tuple[list[EventErrorRow], Counter[str], Counter[tuple[str, str]]]:
+    """The first `limit` event errors of each category (all when None) in document order, the number of errors
+    of each category, and the role confusion.
 
     The categorisation is greedy and goes document by document; large inputs are cut into ranges of documents
-    scored by `n_workers` processes and joined in order.
+    scored by `n_workers` processes (each keeps its first `limit` of each category) and joined in order.
     """
     n = len(g)
-    g_events, g_at = _event_tuples(g, n)
-    p_events, p_at = _event_tuples(p, n)
-    g_lo, p_lo = g_at.tolist(), p_at.tolist()
+    g_at = np.searchsorted(g.ev_doc, np.arange(n + 1)).tolist()
+    p_at = np.searchsorted(p.ev_doc, np.arange(n + 1)).tolist()
 
-    def run(docs: range) -> tuple[list[EventErrorRow], Counter[tuple[str, str]]]:
+    def run(docs: range) -> tuple[list[EventErrorRow], Counter[str], Counter[tuple[str, str]]]:
+        g_events = _event_tuples(g, g_at[docs.start], g_at[docs.stop])
+        p_events = _event_tuples(p, p_at[docs.start], p_at[docs.stop])
+        g0, p0 = g_at[docs.start], p_at[docs.start]
         rows: list[EventErrorRow] = []
+        counts: Counter[str] = Counter()
         confusion: Counter[tuple[str, str]] = Counter()
         for d in docs:
-            gold = g_events[g_lo[d] : g_lo[d + 1]]
-            pred = p_events[p_lo[d] : p_lo[d + 1]]
+            gold = g_events[g_at[d] - g0 : g_at[d + 1] - g0]
+            pred = p_events[p_at[d] - p0 : p_at[d + 1] - p0]
             if gold == pred:
                 confusion.update((role, role) for ev in gold for role, _, _ in ev[3])
                 continue
             found, conf = event_error_records(gold, pred)
             confusion.update(conf)
-            rows += [EventErrorRow(doc=d, category=c, gold=gt, pred=pt, detail=x) for c, gt, pt, x in found]
-        return rows, confusion
+            for c, gt, pt, x in found:
+                counts[c] += 1
+                if limit is None or counts[c] <= limit:
+                    rows.append(EventErrorRow(doc=d, category=c, gold=gt, pred=pt, detail=x))
+        return rows, counts, confusion
 
     pieces = n_workers if len(g.ev_doc) + len(p.ev_doc) > PARALLEL_EVENTS else 1
     bounds = [n * i // pieces for i in range(pieces + 1)]
     parts = fork_map(run, [range(bounds[i], bounds[i + 1]) for i in range(pieces)], n_workers)
-    rows = [r for part, _ in parts for r in part]
+    rows: list[EventErrorRow] = []
+    listed: Counter[str] = Counter()
+    total: Counter[str] = Counter()
     confusion: Counter[tuple[str, str]] = Counter()
-    for _, c in parts:
-        confusion.update(c)
-    return rows, confusion
+    for part_rows, part_counts, part_confusion in parts:
+        for r in part_rows:
+            if limit is None or listed[r.category] < limit:
+                rows.append(r)
+                listed[r.category] += 1
+        total.update(part_counts)
+        confusion.update(part_confusion)
+    return rows, total, confusion
 
 
 PARALLEL_EVENTS = 20_000  # events (gold and predicted) from which the error analysis runs in several processes
@@ -510,10 +524,13 @@ PARALLEL_EVENTS = 20_000  # events (gold and predicted) from which the error ana
 # -------------------------------------------------------------------- table
 
 
-def score_columns(g: Columns, p: Columns, rank: np.ndarray | None = None, n_workers: int = 1) -> Scores:
+def score_columns(
+    g: Columns, p: Columns, rank: np.ndarray | None = None, n_workers: int = 1, limit: int | None = None
+) -> Scores:
     """Every count of `g` against `p` (the same documents in the same order, sharing vocabs).
 
     `n_workers` processes share the per-document Python work of large inputs; the result does not depend on it.
+    Event errors are kept up to `limit` per category (all when None); entity errors are all kept, as arrays.
     """
     n = len(g)
     rank = np.arange(n) if rank is None else rank
@@ -536,11 +553,12 @@ def score_columns(g: Columns, p: Columns, rank: np.ndarray | None = None, n_work
     keys = sorted((k for k, m in blocks.items() if m.any()), key=CountKey.sort_key)
     data = np.hstack([blocks[k] for k in keys]) if keys else np.zeros((n, 0), dtype=np.int64)
     table = CountTable(g.ids, g.sha256, keys, np.ascontiguousarray(data, dtype=np.int64))
-    ev_rows, role_confusion = _event_errors(g, p, n_workers)
+    ev_rows, ev_counts, role_confusion = _event_errors(g, p, n_workers, limit)
     return Scores(
         table=table,
         entity_errors=_entity_errors(g, p, pieces, crowded_rows, rank),
         event_errors=ev_rows,
+        event_error_counts=ev_counts,
         confusion=_confusion(g, p, pieces) + crowded_conf,
         role_confusion=role_confusion,
         crowded_components=len({int(c) for c in pieces["comp"][pieces["crowded"]]}) if len(pieces["comp"]) else 0,

@@ -204,7 +204,7 @@ def evaluate_columns(
     alignment count tokenises.
     """
     settings = settings or ScoringSettings()
-    scores = score_columns(g, p, n_workers=n_workers)
+    scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
     v = g.vocabs
 
     def used(names: list[str], *codes: np.ndarray) -> set[str]:
@@ -225,7 +225,8 @@ def evaluate_columns(
     ent = scores.entity_errors
     keep_ent, ent_left = _first_per_category(ent.category.tolist(), settings.max_errors)
     ent_cats = [ENTITY_CATEGORIES[c] for c in ent.category[keep_ent]]
-    keep_ev, ev_left = _first_per_category([r.category for r in scores.event_errors], settings.max_errors)
+    keep_ev = list(range(len(scores.event_errors)))  # already the first of each category
+    ev_left = {c: n - settings.max_errors for c, n in scores.event_error_counts.items() if n > settings.max_errors}
     sample = alignment_sample(g.sha256)
     needed = sorted(set(ent.doc[keep_ent].tolist()) | {scores.event_errors[i].doc for i in keep_ev} | set(sample))
     text_of = dict(zip(needed, texts(needed)))
