@@ -123,7 +123,7 @@ def evaluate_cmd(
     single = plan.pred is not None
     for r in outcome.results:
         g = r.report.meta.gold
-        title = f"{r.name} on {gold}" if single else f"{r.name} on {g.path} ({g.documents} documents)"
+        title = f"{r.name} on {g.path}" + (f", split {g.split}" if g.split else "") + f" ({g.documents} documents)"
         print_rich(summary_table(r.report, title))
         typer.echo("wrote " + ", ".join(str(p) for p in r.paths))
         _verdict(r.report.gate, "" if single else r.name)

@@ -49,34 +49,64 @@ def _ci(c: EntityScore | EventScore, metric: str) -> str:
 
 
 def to_markdown(report: Report, max_errors: int = 30) -> str:
-    """A Markdown report that fits a pull-request comment."""
+    """A Markdown report that fits a pull-request comment, read top-down: which gold, the verdict, the headline
+    scores with their intervals; then per label, events, groups, the gate's checks and the errors."""
     m = report.meta
     ents = report.entities
     h = report.human
+    gold = m.gold
+    events_scored = any(report.events.micro[lvl].gold or report.events.micro[lvl].predicted for lvl in EVENT_LEVELS)
     lines = [
         f"# annot evaluation: {md(m.system.name)}",
         "",
-        f"Gold {md(m.gold.path)} ({m.gold.documents} documents, sha256 `{m.gold.sha256[:12]}`), "
-        f"schema {md(m.schema.name)} {md(m.schema.version)}, annot {m.annot_version}, {m.created_at}.",
+        f"Gold **{md(gold.path)}**"
+        + (f", split **{md(gold.split)}**" if gold.split else "")
+        + f", **{gold.documents}** documents (sha256 `{gold.sha256[:12]}`); schema {md(m.schema.name)} "
+        f"{md(m.schema.version)}; annot {m.annot_version}; {m.created_at}.",
         "",
-        *_gate_lines(report.gate),
+        *_verdict_lines(report.gate),
         *_human_lines(report),
-        "## Entities, micro",
+        "## Scores (micro"
+        + (f", {round(m.settings.confidence * 100)}% intervals in brackets)" if m.settings.bootstrap_samples else ")"),
         "",
-        "| scheme | P | R | F1 | correct | incorrect | partial | missed | spurious | possible | actual |"
-        + (" humans F1 |" if h else ""),
-        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if h else ""),
+        "| scheme / level | P | R | F1 | counts |" + (" humans F1 |" if h else ""),
+        "|---|---|---|---|---|" + ("---|" if h else ""),
     ]
     for s in SCHEMES:
         c = ents.micro[s]
         lines.append(
-            f"| {s} | {fmt(c.precision)}{_ci(c, 'precision')} | {fmt(c.recall)}{_ci(c, 'recall')} | "
-            f"{fmt(c.f1)}{_ci(c, 'f1')} | {c.correct} | {c.incorrect} | {c.partial} | {c.missed} | "
-            f"{c.spurious} | {c.possible} | {c.actual} |" + (f" {fmt(h.entities.micro[s].f1)} |" if h else "")
+            f"| entities {s} | {fmt(c.precision)}{_ci(c, 'precision')} | {fmt(c.recall)}{_ci(c, 'recall')} | "
+            f"{fmt(c.f1)}{_ci(c, 'f1')} | {c.correct}/{c.possible} gold, {c.actual} predicted |"
+            + (f" {fmt(h.entities.micro[s].f1)} |" if h else "")
         )
+    if events_scored:
+        for lvl in EVENT_LEVELS:
+            e = report.events.micro[lvl]
+            lines.append(
+                f"| events {lvl.replace('_', ' ')} | {fmt(e.precision)}{_ci(e, 'precision')} | "
+                f"{fmt(e.recall)}{_ci(e, 'recall')} | {fmt(e.f1)}{_ci(e, 'f1')} | "
+                f"{e.matched}/{e.gold} gold, {e.predicted} predicted |"
+                + (f" {fmt(h.events.micro[lvl].f1)} |" if h else "")
+            )
     lines += [
         "",
-        "Macro (mean over supported labels): " + ", ".join(f"{s} F1 {fmt(ents.macro[s].f1)}" for s in SCHEMES),
+        "Macro (mean over supported labels): " + ", ".join(f"{s} F1 {fmt(ents.macro[s].f1)}" for s in SCHEMES) + ".",
+    ]
+    if not events_scored:
+        lines += ["", "No events in the gold or the predictions: the event levels are not scored."]
+    lines += [
+        "",
+        "## Entities, micro",
+        "",
+        "| scheme | correct | incorrect | partial | missed | spurious | possible | actual |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in SCHEMES:
+        c = ents.micro[s]
+        lines.append(
+            f"| {s} | {c.correct} | {c.incorrect} | {c.partial} | {c.missed} | {c.spurious} | {c.possible} | {c.actual} |"
+        )
+    lines += [
         "",
         "## Entities per label (strict)",
         "",
@@ -94,14 +124,18 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
             f"{c.possible} | {c.actual} | {c.correct} |{human}"
         )
     evm = report.events.micro
-    lines += [
-        "",
-        "## Events",
-        "",
-        "| level | P | R | F1 | matched | predicted | gold |" + (" humans F1 |" if h else ""),
-        "|---|---|---|---|---|---|---|" + ("---|" if h else ""),
-    ]
-    for lvl in EVENT_LEVELS:
+    lines += (
+        []
+        if not events_scored
+        else [
+            "",
+            "## Events",
+            "",
+            "| level | P | R | F1 | matched | predicted | gold |" + (" humans F1 |" if h else ""),
+            "|---|---|---|---|---|---|---|" + ("---|" if h else ""),
+        ]
+    )
+    for lvl in EVENT_LEVELS if events_scored else ():
         e = evm[lvl]
         lines.append(
             f"| {lvl} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)}{_ci(e, 'f1')} | {e.matched} | {e.predicted} | "
@@ -150,6 +184,7 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
                 f"| {md(name)} | {gs.documents} | {fmt(gs.entities['strict'].f1)} | {fmt(gs.entities['partial'].f1)} | "
                 f"{fmt(gs.events['trigger_classification'].f1)} | {fmt(gs.events['argument_classification'].f1)} |"
             )
+    lines += _gate_lines(report.gate)
     ev_errs = report.events.errors
     if ev_errs:
         cats = Counter(e.category for e in ev_errs) + Counter(report.events.errors_left_out)
@@ -200,17 +235,32 @@ def _human_lines(report: Report) -> list[str]:
     ]
 
 
+def _verdict_lines(gate: GateResult | None) -> list[str]:
+    """The gate's verdict, with every failed check, for the top of the report."""
+    if gate is None:
+        return ["**No gate**: no threshold or baseline was given.", ""]
+    failed = gate.failed
+    if not failed:
+        return [f"**Gate: PASSED** ({len(gate.gated)} gated checks, none failed; the checks are listed below).", ""]
+    out = [f"**Gate: FAILED** ({len(failed)} of {len(gate.gated)} gated checks failed):", ""]
+    return [*out, *(f"- FAIL: {md(c.description)}" for c in failed), ""]
+
+
 def _gate_lines(gate: GateResult | None) -> list[str]:
     if gate is None:
         return []
     failed = gate.failed
-    out = [f"## Gate: {'PASSED' if gate.passed else 'FAILED'} ({len(failed)} of {len(gate.checks)} checks failed)", ""]
+    out = [
+        "",
+        f"## Gate: {'PASSED' if gate.passed else 'FAILED'} ({len(failed)} of {len(gate.checks)} checks failed)",
+        "",
+    ]
     out += [f"- FAIL: {md(c.description)}" for c in failed]
     passed = [c for c in gate.checks if c.passed]
     out += [f"- {'ok' if c.gated else 'not gated'}: {md(c.description)}" for c in passed[:20]]
     if len(passed) > 20:
         out.append(f"- … and {len(passed) - 20} more passed check(s), listed in report.json and report.html")
-    return [*out, ""]
+    return out
 
 
 def _matrix(conf: Confusion) -> list[str]:

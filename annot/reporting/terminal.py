@@ -27,6 +27,9 @@ def summary_rows(report: Report) -> list[list[str]]:
             ]
             + ([fmt(h.entities.micro[s].f1)] if h else [])
         )
+    if not any(report.events.micro[lvl].gold or report.events.micro[lvl].predicted for lvl in EVENT_LEVELS):
+        rows.append(["events", "", "", "", "none in the gold or the predictions: not scored"] + ([""] if h else []))
+        return rows
     for lvl in EVENT_LEVELS:
         e = report.events.micro[lvl]
         rows.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..files import atomic_write_text
-from .html import to_html
+from .html import comparison_html, to_html
 from .markdown import comparison_markdown, to_markdown
 from .model import Report, SideBySide
 
@@ -16,13 +16,14 @@ def write_report(report: Report, out_dir: Path) -> list[Path]:
     paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
     atomic_write_text(paths[0], report.to_json())
     atomic_write_text(paths[1], to_markdown(report))
-    atomic_write_text(paths[2], to_html(report.to_dict(per_document=False)))
+    atomic_write_text(paths[2], to_html(report))
     return paths
 
 
 def write_comparison(table: SideBySide, out_dir: Path) -> list[Path]:
-    """Write comparison.json and comparison.md into `out_dir`; returns their paths."""
-    paths = [Path(out_dir) / "comparison.json", Path(out_dir) / "comparison.md"]
+    """Write comparison.json, comparison.md and comparison.html into `out_dir`; returns their paths."""
+    paths = [Path(out_dir) / name for name in ("comparison.json", "comparison.md", "comparison.html")]
     atomic_write_text(paths[0], table.to_json())
     atomic_write_text(paths[1], comparison_markdown(table))
+    atomic_write_text(paths[2], comparison_html(table))
     return paths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -147,7 +148,7 @@ def test_html_escapes_hostile_text(page_html: str) -> None:
     assert page_html.count("<script") == 1  # the page's own filtering script only
     assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in page_html
     assert "“&lt;script&gt;alert(1)&lt;/script&gt;”" in page_html  # the spurious mention's text
-    assert "&quot;Monday&quot; &amp; more" in page_html
+    assert "&#34;Monday&#34; &amp; more" in page_html
 
 
 def test_html_unsupported_labels_say_no_support(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
@@ -166,43 +167,87 @@ def test_html_header_tables_and_optional_sections(page_html: str, rendered: tupl
     assert "<title>annot evaluation: sys-a</title>" in page_html
     assert '<html lang="en">' in page_html
     tables = _tables(page_html)
-    micro = _rows_by_head(tables["Micro-averaged over all mentions"])
-    assert list(micro) == ["strict", "exact", "partial", "type"]
+    headline = _rows_by_head(tables["Micro-averaged scores, 95% confidence intervals in brackets"])
+    assert list(headline)[:4] == ["entities strict", "entities exact", "entities partial", "entities type"]
     strict = report["entities"]["micro"]["strict"]
-    assert micro["strict"][3:] == [
-        str(strict[k]) for k in ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual")
-    ]
+    assert headline["entities strict"][2].startswith(f"{strict['f1']:.3f} [")
+    assert (
+        headline["entities strict"][3] == f"{strict['correct']}/{strict['possible']} gold, {strict['actual']} predicted"
+    )
+    assert headline["entities macro (strict)"][2] == f"{report['entities']['macro']['strict']['f1']:.3f}"
+    assert "events argument classification" in headline
     events = _rows_by_head(tables["Micro-averaged over all event mentions"])
     assert len(events) == 6 and events["argument_classification"][3:] == ["1", "1", "2"]
-    assert "✗ FAILED" in page_html and "entities.micro.strict.f1" in page_html
+    assert "✗ Gate FAILED" in page_html and "entities.micro.strict.f1" in page_html
+    scope = page_html[page_html.index('<p class="lede" id="scope">') :].split("</p>", 1)[0]
+    assert "gold.jsonl" in scope and "<strong>2</strong> documents" in scope
     if "confusion" in report["entities"]:
         confusion = tables["Counts by gold label (rows) and predicted label (columns)"]
         assert _rows_by_head(confusion)["GPE"][confusion[0].index("LOC") - 1] == "1"  # Kosovo: GPE taken for LOC
     for key in ("Bootstrap samples", "Seed", "Zero division", "Schema", "Documents"):
         assert f"<dt>{key}</dt>" in page_html
+    docs = tables[
+        "table " + str(list(tables).index(next(k for k in tables if tables[k] and tables[k][0][:1] == ["document"])))
+    ]
+    assert [row[0] for row in docs[1:]] == ["d1", "d2"]  # the lowest strict F1 first
 
 
 def test_html_renders_a_report_without_the_optional_keys(rendered: tuple[dict[str, Any], Path]) -> None:
-    report = copy.deepcopy(rendered[0])
-    report.pop("gate", None)
-    for key in ("confusion",):
-        report["entities"].pop(key, None)
+    from annot.reporting.model import Report
+
+    data = copy.deepcopy(rendered[0])
+    data.pop("gate", None)
+    data["entities"].pop("confusion", None)
     for key in ("role_confusion", "errors", "per_role"):
-        report["events"].pop(key, None)
-    report["meta"]["gold"].pop("split", None)
-    html = to_html(report)
-    for section in ("gate", "confusion", "role-confusion", "event-errors"):
-        assert f'id="{section}"' not in html, section
+        data["events"].pop(key, None)
+    data["meta"]["gold"].pop("split", None)
+    html = to_html(Report.from_json(json.dumps(data)))
+    assert 'id="gate"' not in html and "No gate" in html
+    assert "Counts by gold label" not in html and "Counts by gold role" not in html
     assert 'id="entity-errors"' in html and 'id="labels"' in html and "<svg" in html
-    assert "<dt>Split</dt>" not in html
+    assert "<dt>Split</dt>" not in html and ", split" not in html
 
 
 def test_html_null_values_render_as_a_dash() -> None:
-    report = _minimal_report()
-    html = to_html(report)
-    rows = _rows_by_head(_tables(html)["Micro-averaged over all mentions"])
-    assert rows["strict"][:3] == ["–", "–", "–"]
+    import annot
+
+    empty = [annot.Document("d1", "Nothing happened.")]
+    html = to_html(annot.evaluate(empty, empty, bootstrap_samples=0))
+    rows = _rows_by_head(_tables(html)["Micro-averaged scores"])
+    assert rows["entities strict"][:3] == ["–", "–", "–"]
     assert "None" not in html
+    assert "No events in the gold or the predictions" in html and "events trigger identification" not in rows
+
+
+def test_html_error_lists_are_grouped_folded_and_capped(rendered: tuple[dict[str, Any], Path]) -> None:
+    from annot.reporting.model import Report
+
+    data = copy.deepcopy(rendered[0])
+    one = data["entities"]["errors"][0]
+    data["entities"]["errors"] = [dict(one, document=f"doc{i}") for i in range(120)]
+    data["entities"]["errors_left_out"] = {one["category"]: 5000}
+    html = to_html(Report.from_json(json.dumps(data)), errors_shown=50)
+    section = html[html.index('id="entity-errors"') : html.index('id="event-errors"')]
+    assert section.count("<tr data-category") == 50
+    assert f"<strong>{one['category']}</strong>: 5120 (50 shown; 5000 not listed in report.json either)" in section
+    assert "<details" in section
+
+
+def test_html_comparison_page(rendered: tuple[dict[str, Any], Path]) -> None:
+    from annot.comparison.paired import side_by_side
+    from annot.reporting.html import comparison_html
+    from annot.reporting.model import Report
+
+    a = Report.from_json(json.dumps(rendered[0]))
+    data = copy.deepcopy(rendered[0])
+    data["meta"]["system"]["name"] = "sys-<b>"
+    b = Report.from_json(json.dumps(data))
+    html = comparison_html(side_by_side({"sys-a": a, "sys-<b>": b}, samples=200))
+    rows = _rows_by_head(_tables(html)["F1 per system; below each value, the difference to sys-a and the p-value"])
+    assert list(rows) == ["sys-a reference", "sys-<b>"]
+    assert rows["sys-<b>"][0].endswith("+0.000, p = 1.000")
+    assert "sys-&lt;b&gt;" in html and "<b>" not in html
+    assert html.count("<svg") == 6
 
 
 def test_html_loads_nothing_from_outside(page_html: str) -> None:
@@ -212,7 +257,8 @@ def test_html_loads_nothing_from_outside(page_html: str) -> None:
     )
     assert not external.findall(page_html)
     assert "@import" not in page_html
-    assert "Content-Security-Policy" in page_html and "default-src 'none'" in page_html
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page_html)
+    assert csp is not None and "default-src 'none'" in html.unescape(csp.group(1))
 
 
 @pytest.mark.browser
@@ -227,52 +273,46 @@ def test_html_opens_offline_in_headless_chromium(rendered: tuple[dict[str, Any],
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("request", lambda r: requests.append(r.url))
             page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
             page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
             page.goto(url, wait_until="load")
             assert page.title() == "annot evaluation: sys-a"
+            # The first screen: which gold, the verdict and the headline scores, nothing wider than the window.
+            page.screenshot(path=str(tmp_path / "first-screen.png"))
+            for element in ("#scope", "#verdict", "#headline"):
+                box = page.locator(element).bounding_box()
+                assert box is not None and box["y"] + box["height"] <= 900, element
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1400
             chart = page.locator("svg#f1-chart")
             assert chart.is_visible()
             box = chart.bounding_box()
             assert box is not None and box["width"] > 200 and box["height"] > 50
             assert page.locator("svg#f1-chart rect.bar").count() >= 3
-            # The inline filtering script runs: the form is shown and filters by category.
-            form = page.locator('form[data-table="entity-errors-table"]')
+            # The inline script runs: the search form is shown and filters the errors.
+            form = page.locator('form[data-scope="entity-errors"]')
             assert form.is_visible()
-            form.locator("select").select_option("spurious")
-            assert page.locator("#entity-errors-table tbody tr:visible").count() == 1
+            everything = page.locator("#entity-errors table.errors tbody tr").count()
+            assert everything > 1 and form.locator("output").inner_text() == f"{everything} shown"
+            form.locator("input").fill("LOC")  # the one row of Kosovo, taken for a LOC; folded lists open
+            assert page.locator("#entity-errors table.errors tbody tr:visible").count() == 1
             assert form.locator("output").inner_text() == "1 shown"
+            form.locator("input").fill("")
+            assert form.locator("output").inner_text() == f"{everything} shown"
+            # Per-document scores sort by a column.
+            header = page.locator("#document-table thead th", has_text="gold mentions")
+            header.click()
+            assert header.get_attribute("aria-sort") == "ascending"
+            first = page.locator("#document-table tbody tr").first.locator("th").inner_text()
+            header.click()
+            assert header.get_attribute("aria-sort") == "descending"
+            assert page.locator("#document-table tbody tr").first.locator("th").inner_text() != first
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         finally:
             browser.close()
     assert requests == [url]
     assert problems == []
     assert (tmp_path / "report.png").stat().st_size > 10_000
-
-
-def _minimal_report() -> dict[str, Any]:
-    """A report of nothing: no documents scored, every score undefined."""
-    zero = {k: 0 for k in ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual")}
-    counts = {**zero, "precision": None, "recall": None, "f1": None}
-    schemes = ("strict", "exact", "partial", "type")
-    return {
-        "meta": {
-            "annot_version": "0",
-            "created_at": "2025-01-01T00:00:00+00:00",
-            "gold": {"documents": 0, "path": "g.jsonl", "sha256": "0" * 64},
-            "schema": {"name": "s", "version": "1"},
-            "settings": {"bootstrap_samples": 0, "seed": 13, "confidence": 0.95, "zero_division": "null"},
-            "system": {"name": "empty"},
-        },
-        "entities": {
-            "micro": {s: dict(counts) for s in schemes},
-            "macro": {s: {"precision": None, "recall": None, "f1": None, "labels": 0} for s in schemes},
-            "per_label": {"PER": {s: dict(counts) for s in schemes}},
-            "unsupported_labels": ["PER"],
-            "errors": [],
-        },
-        "events": {"micro": {}, "per_type": {}},
-    }
+    assert (tmp_path / "first-screen.png").stat().st_size > 10_000

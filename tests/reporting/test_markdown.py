@@ -22,10 +22,22 @@ def test_markdown_small_report_by_hand():
     md = to_markdown(report)
     lines = md.splitlines()
     assert lines[0] == "# annot evaluation: tiny"
+    assert (
+        lines[2]
+        == "Gold **(in memory)**, **1** documents (sha256 `"
+        + lines[2].split("`")[1]
+        + "`); schema "
+        + lines[2].split("schema ")[1]
+    )
+    # the verdict with its failed checks, then the headline scores, come first
+    assert lines[4] == "**Gate: FAILED** (1 of 1 gated checks failed):"
+    assert lines[6] == "- FAIL: entities.micro.strict.f1 = 0.4000 &lt; threshold 0.9000 (short by 0.5000)"
+    assert md.index("**Gate: FAILED**") < md.index("## Scores") < md.index("## Entities per label")
     assert "## Gate: FAILED (1 of 1 checks failed)" in md
-    assert md.index("## Gate") < md.index("## Entities, micro")
     # strict: 1 correct, 1 incorrect (Kosovo GPE vs LOC), 1 missed (Serbia); 2 predicted
-    assert "| strict | 0.500 | 0.333 | 0.400 | 1 | 1 | 0 | 1 | 0 | 3 | 2 |" in lines
+    assert "| entities strict | 0.500 | 0.333 | 0.400 | 1/3 gold, 2 predicted |" in lines
+    assert "| strict | 1 | 1 | 0 | 1 | 0 | 3 | 2 |" in lines
+    assert "No events in the gold or the predictions: the event levels are not scored." in lines
     assert "| GPE | – | 0.000 | 0.000 | 2 | 0 | 0 |" in lines
     assert "- d1 missed: gold GPE “Serbia”, predicted –: NATO sent troops to Kosovo and ⟦Serbia⟧ ." in lines
 
