@@ -10,8 +10,14 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[model]'
+# On a terminal pip shows what it fetches and how far along it is; in CI logs it stays quiet.
+if [ -t 1 ] && [ -z "${CI:-}" ]; then PIP_SHOW="--progress-bar on"; else PIP_SHOW="--quiet"; fi
+[ -x .venv/bin/annot ] || echo "== setting up .venv: annot and its libraries (the first run takes a few minutes)"
+.venv/bin/python -m pip install $PIP_SHOW --upgrade pip
+.venv/bin/python -m pip install $PIP_SHOW -c constraints.txt -e '.[model]'
 # The trained system of configs/evaluation.toml: trained once (about a minute on 2 cores), then reused.
-[ -d models/ner-dev/model-best ] || .venv/bin/annot train --name ner-dev --split dev
+if [ ! -d models/ner-dev/model-best ]; then
+  echo "== training the NER of configs/evaluation.toml on the dev split (first run: about a minute)"
+  .venv/bin/annot train --name ner-dev --split dev
+fi
 .venv/bin/annot evaluate "$@"

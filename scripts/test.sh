@@ -8,8 +8,11 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[model,server,dev]'
+# On a terminal pip shows what it fetches and how far along it is; in CI logs it stays quiet.
+if [ -t 1 ] && [ -z "${CI:-}" ]; then PIP_SHOW="--progress-bar on"; else PIP_SHOW="--quiet"; fi
+[ -x .venv/bin/annot ] || echo "== setting up .venv: annot and its libraries (the first run takes a few minutes)"
+.venv/bin/python -m pip install $PIP_SHOW --upgrade pip
+.venv/bin/python -m pip install $PIP_SHOW -c constraints.txt -e '.[model,server,dev]'
 export PATH="$PWD/.venv/bin:$PATH"
 
 step() { printf '\n== %s\n' "$*"; }

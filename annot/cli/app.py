@@ -112,6 +112,22 @@ def progress(total: int, label: str) -> tuple[Callable[[int], None] | None, Call
     return (lambda n: bar.advance(task, n)), bar.stop
 
 
+def progress_to(label: str) -> tuple[Callable[[int, int, str], None] | None, Callable[[], None]]:
+    """A progress bar on a terminal, set to (done, of total, with a line of text); nothing in CI or when piped."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    bar.start()
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int, text: str) -> None:
+        bar.update(task, completed=done, total=total or None, description=f"{label}: {text}")
+
+    return update, bar.stop
+
+
 def print_rich(renderable: Any, width: int = 120) -> None:
     """A rich table (or other renderable) on standard output."""
     from rich.console import Console

@@ -160,13 +160,21 @@ def compare_cmd(
     samples: Annotated[int, typer.Option("--samples", min=100, help="Approximate-randomisation resamples.")] = 10000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the test.")] = 13,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Also write the comparison as JSON.")] = None,
+    split: Annotated[
+        str | None,
+        typer.Option("--split", help="Compare on the documents of this split only (splits.json of the gold)."),
+    ] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option("--gold", help="With --split: the gold file whose splits.json to read (default: A's)."),
+    ] = None,
 ) -> None:
     """Compare two reports on the same gold: each metric, its difference and a paired p-value.
 
-    Example: annot compare reports/spacy-sm/report.json reports/trained/report.json
+    Example: annot compare reports/spacy-sm/report.json reports/ner-trained/report.json --split test
     """
     from ..comparison.paired import compare_files
     from ..reporting.terminal import comparison_table
 
-    result, name_a, name_b = compare_files(report_a, report_b, metric, samples, seed, output)
+    result, name_a, name_b = compare_files(report_a, report_b, metric, samples, seed, output, split, gold)
     print_rich(comparison_table(result.metrics, name_a, name_b, samples, seed), width=140)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..project import DEFAULT_MODEL, GOLD, LABEL_MAP, MODELS, TRAIN_CONFIG, project_path
-from .app import app, progress
+from .app import app, progress, progress_to
 from .schema import SchemaOpt, load
 
 
@@ -106,16 +106,31 @@ def train_cmd(
     """
     from ..systems.train import train_command
 
-    for line in train_command(
-        name,
-        gold or project_path(GOLD),
-        split,
-        dev_split,
-        config or project_path(TRAIN_CONFIG),
-        models or project_path(MODELS),
-        seed,
-        max_epochs,
-        max_steps,
-        base_model,
-    ):
+    update, stop = progress_to("training")
+
+    def report(epoch: int, max_epochs: int, step: int, score: float | None) -> None:
+        if update is not None:
+            update(
+                epoch,
+                max_epochs,
+                f"epoch {epoch} of at most {max_epochs}, step {step}, development F1 {score or 0:.2f}",
+            )
+
+    try:
+        lines = train_command(
+            name,
+            gold or project_path(GOLD),
+            split,
+            dev_split,
+            config or project_path(TRAIN_CONFIG),
+            models or project_path(MODELS),
+            seed,
+            max_epochs,
+            max_steps,
+            base_model,
+            progress=report,
+        )
+    finally:
+        stop()
+    for line in lines:
         typer.echo(line)

@@ -173,6 +173,23 @@ def side_by_side(
     )
 
 
+def restrict_to_split(report: Report, split: str, gold: Path, name: str) -> Report:
+    """`report` with its per-document counts restricted to the documents of `split` (splits.json beside `gold`)."""
+    import dataclasses
+
+    from ..corpus.splits import SPLITS, split_ids
+
+    table = report.per_document
+    ids = split_ids(Path(gold).parent / SPLITS, split, Path(gold), None)
+    missing = sorted(set(ids) - set(table.ids))
+    if missing:
+        raise AnnotError(
+            f"{name}: {len(missing)} document(s) of split {split!r} were not scored, e.g. {', '.join(missing[:5])}",
+            "Compare reports made on that split, or on the whole corpus.",
+        )
+    return dataclasses.replace(report, per_document=table.select(ids))
+
+
 def compare_files(
     path_a: Path,
     path_b: Path,
@@ -180,15 +197,27 @@ def compare_files(
     samples: int = 10000,
     seed: int = 13,
     output: Path | None = None,
+    split: str | None = None,
+    gold: Path | None = None,
 ) -> tuple[PairedComparison, str, str]:
     """`annot compare`: two report.json files compared; the comparison also written to `output` when given.
 
-    Returns the comparison and the two systems' names.
+    With `split`, only the documents of that split count (read from the splits.json beside `gold`, by default
+    the gold file report A names). Returns the comparison and the two systems' names.
     """
     from ..files import atomic_write_text
     from ..reporting.model import load_report
 
     a, b = load_report(path_a), load_report(path_b)
+    if split is not None:
+        gold_path = Path(gold) if gold is not None else Path(a.meta.gold.path)
+        if not gold_path.is_file():
+            raise AnnotError(
+                f"{gold_path}: the gold file of {path_a} is not here, so split {split!r} cannot be looked up",
+                "Give the gold file with --gold (its splits.json is read).",
+            )
+        a = restrict_to_split(a, split, gold_path, str(path_a))
+        b = restrict_to_split(b, split, gold_path, str(path_b))
     result = PairedComparison(
         a=str(path_a),
         b=str(path_b),

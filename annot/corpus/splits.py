@@ -33,8 +33,9 @@ def split_documents(docs: list[Document], splits: Path, name: str, gold: Path | 
     return [by_id[i] for i in split_ids(splits, name, gold, list(by_id))]
 
 
-def split_ids(splits: Path, name: str, gold: Path | None, have: Sequence[str]) -> list[str]:
-    """The document ids of split `name` declared in `splits` (splits.json), checked against the ids `have`."""
+def split_ids(splits: Path, name: str, gold: Path | None, have: Sequence[str] | None) -> list[str]:
+    """The document ids of split `name` declared in `splits` (splits.json), checked against the ids `have` (the
+    documents of the gold file) unless None."""
     splits = Path(splits)
     where = gold.parent if gold is not None else splits.parent
     try:
@@ -51,7 +52,7 @@ def split_ids(splits: Path, name: str, gold: Path | None, have: Sequence[str]) -
         )
     if not ids:
         raise AnnotError(f"{splits}: split {name!r} is empty", "Give a split with documents.")
-    known = set(have)
+    known = set(ids if have is None else have)
     missing = [i for i in ids if i not in known]
     if missing:
         raise AnnotError(

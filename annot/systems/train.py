@@ -28,7 +28,7 @@ import logging
 import re
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -230,8 +230,12 @@ def train_ner(
     max_epochs: int | None = None,
     max_steps: int | None = None,
     base_model: str | None = None,
+    progress: Callable[[int, int, int, float | None], None] | None = None,
 ) -> TrainResult:
-    """Train an NER pipeline on the gold documents of `train_split`; spaCy evaluates on `dev_split` (or held-out documents)."""
+    """Train an NER pipeline on the gold documents of `train_split`; spaCy evaluates on `dev_split` (or held-out documents).
+
+    `progress(epoch, max_epochs, step, dev F1)` is called at each of spaCy's evaluations (a row of its table).
+    """
     import spacy
     from catalogue import RegistryError
     from spacy.training.initialize import init_nlp
@@ -275,7 +279,9 @@ def train_ner(
     cfg["paths"]["dev"] = str(corpus / "dev.spacy")
 
     log: list[str] = []
-    console = io.StringIO()
+    console: io.StringIO = io.StringIO()
+    if progress is not None:
+        console = _Rows(progress, int(cfg["training"]["max_epochs"] or 0))
     started = time.perf_counter()
     with _captured_spacy_log(log):
         try:
@@ -318,6 +324,25 @@ def train_ner(
     return result
 
 
+class _Rows(io.StringIO):
+    """spaCy's training table, kept as text; each row of it (epoch, step, losses, scores) is also reported."""
+
+    ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(?:[\d.]+\s+)+([\d.]+)\s*$")
+
+    def __init__(self, report: Callable[[int, int, int, float | None], None], max_epochs: int) -> None:
+        super().__init__()
+        self.report, self.max_epochs, self.pending = report, max_epochs, ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            m = self.ROW.match(re.sub(r"\x1b\[[0-9;]*m", "", line))
+            if m:
+                self.report(int(m.group(1)), self.max_epochs, int(m.group(2)), float(m.group(3)))
+        return super().write(text)
+
+
 def train_command(
     name: str,
     gold: Path = GOLD,
@@ -329,6 +354,7 @@ def train_command(
     max_epochs: int | None = None,
     max_steps: int | None = None,
     base_model: str | None = None,
+    progress: Callable[[int, int, int, float | None], None] | None = None,
 ) -> list[str]:
     """Body of `annot train`: train models/<name>/ from the corpus of `gold` and return the lines to print."""
     if not name or "/" in name or "\\" in name or name in (".", ".."):
@@ -343,6 +369,7 @@ def train_command(
         max_epochs=max_epochs,
         max_steps=max_steps,
         base_model=base_model,
+        progress=progress,
     )
     f = r.scores.get("ents_f")
     lines = [

@@ -123,3 +123,60 @@ def test_paired_report_without_per_document_is_refused(tmp_path: Path):
     bad.write_text(json.dumps({"entities": {}}), encoding="utf-8")
     with pytest.raises(AnnotError, match="not a report.json made by annot evaluate"):
         annot.load_report(bad)
+
+
+def test_paired_compare_on_a_split_of_reports_made_on_the_whole_corpus(runner, tmp_path: Path):
+    """Reports on every document, compared on the test split, give what reports made on the test split give."""
+    import json as _json
+
+    from support import ROOT, run
+
+    gold = ROOT / "gold" / "news" / "documents.jsonl"
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    weaker = []
+    for i, line in enumerate(lines):
+        d = _json.loads(line)
+        d["entities"] = [e for k, e in enumerate(d["entities"]) if (k + i) % 4]  # drop a quarter of the mentions
+        d["events"] = [
+            dict(ev, arguments=[a for a in ev["arguments"] if any(e["id"] == a["entity"] for e in d["entities"])])
+            for ev in d["events"]
+        ]
+        weaker.append(_json.dumps(d, ensure_ascii=False))
+    (tmp_path / "weak.jsonl").write_text("\n".join(weaker) + "\n", encoding="utf-8")
+    for name, pred, split in (("a-all", gold, None), ("b-all", tmp_path / "weak.jsonl", None)) + (
+        ("a-test", gold, "test"),
+        ("b-test", tmp_path / "weak.jsonl", "test"),
+    ):
+        args = ["evaluate", "--gold", gold, "--pred", pred, "-o", tmp_path / name, "--bootstrap", 0, "--no-gate"]
+        r = run(runner, *args, *(["--split", split] if split else []))
+        assert r.exit_code == 0, r.output
+    on_split = run(
+        runner,
+        "compare",
+        tmp_path / "a-all/report.json",
+        tmp_path / "b-all/report.json",
+        "--split",
+        "test",
+        "--samples",
+        500,
+        "-o",
+        tmp_path / "c1.json",
+    )
+    made_on_split = run(
+        runner,
+        "compare",
+        tmp_path / "a-test/report.json",
+        tmp_path / "b-test/report.json",
+        "--samples",
+        500,
+        "-o",
+        tmp_path / "c2.json",
+    )
+    assert on_split.exit_code == made_on_split.exit_code == 0, on_split.output
+    c1 = _json.loads((tmp_path / "c1.json").read_text(encoding="utf-8"))["metrics"]
+    c2 = _json.loads((tmp_path / "c2.json").read_text(encoding="utf-8"))["metrics"]
+    assert c1 == c2 and any(m["delta"] for m in c1)
+    whole = run(runner, "compare", tmp_path / "a-all/report.json", tmp_path / "b-all/report.json", "--samples", 500)
+    assert whole.exit_code == 0
+    wrong = run(runner, "compare", tmp_path / "a-test/report.json", tmp_path / "b-test/report.json", "--split", "dev")
+    assert wrong.exit_code == 2 and "document(s) of split 'dev' were not scored" in wrong.output

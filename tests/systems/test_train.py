@@ -149,3 +149,21 @@ def test_train_command_rejects_a_path_as_name():
     with pytest.raises(AnnotError) as err:
         train_command("../elsewhere")
     assert err.value.message == "--name '../elsewhere': give a plain folder name, such as ner-dev"
+
+
+def test_train_progress_reads_every_row_of_spacys_table():
+    from annot.systems.train import _Rows
+
+    seen = []
+    rows = _Rows(lambda *a: seen.append(a), 40)
+    table = (
+        "E    #       LOSS TOK2VEC  LOSS NER  ENTS_F  ENTS_P  ENTS_R  SCORE \n"
+        "---  ------  ------------  --------  ------  ------  ------  ------\n"
+        "  0       0          0.00    496.79    0.00    0.00    0.00    0.00\n"
+        "  2      48         28.56   1988.18   24.54   27.50   22.15    0.25\n"
+        "\x1b[38;5;2m✔ Saved pipeline to output directory\x1b[0m\n"
+    )
+    for piece in (table[:70], table[70:150], table[150:]):  # written in pieces, as spaCy flushes
+        rows.write(piece)
+    assert seen == [(0, 40, 0, 0.0), (2, 40, 48, 0.25)]
+    assert rows.getvalue() == table
