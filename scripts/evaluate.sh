@@ -21,3 +21,5 @@ if [ ! -d models/ner-dev/model-best ]; then
   .venv/bin/annot train --name ner-dev --split dev
 fi
 .venv/bin/annot evaluate "$@"
+# Without options, the main job also checks that the README's figures are the ones it just made.
+if [ $# -eq 0 ]; then .venv/bin/python scripts/readme_figures.py --check; fi

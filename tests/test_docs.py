@@ -74,3 +74,14 @@ def test_docs_every_test_the_bad_input_table_names_exists():
         assert named, row
         for name in named:
             assert name in defined, f"README names {name}, which is no test"
+
+
+def test_docs_the_figures_of_the_bundled_systems_are_the_reports():
+    """README.md's table of the three systems is what reports/comparison.json says (scripts/readme_figures.py)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "readme_figures.py"), "--check"], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
