@@ -119,6 +119,12 @@ def evaluate_cmd(
             group_by=group_by,
         )
     )
+    if plan.schema is None:
+        typer.echo(
+            "no schema (no --schema, no configs/schema.toml here or above, no ANNOT_PROJECT): the labels, event types "
+            "and roles are those found in the gold and the predictions",
+            err=True,
+        )
     outcome = run_plan(plan)
     single = plan.pred is not None
     for r in outcome.results:

@@ -173,3 +173,17 @@ def test_cli_evaluate_configured_default(runner, tmp_path: Path, eval_config):
     assert [s["system"] for s in table["systems"]] == ["spacy-sm", "spacy-sm-events", "ner-trained"]
     events = table["systems"][1]["metrics"]["events.micro.trigger_classification.f1"]
     assert events["value"] > 0.5 and events["p_value"] < 0.01
+
+
+def test_cli_evaluate_outside_a_project_scores_with_the_labels_of_the_data(runner, tmp_path: Path, monkeypatch):
+    lines = (ROOT / "gold" / "news" / "documents.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    (tmp_path / "g.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANNOT_PROJECT", raising=False)
+    r = run(runner, "evaluate", "--gold", "g.jsonl", "--pred", "g.jsonl", "-o", "out", "--bootstrap", 0)
+    assert r.exit_code == 0, r.output
+    assert "no schema (no --schema, no configs/schema.toml here or above, no ANNOT_PROJECT)" in r.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["meta"]["schema"]["name"] == "(labels from the data)"
+    assert report["entities"]["micro"]["strict"]["f1"] == 1.0
+    assert report["meta"]["gold"]["documents"] == 3
