@@ -763,7 +763,7 @@ def _dec_hook(type_: type, obj: Any) -> Any:
             blocks.append(m)
         data = np.hstack(blocks) if blocks else np.zeros((n, 0), dtype=np.int64)
         return CountTable(cols.ids, cols.sha256, keys, data)
-    if type_ is CountTable:  # the layout of annot 0.2 and before: {id: {sha256, counts: {key: vector}}}
+    if type_ is CountTable:  # the layout of annot 0.1: {id: {sha256, counts: {key: vector}}}
         docs = msgspec.convert(obj, dict[str, _PerDocument])
         ids = sorted(docs)
         return CountTable.from_rows(

@@ -72,7 +72,7 @@ def test_model_report_keys_are_the_contract(schema):
     assert all(len(v) == len(per_doc["ids"]) for v in per_doc["counts"].values())
 
 
-def test_model_reads_the_per_document_layout_of_annot_0_2(schema):
+def test_model_reads_the_per_document_layout_of_annot_0_1(schema):
     """report.json files made before the per-document columns ({id: {sha256, counts}}) still read (baselines)."""
     from annot.reporting.model import Report
 
