@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -373,10 +373,16 @@ class Report:
     def to_json(self) -> str:
         """report.json's text: sorted keys, two-space indent, non-ASCII kept; the per-document counts one line
         per count key (a corpus of 100,000 documents stays a file of a few lines per key)."""
+        return "".join(self.json_chunks())
+
+    def json_chunks(self) -> Iterator[str]:
+        """`to_json()` in pieces, the per-document counts a key at a time: what `write_report` streams to disk."""
         body = _builtins_of_fields(self, skip={"per_document"})
         text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
         assert text.endswith("\n}") and all(k < "per_document" for k in body)
-        return text[:-2] + ',\n  "per_document": ' + per_document_json(self.per_document, 2) + "\n}\n"
+        yield text[:-2] + ',\n  "per_document": '
+        yield from per_document_chunks(self.per_document, 2)
+        yield "\n}\n"
 
     @classmethod
     def from_json(cls, text: str | bytes, where: str = "report.json") -> Report:
@@ -707,13 +713,23 @@ def per_document_dict(table: CountTable) -> dict[str, Any]:
 
 def per_document_json(table: CountTable, indent: int) -> str:
     """`per_document_dict` as JSON text at `indent`, each key's vectors on one line."""
+    return "".join(per_document_chunks(table, indent))
+
+
+def per_document_chunks(table: CountTable, indent: int) -> Iterator[str]:
+    """`per_document_json` a key at a time."""
     rows, keys = _per_document_order(table)
     pad, inner = " " * (indent + 2), " " * (indent + 4)
-    counts = ",\n".join(f"{inner}{json.dumps(str(k))}: {_vectors_json(table.matrix(k)[rows])}" for k in keys)
+    yield "{\n" + f'{pad}"counts": ' + ("{\n" if keys else "{}")
+    for i, k in enumerate(keys):
+        yield f"{inner}{json.dumps(str(k))}: {_vectors_json(table.matrix(k)[rows])}" + (
+            ",\n" if i < len(keys) - 1 else "\n"
+        )
+    if keys:
+        yield pad + "}"
     ids = json.dumps([table.ids[i] for i in rows], ensure_ascii=False)
     sha = json.dumps([table.sha256[i] for i in rows])
-    counts_text = "{\n" + counts + "\n" + pad + "}" if keys else "{}"
-    return "{\n" + f'{pad}"counts": {counts_text},\n{pad}"ids": {ids},\n{pad}"sha256": {sha}\n' + " " * indent + "}"
+    yield f',\n{pad}"ids": {ids},\n{pad}"sha256": {sha}\n' + " " * indent + "}"
 
 
 def _vectors_json(m: np.ndarray) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..files import atomic_write_text
+from ..files import atomic_write_lines, atomic_write_text
 from .html import comparison_html, to_html
 from .markdown import comparison_markdown, to_markdown
 from .model import Report, SideBySide
@@ -14,7 +14,7 @@ def write_report(report: Report, out_dir: Path) -> list[Path]:
     """Write report.json, report.md and report.html into `out_dir` (each atomically); returns their paths."""
     out_dir = Path(out_dir)
     paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
-    atomic_write_text(paths[0], report.to_json())
+    atomic_write_lines(paths[0], report.json_chunks())
     atomic_write_text(paths[1], to_markdown(report))
     atomic_write_text(paths[2], to_html(report))
     return paths

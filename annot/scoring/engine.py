@@ -43,6 +43,7 @@ from .table import CountTable
 ROLE_LEVELS = ("argument_classification", "argument_classification_anchored")
 ENTITY_CATEGORIES = ("wrong type", "wrong boundary", "wrong boundary and type", "missed", "spurious")
 _TI, _TC, _AI, _AC, _AIA, _ACA = range(6)
+COUNT = np.int32  # per-document counts: a document never has 2**31 mentions, and a corpus table stays half the size
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,7 +228,7 @@ def _entity_counts(g: Columns, p: Columns, n_labels: int) -> tuple[np.ndarray, n
     spurious_rows = np.flatnonzero(p_free & ~paired_p)
     n_missed = np.bincount(g.ent_doc[missed_rows], minlength=n)
     n_spurious = np.bincount(p.ent_doc[spurious_rows], minlength=n)
-    micro = np.zeros((n, 4, 5), dtype=np.int64)
+    micro = np.zeros((n, 4, 5), dtype=COUNT)
     outcomes = {  # scheme -> (correct, incorrect, partial) flags per pair
         "strict": (same_bounds & same_label, ~(same_bounds & same_label), None),
         "exact": (same_bounds, ~same_bounds, None),
@@ -247,7 +248,7 @@ def _entity_counts(g: Columns, p: Columns, n_labels: int) -> tuple[np.ndarray, n
     p_cells = _group_sum((p.ent_doc * n_labels + p.ent_label)[p_free], size)
     paired = _group_sum(cell[same_label], size)
     exact_same = _group_sum(cell[same_label & same_bounds], size)
-    per_label = np.zeros((size, 4, 5), dtype=np.int64)
+    per_label = np.zeros((size, 4, 5), dtype=COUNT)
     for s, scheme in enumerate(SCHEMES):
         if scheme == "type":
             per_label[:, s, 0] = paired
@@ -393,9 +394,9 @@ def _confusion(g: Columns, p: Columns, pieces: dict) -> Counter[tuple[str, str]]
 def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Micro (docs, 6, 3), per type (docs, types, 6, 3) and per role (docs, roles, 2, 3) counts."""
     n = len(g)
-    micro = np.zeros((n, 6, 3), dtype=np.int64)
-    per_type = np.zeros((n * n_types, 6, 3), dtype=np.int64)
-    per_role = np.zeros((n * n_roles, 2, 3), dtype=np.int64)
+    micro = np.zeros((n, 6, 3), dtype=COUNT)
+    per_type = np.zeros((n * n_types, 6, 3), dtype=COUNT)
+    per_role = np.zeros((n * n_roles, 2, 3), dtype=COUNT)
     # Offsets are paired into one number (start * scale + end) and document and type into another, so that
     # each level sorts on at most four keys.
     scale = int(max(g.lengths.max(initial=0), p.lengths.max(initial=0))) + 1
@@ -551,8 +552,9 @@ def score_columns(
         for ri, r in enumerate(roles):
             blocks[CountKey("roles", r, role_level)] = ev_role[:, ri, k]
     keys = sorted((k for k, m in blocks.items() if m.any()), key=CountKey.sort_key)
-    data = np.hstack([blocks[k] for k in keys]) if keys else np.zeros((n, 0), dtype=np.int64)
-    table = CountTable(g.ids, g.sha256, keys, np.ascontiguousarray(data, dtype=np.int64))
+    data = np.hstack([blocks[k] for k in keys]) if keys else np.zeros((n, 0), dtype=COUNT)
+    del blocks, ent_micro, ent_label, ev_micro, ev_type, ev_role
+    table = CountTable(g.ids, g.sha256, keys, np.ascontiguousarray(data, dtype=COUNT))
     ev_rows, ev_counts, role_confusion = _event_errors(g, p, n_workers, limit)
     return Scores(
         table=table,
