@@ -101,12 +101,12 @@ def size_label(n: int) -> str:
     return str(n)
 
 
-def _seconds(s: float | None) -> str:
-    return "—" if s is None else f"{s:.2f}" if s < 10 else f"{s:.1f}"
+def _seconds(s: float) -> str:
+    return f"{s:.2f}" if s < 10 else f"{s:.1f}"
 
 
-def _int(x: float | None) -> str:
-    return "—" if x is None else f"{x:,.0f}"
+def _int(x: float) -> str:
+    return f"{x:,.0f}"
 
 
 # ------------------------------------------------------------------ measuring a process tree
@@ -204,9 +204,9 @@ class _Poller(threading.Thread):
             elapsed = time.perf_counter() - self.started
             if not self.stopped:
                 if self.limits.max_mb and rss > self.limits.max_mb * 1e6:
-                    self._halt(f"stopped at {rss / 1e6:,.0f} MB (limit {self.limits.max_mb:,.0f} MB)")
+                    self._halt(f"stopped at {rss / 1e6:,.0f} MB (limit {self.limits.max_mb:g} MB)")
                 elif self.limits.max_seconds and elapsed > self.limits.max_seconds:
-                    self._halt(f"stopped after {elapsed:,.0f} s (limit {self.limits.max_seconds:,.0f} s)")
+                    self._halt(f"stopped after {elapsed:,.1f} s (limit {self.limits.max_seconds:g} s)")
             self.done.wait(POLL_SECONDS)
 
     def _halt(self, why: str) -> None:
@@ -722,10 +722,10 @@ class Row:
     """One line of a size's table."""
 
     tool: str
-    seconds: float | None
+    seconds: float  # with `stopped`: when it was stopped
     spans: int
-    peak_mb: float | None
-    note: str = ""
+    peak_mb: float
+    stopped: str = ""  # why the run was stopped at a limit
 
 
 @dataclass
@@ -860,7 +860,7 @@ def run_size(n_spans: int, folder: Path, options: Options) -> SizeResult:
                 runs.append(m)
                 if m.stopped:
                     res.rows.append(
-                        Row(f"annot evaluate --bootstrap {b} (whole process)", None, n_spans, m.peak_mb, m.stopped)
+                        Row(f"annot evaluate --bootstrap {b} (whole process)", m.seconds, n_spans, m.peak_mb, m.stopped)
                     )
                     break
                 if report is None:
@@ -895,7 +895,7 @@ def run_size(n_spans: int, folder: Path, options: Options) -> SizeResult:
         version = metadata.version(ref.package)
         title = f"{ref.name} {version} {ref.timed}"
         if m.stopped:
-            res.rows.append(Row(title, None, n_spans, m.peak_mb, m.stopped))
+            res.rows.append(Row(title, m.seconds, n_spans, m.peak_mb, m.stopped))
             continue
         if result is None:
             res.failures.append(_failed(m, ref.name, folder / f"{name}.log"))
@@ -903,6 +903,8 @@ def run_size(n_spans: int, folder: Path, options: Options) -> SizeResult:
         res.rows.append(Row(title, min(result["seconds"]), n_spans, m.peak_mb))
         if annot_counts is not None:
             res.agreement[ref.name] = ref.compare(annot_counts, result["summary"])
+        else:
+            res.notes.append(f"{ref.name}: agreement not checked (no report.json of annot at this size)")
 
     if "import" in options.only and not options.skip_import:
         _measure_import(res, folder, n_spans, options)
@@ -927,19 +929,34 @@ def _measure_import(res: SizeResult, folder: Path, n_spans: int, options: Option
     title = f"annot import ({n_tasks:,} tasks, {regions / n_tasks:.0f} regions each, {mb:.1f} MB; whole process)"
     last = runs[-1]
     if last.stopped:
-        res.rows.append(Row(title, None, regions, last.peak_mb, last.stopped))
+        res.rows.append(Row(title, last.seconds, regions, last.peak_mb, last.stopped))
         return
     if last.exit_code != 0 or not written.is_file():
         res.failures.append(_failed(last, "annot import", written.with_suffix(".log")))
         return
     best = _best(runs)
-    res.rows.append(Row(title, best.seconds, regions, best.peak_mb, "spans = regions (entities and triggers)"))
+    res.rows.append(Row(title, best.seconds, regions, best.peak_mb))
     mismatches, totals = check_import(written, docs)
     res.agreement["annot import (documents, entities, events, arguments written)"] = mismatches
     res.notes.append("import wrote " + ", ".join(f"{v:,} {k}" for k, v in totals.items()) + f" from {n_tasks:,} tasks")
 
 
 # ------------------------------------------------------------------ output
+
+
+def row_cells(res: SizeResult) -> list[list[str]]:
+    """Tool, wall s, spans/s, peak MB and speed relative to nervaluate of each row (a stopped run: its time as a
+    lower bound, and why)."""
+    base = next((r.seconds for r in res.rows if r.tool.startswith("nervaluate") and not r.stopped), None)
+    out = []
+    for r in res.rows:
+        if r.stopped:
+            out.append([f"{r.tool} — {r.stopped}", f"> {_seconds(r.seconds)}", f"< {_int(r.spans / r.seconds)}"])
+            out[-1] += [f"≥ {_int(r.peak_mb)}", "—"]
+            continue
+        ratio = f"{base / r.seconds:.2f}x" if base and not r.tool.startswith("annot import") else "—"
+        out.append([r.tool, _seconds(r.seconds), _int(r.spans / r.seconds), _int(r.peak_mb), ratio])
+    return out
 
 
 def size_table(res: SizeResult) -> str:
@@ -951,13 +968,8 @@ def size_table(res: SizeResult) -> str:
         f"{c.get('predicted spans', 0):,} predicted entity spans, {c.get('gold events', 0):,} gold events with "
         f"{c.get('gold arguments', 0):,} arguments\n"
     )
-    base = next((r.seconds for r in res.rows if r.tool.startswith("nervaluate") and r.seconds), None)
     lines = [head, "| tool | wall s | spans/s | peak MB | vs nervaluate |", "|---|---:|---:|---:|---:|"]
-    for r in res.rows:
-        speed = r.spans / r.seconds if r.seconds else None
-        ratio = f"{base / r.seconds:.2f}x" if base and r.seconds and not r.tool.startswith("annot import") else "—"
-        tool = r.tool + (f" — {r.note}" if r.note and r.seconds is None else "")
-        lines.append(f"| {tool} | {_seconds(r.seconds)} | {_int(speed)} | {_int(r.peak_mb)} | {ratio} |")
+    lines += ["| " + " | ".join(cells) + " |" for cells in row_cells(res)]
     lines.append("")
     for name, mismatches in res.agreement.items():
         shown = "; ".join(mismatches[:5]) + (f"; and {len(mismatches) - 5} more" if len(mismatches) > 5 else "")
@@ -971,14 +983,7 @@ def summary_table(results: list[SizeResult]) -> str:
     """All sizes in one table."""
     lines = ["| spans | tool | wall s | spans/s | peak MB | vs nervaluate |", "|---:|---|---:|---:|---:|---:|"]
     for res in results:
-        base = next((r.seconds for r in res.rows if r.tool.startswith("nervaluate") and r.seconds), None)
-        for r in res.rows:
-            speed = r.spans / r.seconds if r.seconds else None
-            ratio = f"{base / r.seconds:.2f}x" if base and r.seconds and not r.tool.startswith("annot import") else "—"
-            tool = r.tool + (f" — {r.note}" if r.note and r.seconds is None else "")
-            lines.append(
-                f"| {size_label(res.n_spans)} | {tool} | {_seconds(r.seconds)} | {_int(speed)} | {_int(r.peak_mb)} | {ratio} |"
-            )
+        lines += [f"| {size_label(res.n_spans)} | " + " | ".join(cells) + " |" for cells in row_cells(res)]
     return "\n".join(lines) + "\n"
 
 
