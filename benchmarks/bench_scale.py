@@ -286,6 +286,20 @@ def annot_command(*args: object) -> list[str]:
     return [sys.executable, "-m", "annot", *(str(a) for a in args)]
 
 
+def annot_location(cwd: Path) -> Path:
+    """The folder the measured processes import annot from (it must be this checkout's annot/)."""
+    code = "import annot; print(annot.__file__)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=tool_env(), capture_output=True, text=True)
+    return Path(out.stdout.strip()).resolve().parent if out.returncode == 0 else Path("(annot not importable)")
+
+
+def checkout_version() -> str:
+    """The annot version of this checkout (its pyproject.toml; the installed one may be another checkout's)."""
+    import tomllib
+
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"])
+
+
 def inside_project(folder: Path) -> Path | None:
     """The project root above `folder` (a folder with configs/schema.toml), if any."""
     here = folder.resolve()
@@ -1069,8 +1083,9 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = " with uncommitted changes" if _git("status", "--porcelain", "--untracked-files=no") else ""
+    head = _git("rev-parse", "--short", "HEAD") or "unknown"
+    engine = _git("log", "-1", "--format=%h", "--", "annot") or "unknown"  # the last commit that changed annot/
+    dirty = " with uncommitted changes" if _git("status", "--porcelain", "--untracked-files=no", "--", "annot") else ""
     libs = ", ".join(f"{p} {_version(p)}" for p in ("nervaluate", "seqeval", "spacy", "numpy", "msgspec", "psutil"))
     try:
         import psutil  # type: ignore[import-untyped]  # noqa: F401
@@ -1080,7 +1095,8 @@ def machine() -> str:
         poll = "/proc"
     return (
         f"Machine: {cpu}, {os.cpu_count()} cores ({usable} usable){memory}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; annot {_version('annot')} from {ROOT} (engine of commit {commit}{dirty}); "
+        f"Python {platform.python_version()}; annot {checkout_version()} from {ROOT}: engine of commit {engine}{dirty} "
+        f"(checkout at {head}); "
         f"{libs}; memory polled every {POLL_SECONDS * 1000:.0f} ms via {poll}."
     )
 
@@ -1126,11 +1142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
     )
     work = args.work.resolve() if args.work else Path(tempfile.mkdtemp(prefix="annot-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
     if project := inside_project(work):
-        print(
-            f"error: --work {work} is inside the project {project}; annot would score with its schema", file=sys.stderr
-        )
+        print(f"error: --work {work} is inside the project {project}; annot would use its schema", file=sys.stderr)
+        return 2
+    work.mkdir(parents=True, exist_ok=True)
+    if (where := annot_location(work)) != ROOT / "annot":
+        print(f"error: the measured processes would import annot from {where}, not {ROOT / 'annot'}", file=sys.stderr)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
         return 2
     print(
         f"# annot scale benchmark\n\ncommand: python benchmarks/bench_scale.py {' '.join(sys.argv[1:])}\n", flush=True
@@ -1150,7 +1169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         "wall s: annot = the whole process (start-up, reading, scoring, writing report.json/.md/.html); "
         "references = the timed scoring call only, inputs built beforehand. cpu s: user + system seconds of the same "
-        "(annot: of its process). spans/s = gold entity spans / wall s "
+        "(annot: of its process). MB = 10^6 bytes. spans/s = gold entity spans / wall s "
         "(import: regions / s). peak MB = largest resident set of the process tree (references: including their "
         "inputs). vs nervaluate = nervaluate's seconds / the tool's seconds (above 1: faster).\n"
     )
