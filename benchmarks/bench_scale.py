@@ -19,8 +19,9 @@ mentions per document, events, noisy predictions), then
 - times `annot import` on a Label Studio export of 3,720 tasks per million mentions and checks what it wrote.
 
 Wall seconds of annot are the whole process (start-up, reading, scoring, writing three reports); of the
-references, the scoring call alone. Peak MB is the largest resident set of the whole process tree (polled every
-20 ms, and the kernel's ru_maxrss), so for the references it includes their inputs. Prints Markdown tables and
+references, the scoring call alone. Peak MB is the largest memory of the whole process tree (the sum of the
+processes' proportional set sizes, polled every 20 ms, so that pages forked workers share with their parent count
+once; or the kernel's ru_maxrss of the largest process when larger), so for the references it includes their inputs. Prints Markdown tables and
 the machine; exits 1 if a count disagrees or a run fails (a run stopped at --max-mb / --max-seconds is reported,
 not failed). Only annot's command line and report.json keys are used, never annot's code, so it measures
 whichever scoring engine the checkout has.
@@ -132,7 +133,16 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _rss(pid: int) -> int:
-    """Resident set of one process in bytes (0 once it is gone)."""
+    """Memory of one process in bytes (0 once it is gone): its proportional set size where the kernel gives it
+    (pages shared with other processes, such as the forked workers of annot, are split between them rather than
+    counted in each), else its resident set."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * _PAGE
@@ -141,28 +151,13 @@ def _rss(pid: int) -> int:
 
 
 def tree_rss(pid: int, include_root: bool = True) -> int:
-    """Total resident set, in bytes, of the descendants of `pid` and, with `include_root`, of `pid` itself
-    (psutil if installed, else /proc)."""
-    try:
-        import psutil  # type: ignore[import-untyped]
-    except ImportError:
-        total, todo = 0, [pid]
-        while todo:
-            p = todo.pop()
-            total += _rss(p) if include_root or p != pid else 0
-            todo += _children(p)
-        return total
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)] if include_root else root.children(recursive=True)
-    except psutil.Error:
-        return 0
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            continue
+    """Total memory (`_rss`: proportional set size, else resident set), in bytes, of the descendants of `pid`
+    and, with `include_root`, of `pid` itself."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _rss(p) if include_root or p != pid else 0
+        todo += _children(p)
     return total
 
 
@@ -189,7 +184,7 @@ class Measured:
 
 
 class _Poller(threading.Thread):
-    """Samples the total RSS of the launcher's descendants every 20 ms; stops the launcher's process group (the
+    """Samples the total memory (proportional set sizes) of the launcher's descendants every 20 ms; stops the launcher's process group (the
     launcher and the measured tree) at a limit."""
 
     def __init__(self, pid: int, limits: Limits, started: float) -> None:
@@ -244,7 +239,7 @@ sys.exit(min(abs(code), 255))
 
 def run_measured(cmd: Sequence[str], *, cwd: Path, log: Path, limits: Limits = Limits()) -> Measured:
     """Run `cmd` from `cwd` (output to `log`) through the launcher, in a session of its own: wall seconds, exit
-    code and the peak memory of its process tree (polled total RSS and ru_maxrss, the larger of the two)."""
+    code and the peak memory of its process tree (polled total PSS and ru_maxrss, the larger of the two)."""
     facts = log.with_suffix(".measure.json")
     facts.unlink(missing_ok=True)
     with open(log, "wb") as out:
@@ -1112,7 +1107,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--work", type=Path, help="work folder (kept; default: a temporary folder, removed)")
     ap.add_argument("--only", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
     ap.add_argument("--skip-import", action="store_true", help="do not time annot import")
-    ap.add_argument("--max-mb", type=float, default=6000, help="stop a process tree above this RSS (0: never)")
+    ap.add_argument("--max-mb", type=float, default=6000, help="stop a process tree above this memory, MB (0: never)")
     ap.add_argument("--max-seconds", type=float, default=900, help="stop a process after this long (0: never)")
     ap.add_argument("--seed", type=int, default=13, help="seed of the synthetic corpora")
     ap.add_argument("--worker", choices=sorted(REFERENCES), help=argparse.SUPPRESS)
@@ -1170,8 +1165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wall s: annot = the whole process (start-up, reading, scoring, writing report.json/.md/.html); "
         "references = the timed scoring call only, inputs built beforehand. cpu s: user + system seconds of the same "
         "(annot: of its process). MB = 10^6 bytes. spans/s = gold entity spans / wall s "
-        "(import: regions / s). peak MB = largest resident set of the process tree (references: including their "
-        "inputs). vs nervaluate = nervaluate's seconds / the tool's seconds (above 1: faster).\n"
+        "(import: regions / s). peak MB = largest memory of the process tree: the sum of its processes' proportional "
+        "set sizes (shared pages counted once), or the largest process's ru_maxrss if larger (references: including "
+        "their inputs). vs nervaluate = nervaluate's seconds / the tool's seconds (above 1: faster).\n"
     )
     print(machine())
     ok = all(r.ok for r in results)

@@ -54,11 +54,13 @@ def bootstrap_intervals(
         return {}
     if not 0 < confidence < 1:
         raise AnnotError(f"confidence {confidence} must be between 0 and 1")
-    matrices = {key: table.matrix(key).astype(float) for key in keys}
-    totals: dict[CountKey, list[np.ndarray]] = {key: [] for key in keys}
-    for weights in resample_weights(len(table), samples, seed):
-        for key, m in matrices.items():
-            totals[key].append(weights @ m)
+    # One matrix of every key's columns, one product per chunk of resamples (integer sums, exact in float).
+    widths = [key.width for key in keys]
+    starts = np.concatenate(([0], np.cumsum(widths)))
+    counts = np.hstack([table.matrix(key) for key in keys]).astype(float) if keys else np.zeros((len(table), 0))
+    parts = [weights @ counts for weights in resample_weights(len(table), samples, seed)]
+    all_sums = np.concatenate(parts) if parts else np.zeros((0, counts.shape[1]))
+    totals = {key: [all_sums[:, starts[i] : starts[i + 1]]] for i, key in enumerate(keys)}
     lo_q, hi_q = (1 - confidence) / 2, 1 - (1 - confidence) / 2
     out: dict[CountKey, Interval] = {}
     for key, parts in totals.items():
