@@ -61,3 +61,39 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], n_workers: int) -> list[R
         ) from None
     finally:
         _JOB = None
+
+
+def background(fn: Callable[[T], R], item: T, n_workers: int) -> Callable[[], R]:
+    """Start `fn(item)` in a forked process now (when there are `n_workers` > 1) and return a function that waits
+    for its result; with one worker, the function computes it when called. The result comes back pickled."""
+    if n_workers <= 1 or not hasattr(os, "fork"):
+        return lambda: fn(item)
+    import pickle
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave without running the parent's clean-up
+        os.close(read)
+        try:
+            payload = pickle.dumps((True, fn(item)))
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            payload = pickle.dumps((False, exc))
+        with os.fdopen(write, "wb") as out:
+            out.write(payload)
+        os._exit(0)
+    os.close(write)
+
+    def result() -> R:
+        with os.fdopen(read, "rb") as got:
+            data = got.read()
+        _, status = os.waitpid(pid, 0)
+        if not data or status != 0:
+            raise AnnotError(
+                "a worker process died (killed, or out of memory)", "Run again with fewer workers (--workers 1)."
+            )
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return result

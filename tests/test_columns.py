@@ -191,3 +191,18 @@ def test_columns_a_raw_control_character_is_left_to_the_careful_reader(tmp_path:
     with pytest.raises(AnnotError) as fast:
         read_file_columns(path)
     assert fast.value.problems == careful.value.problems and "not valid JSON" in careful.value.problems[0]
+
+
+def test_columns_background_job_gives_its_result_its_error_or_says_it_died():
+    from annot.parallel import background
+
+    assert background(lambda x: x * 3, 14, 2)() == 42
+    assert background(lambda x: x * 3, 14, 1)() == 42  # one worker: computed when asked
+
+    def fails(_: object) -> None:
+        raise AnnotError("no such model", "Install it.")
+
+    with pytest.raises(AnnotError, match="no such model"):
+        background(fails, None, 2)()
+    with pytest.raises(AnnotError, match="a worker process died"):
+        background(lambda _: os._exit(3), None, 2)()

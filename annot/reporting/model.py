@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -378,7 +379,7 @@ class Report:
     def json_chunks(self) -> Iterator[str]:
         """`to_json()` in pieces, the per-document counts a key at a time: what `write_report` streams to disk."""
         body = _builtins_of_fields(self, skip={"per_document"})
-        text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
+        text = dumps_sorted(body)
         assert text.endswith("\n}") and all(k < "per_document" for k in body)
         yield text[:-2] + ',\n  "per_document": '
         yield from per_document_chunks(self.per_document, 2)
@@ -694,6 +695,21 @@ def _builtins(value: Any, digits: int | None = DIGITS) -> Any:
     if isinstance(value, list | tuple):
         return [_builtins(v, digits) for v in value]
     raise TypeError(f"cannot write {type(value).__name__} to report.json")
+
+
+_EXPONENT = re.compile(rb"[0-9]e[-+]?[0-9]")
+
+
+def dumps_sorted(obj: Any) -> str:
+    """`json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True)`, by msgspec (several times faster).
+
+    The two write the same text except floats in exponent form (msgspec: 1e-6, json: 1e-06); output with
+    anything like that (in a number or a string) is made by json instead, so the bytes never depend on which.
+    """
+    raw = msgspec.json.encode(obj, order="sorted")
+    if _EXPONENT.search(raw):
+        return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True)
+    return msgspec.json.format(raw, indent=2).decode("utf-8")
 
 
 def _per_document_order(table: CountTable) -> tuple[list[int], list[CountKey]]:

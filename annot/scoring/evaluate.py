@@ -16,6 +16,7 @@ import numpy as np
 from ..columns import Columns, Vocab, Vocabs, from_documents
 from ..documents import Document
 from ..errors import raise_if_problems
+from ..parallel import background
 from .analysis import ErrorItem, context, event_error_item
 from .bootstrap import Interval, bootstrap_intervals
 from .counts import CountKey, EventCounts, ZeroDivision
@@ -204,6 +205,12 @@ def evaluate_columns(
     alignment count tokenises.
     """
     settings = settings or ScoringSettings()
+    sample = alignment_sample(g.sha256)
+    sample_texts = dict(zip(sample, texts(sample)))
+    # The alignment count (spaCy's tokenizer) runs beside the scoring when there is a second core.
+    alignment = background(
+        lambda _: token_alignment(g, p, sample, sample_texts), None, n_workers if len(g) > 200 else 1
+    )
     scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
     v = g.vocabs
 
@@ -227,8 +234,7 @@ def evaluate_columns(
     ent_cats = [ENTITY_CATEGORIES[c] for c in ent.category[keep_ent]]
     keep_ev = list(range(len(scores.event_errors)))  # already the first of each category
     ev_left = {c: n - settings.max_errors for c, n in scores.event_error_counts.items() if n > settings.max_errors}
-    sample = alignment_sample(g.sha256)
-    needed = sorted(set(ent.doc[keep_ent].tolist()) | {scores.event_errors[i].doc for i in keep_ev} | set(sample))
+    needed = sorted(set(ent.doc[keep_ent].tolist()) | {scores.event_errors[i].doc for i in keep_ev})
     text_of = dict(zip(needed, texts(needed)))
     names = v.labels.names
 
@@ -269,7 +275,7 @@ def evaluate_columns(
         confusion=scores.confusion,
         role_confusion=scores.role_confusion,
         ignored_prediction_documents=tuple(ignored),
-        alignment=token_alignment(g, p, sample, text_of),
+        alignment=alignment(),
         errors_left_out={ENTITY_CATEGORIES[int(c)]: n for c, n in ent_left.items()},
         event_errors_left_out=ev_left,
     )
@@ -304,27 +310,31 @@ def token_alignment(
     """Mentions whose boundaries fall inside a token of spaCy's English tokenizer, on documents `docs`.
 
     They are scored on characters like any other; the counts tell how far a system's spans are from
-    what a token-based model could produce.
+    what a token-based model could produce. A mention is aligned when it starts at a token's start and ends at a
+    token's end (what spaCy's `char_span` accepts).
     """
     import spacy
+    from spacy.attrs import IDX, LENGTH
 
     tokenizer = spacy.blank("en").tokenizer
     gold_n = pred_n = 0
     shown: list[ErrorItem] = []
-    g_by_doc = np.split(np.arange(len(g.ent_doc)), np.cumsum(np.bincount(g.ent_doc, minlength=len(g)))[:-1])
-    p_order = np.argsort(p.ent_doc, kind="stable")
-    p_by_doc = np.split(p_order, np.cumsum(np.bincount(p.ent_doc, minlength=len(p)))[:-1])
+    g_at = np.searchsorted(g.ent_doc, np.arange(len(g) + 1))
+    p_at = np.searchsorted(p.ent_doc, np.arange(len(p) + 1))
+    labels = p.vocabs.labels.names
     for d in docs:
         text = text_of[d]
-        tokens = tokenizer(text)
-        starts = {t.idx for t in tokens}
-        ends = {t.idx + len(t) for t in tokens}  # a span is a token span when it starts and ends at token edges
-        gold_n += sum(not (s in starts and e in ends) for s, e, _ in g.entities_of(d, g_by_doc[d]))
-        for s, e, label in p.entities_of(d, p_by_doc[d]):
-            if not (s in starts and e in ends):
-                pred_n += 1
-                if len(shown) < examples:
-                    shown.append(ErrorItem(g.ids[d], "unaligned", None, (s, e, label), "", "", text[s:e]))
+        tokens = tokenizer(text).to_array([IDX, LENGTH]).astype(np.int64).reshape(-1, 2)
+        starts, ends = tokens[:, 0], tokens[:, 0] + tokens[:, 1]
+        gs, ge = g.ent_start[g_at[d] : g_at[d + 1]], g.ent_end[g_at[d] : g_at[d + 1]]
+        gold_n += int((~(np.isin(gs, starts) & np.isin(ge, ends))).sum())
+        ps, pe = p.ent_start[p_at[d] : p_at[d + 1]], p.ent_end[p_at[d] : p_at[d + 1]]
+        off = np.flatnonzero(~(np.isin(ps, starts) & np.isin(pe, ends)))
+        pred_n += len(off)
+        for i in off[: max(0, examples - len(shown))]:
+            s, e = int(ps[i]), int(pe[i])
+            label = labels[p.ent_label[p_at[d] + i]]
+            shown.append(ErrorItem(g.ids[d], "unaligned", None, (s, e, label), "", "", text[s:e]))
     return Alignment(
         gold_unaligned=gold_n,
         predicted_unaligned=pred_n,

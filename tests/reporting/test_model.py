@@ -136,3 +136,31 @@ def test_model_bad_report_files(tmp_path: Path, content, message):
 def test_model_missing_report_file(tmp_path: Path):
     with pytest.raises(AnnotError, match="report not found"):
         load_report(tmp_path / "nope.json")
+
+
+def test_model_json_text_is_what_the_standard_library_writes():
+    """report.json is written by msgspec for speed; its text is exactly json.dumps' (sorted, indented, UTF-8)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from annot.reporting.model import dumps_sorted
+
+    values = st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**62), 2**62)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=20,
+    )
+
+    @settings(max_examples=400, deadline=None)
+    @given(values)
+    def same(obj):  # type: ignore[no-untyped-def]
+        assert dumps_sorted(obj) == json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True)
+
+    same()
+    assert dumps_sorted({"p": 1e-06, "b": [0.1, "x"]}) == json.dumps(
+        {"p": 1e-06, "b": [0.1, "x"]}, indent=2, sort_keys=True
+    )
