@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..scoring.counts import CountKey
 from ..scoring.matching import EVENT_LEVELS, SCHEMES
 from .markdown import fmt, format_p, short_metric
@@ -167,32 +169,40 @@ class View:
 
 def _documents(report: Report, limit: int) -> tuple[list[DocumentRow], int]:
     """Per-document scores, the documents with the lowest strict F1 first (undefined last), at most `limit`."""
-    from ..scoring.counts import EntityCounts, EventCounts
+    from ..scoring.counts import metric_from_sums
 
     table = report.per_document
-    rows = []
-    strict = table.matrix(CountKey("entities", None, "strict"))
-    partial = table.matrix(CountKey("entities", None, "partial"))
-    trig = table.matrix(CountKey("events", None, "trigger_classification"))
-    args = table.matrix(CountKey("events", None, "argument_classification"))
-    for i, doc in enumerate(table.ids):
-        s = EntityCounts(*(int(v) for v in strict[i]))
-        p = EntityCounts(*(int(v) for v in partial[i]))
-        t = EventCounts(*(int(v) for v in trig[i]))
-        a = EventCounts(*(int(v) for v in args[i]))
-        rows.append(
-            DocumentRow(
-                document=doc,
-                gold=s.possible,
-                strict_f1=s.scores()[2],
-                partial_f1=p.scores()[2],
-                trigger_f1=t.scores()[2] if t.gold or t.predicted else None,
-                argument_f1=a.scores()[2] if a.gold or a.predicted else None,
-                errors=s.incorrect + s.missed + s.spurious,
-            )
+    strict = table.matrix(CountKey("entities", None, "strict")).astype(np.int64)
+    partial = table.matrix(CountKey("entities", None, "partial")).astype(np.int64)
+    trig = table.matrix(CountKey("events", None, "trigger_classification")).astype(np.int64)
+    args = table.matrix(CountKey("events", None, "argument_classification")).astype(np.int64)
+    f1 = {
+        "strict": metric_from_sums("entities", strict, "f1"),
+        "partial": metric_from_sums("entities", partial, "f1"),
+        "trigger": metric_from_sums("events", trig, "f1"),
+        "argument": metric_from_sums("events", args, "f1"),
+    }
+    ids = np.array(table.ids, dtype=object)
+    undefined = np.isnan(f1["strict"])
+    order = np.lexsort((ids, np.nan_to_num(f1["strict"], nan=2.0), undefined))[:limit]
+
+    def value(name: str, i: int) -> float | None:
+        v = f1[name][i]
+        return None if np.isnan(v) else float(v)
+
+    rows = [
+        DocumentRow(
+            document=table.ids[i],
+            gold=int(strict[i, :4].sum()),
+            strict_f1=value("strict", i),
+            partial_f1=value("partial", i),
+            trigger_f1=value("trigger", i),
+            argument_f1=value("argument", i),
+            errors=int(strict[i, 1] + strict[i, 3] + strict[i, 4]),
         )
-    rows.sort(key=lambda r: (r.strict_f1 is None, r.strict_f1 if r.strict_f1 is not None else 0.0, r.document))
-    return rows[:limit], len(rows)
+        for i in order.tolist()
+    ]
+    return rows, len(table.ids)
 
 
 def _error_groups(errors: tuple[Any, ...], left_out: dict[str, int], shown: int) -> list[ErrorGroup]:

@@ -751,17 +751,23 @@ def per_document_chunks(table: CountTable, indent: int) -> Iterator[str]:
 def _vectors_json(m: np.ndarray) -> str:
     """A (documents x width) integer matrix as a JSON list of lists, without spaces: "[[1,0,2],[0,0,1]]".
 
-    Made by looking the numbers' texts up in a table and joining them once, not number by number.
+    Made by looking each number's text up in tables (with the bracket that opens or closes a vector attached)
+    and joining them once, not number by number.
     """
+    n, width = m.shape
     if not m.size:
-        return "[" + ",".join("[]" for _ in range(m.shape[0])) + "]"
+        return "[" + ",".join("[]" for _ in range(n)) + "]"
     lo, hi = int(m.min()), int(m.max())
     if lo < 0 or hi > 1_000_000:
-        return msgspec.json.encode(m.tolist()).decode()
-    numbers = np.array([str(v) for v in range(hi + 1)], dtype=object)
-    tokens = numbers[m]
-    tokens[:, 0] = "[" + tokens[:, 0]
-    tokens[:, -1] = tokens[:, -1] + "]"
+        return msgspec.json.encode(m.astype(np.int64).tolist()).decode()
+    plain = np.array([str(v) for v in range(hi + 1)], dtype=object)
+    tokens = np.empty((n, width), dtype=object)
+    if width == 1:
+        tokens[:, 0] = np.array([f"[{v}]" for v in range(hi + 1)], dtype=object)[m[:, 0]]
+    else:
+        tokens[:, 0] = np.array([f"[{v}" for v in range(hi + 1)], dtype=object)[m[:, 0]]
+        tokens[:, 1:-1] = plain[m[:, 1:-1]]
+        tokens[:, -1] = np.array([f"{v}]" for v in range(hi + 1)], dtype=object)[m[:, -1]]
     return "[" + ",".join(tokens.ravel().tolist()) + "]"
 
 

@@ -88,8 +88,29 @@ def _group_sum(group: np.ndarray, n: int, weights: np.ndarray | None = None) -> 
     return out.astype(np.int64) if weights is not None else out
 
 
+def _packed(keys: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Key columns (non-negative) combined into as few int64 columns as keep their lexicographic order: a column
+    joins the one before while the product of their ranges stays below 2**62."""
+    out: list[np.ndarray] = []
+    span = 0
+    for k in keys:
+        size = int(k.max(initial=0)) + 1
+        if out and span * size < 2**62:
+            out[-1] = out[-1] * size + k
+            span *= size
+        else:
+            out.append(k.astype(np.int64))
+            span = size
+    return out
+
+
 def _runs(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The order that sorts rows by `keys` (first key first) and, in that order, the run id of each row."""
+    keys = _packed(keys)
+    if len(keys) == 1:
+        order = np.argsort(keys[0], kind="stable")
+        s = keys[0][order]
+        return order, np.cumsum(np.r_[True, s[1:] != s[:-1]]) - 1 if len(s) else order
     order = np.lexsort(tuple(keys[::-1]))
     if not len(order):
         return order, order
