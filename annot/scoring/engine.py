@@ -25,8 +25,9 @@ documents at once:
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -586,3 +587,83 @@ def score_columns(
         role_confusion=role_confusion,
         crowded_components=len({int(c) for c in pieces["comp"][pieces["crowded"]]}) if len(pieces["comp"]) else 0,
     )
+
+
+# ------------------------------------------------------------------- chunks
+
+
+def score_chunk(chunk: tuple[Columns, Columns], limit: int | None = None) -> Scores:
+    """`score_columns` of one chunk of documents (gold, predictions), in one process: a task for a worker."""
+    g, p = chunk
+    return score_columns(g, p, n_workers=1, limit=limit)
+
+
+def chunks(g: Columns, p: Columns, pieces: int) -> list[tuple[Columns, Columns]]:
+    """`g` and `p` cut into `pieces` runs of consecutive documents (the same documents on both sides)."""
+    n = len(g)
+    bounds = [n * i // pieces for i in range(pieces + 1)]
+    out = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        docs = np.arange(lo, hi)
+        out.append((g.take(docs), p.take(docs)))
+    return out
+
+
+def merge(
+    parts: Sequence[Scores], sizes: Sequence[int], ids: list[str], sha256: list[str], limit: int | None
+) -> Scores:
+    """The scores of consecutive chunks of documents (`sizes` documents each) as those of all of them at once:
+    the same table, error rows in the same order, the same confusions."""
+    keys = sorted({k for part in parts for k in part.table.keys}, key=CountKey.sort_key)
+    width = {k: k.width for k in keys}
+    at: dict[CountKey, int] = {}
+    col = 0
+    for k in keys:
+        at[k] = col
+        col += width[k]
+    data = np.zeros((sum(sizes), col), dtype=COUNT)
+    starts = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    for part, lo, n in zip(parts, starts, sizes):
+        for k in part.table.keys:
+            data[lo : lo + n, at[k] : at[k] + width[k]] = part.table.matrix(k)
+    ent = [part.entity_errors for part in parts]
+    rows: list[EventErrorRow] = []
+    listed: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    confusion: Counter[tuple[str, str]] = Counter()
+    role_confusion: Counter[tuple[str, str]] = Counter()
+    for part, lo in zip(parts, starts):
+        for r in part.event_errors:
+            if limit is None or listed[r.category] < limit:
+                rows.append(
+                    EventErrorRow(doc=int(r.doc + lo), category=r.category, gold=r.gold, pred=r.pred, detail=r.detail)
+                )
+                listed[r.category] += 1
+        counts.update(part.event_error_counts)
+        confusion.update(part.confusion)
+        role_confusion.update(part.role_confusion)
+    return Scores(
+        table=CountTable(ids, sha256, keys, data),
+        entity_errors=EntityErrorRows(
+            doc=np.concatenate([e.doc + lo for e, lo in zip(ent, starts)]).astype(np.int64),
+            category=np.concatenate([e.category for e in ent]),
+            gold=np.concatenate([e.gold for e in ent]).reshape(-1, 3),
+            pred=np.concatenate([e.pred for e in ent]).reshape(-1, 3),
+        ),
+        event_errors=rows,
+        event_error_counts=counts,
+        confusion=confusion,
+        role_confusion=role_confusion,
+        crowded_components=sum(part.crowded_components for part in parts),
+    )
+
+
+MapFn = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
+
+
+def score_in_chunks(g: Columns, p: Columns, run: MapFn, pieces: int, limit: int | None = None) -> Scores:
+    """`score_columns` with the documents cut into `pieces` chunks scored by `run` (a map over chunks: forked
+    processes here, the workers of a cluster) and merged: the same scores as one `score_columns` of all."""
+    parts = chunks(g, p, pieces)
+    scored = run(functools.partial(score_chunk, limit=limit), parts)
+    return merge(scored, [len(c[0]) for c in parts], g.ids, g.sha256, limit)

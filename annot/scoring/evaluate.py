@@ -16,11 +16,11 @@ import numpy as np
 from ..columns import Columns, Vocab, Vocabs, from_documents
 from ..documents import Document
 from ..errors import raise_if_problems
-from ..parallel import background
+from ..parallel import background, fork_map
 from .analysis import ErrorItem, context, event_error_item
 from .bootstrap import Interval, bootstrap_intervals
 from .counts import CountKey, EventCounts, ZeroDivision
-from .engine import ENTITY_CATEGORIES, score_columns
+from .engine import ENTITY_CATEGORIES, score_columns, score_in_chunks
 from .matching import EVENT_LEVELS, SCHEMES, EntityMatch, EventLevel, Scheme, match_entities, match_events
 from .table import CountTable
 
@@ -211,7 +211,10 @@ def evaluate_columns(
     alignment = background(
         lambda _: token_alignment(g, p, sample, sample_texts), None, n_workers if len(g) > 200 else 1
     )
-    scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
+    if n_workers > 1 and len(g) >= PARALLEL_DOCUMENTS:  # both cores score a half each, merged in order
+        scores = score_in_chunks(g, p, lambda fn, items: fork_map(fn, items, n_workers), n_workers, settings.max_errors)
+    else:
+        scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
     v = g.vocabs
 
     def used(names: list[str], *codes: np.ndarray) -> set[str]:
@@ -279,6 +282,9 @@ def evaluate_columns(
         errors_left_out={ENTITY_CATEGORIES[int(c)]: n for c, n in ent_left.items()},
         event_errors_left_out=ev_left,
     )
+
+
+PARALLEL_DOCUMENTS = 2000  # from this many documents, the scoring itself is shared among the workers
 
 
 def _first_per_category(categories: Sequence[str | int], limit: int) -> tuple[list[int], dict]:

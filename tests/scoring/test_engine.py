@@ -118,3 +118,19 @@ def test_engine_predictions_in_any_order_score_the_same():
         b.role_confusion,
     )
     assert a.alignment == b.alignment and a.intervals == b.intervals
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 7])
+def test_engine_scores_in_chunks_merge_to_the_scores_of_all(pieces: int):
+    from annot.scoring.engine import score_in_chunks
+
+    gold, pred = corpus(9, 90, 0.5)
+    vocabs = Vocabs(labels=Vocab(LABELS), types=Vocab(TYPES), roles=Vocab(ROLES))
+    g, p = from_documents(gold, vocabs), from_documents(pred, vocabs)
+    whole = score_columns(g, p, limit=4)
+    merged = score_in_chunks(g, p, lambda fn, items: [fn(x) for x in items], pieces, limit=4)
+    assert merged.table.keys == whole.table.keys and merged.table.data.tolist() == whole.table.data.tolist()
+    for field in ("doc", "category", "gold", "pred"):
+        assert getattr(merged.entity_errors, field).tolist() == getattr(whole.entity_errors, field).tolist()
+    assert merged.event_errors == whole.event_errors and merged.event_error_counts == whole.event_error_counts
+    assert (merged.confusion, merged.role_confusion) == (whole.confusion, whole.role_confusion)
