@@ -368,14 +368,19 @@ def add_user(cfg: StudioConfig, email: str) -> str:
     env = _env(cfg, creds)
     for key in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"):
         env.pop(key)  # the administrator's: the new account gets its own (random) key
-    run = subprocess.run(
-        [label_studio_executable(), "init", "--username", email, "--password", password, "--quiet"],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
+    for attempt in range(3):
+        run = subprocess.run(
+            [label_studio_executable(), "init", "--username", email, "--password", password, "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+        )
+        # the running server holds SQLite's write lock now and then: wait and try again
+        if run.returncode == 0 or "database is locked" not in run.stderr or attempt == 2:
+            break
+        time.sleep(2.0 * (attempt + 1))
     if run.returncode != 0:
         raise AnnotError(
             f"Label Studio could not create {email}",

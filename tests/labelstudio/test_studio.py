@@ -66,7 +66,8 @@ def test_studio_start_status_user_stop(runner, studio: Path, monkeypatch: pytest
     assert ls.output.startswith("project 1 'team': 0 task(s), 2 annotator(s) per task")
 
     u = run(runner, "studio", "user", "add", "alice@example.org", "--config", studio)
-    assert u.exit_code == 0 and u.output.startswith("created alice@example.org; password (shown once, pass it on): ")
+    assert u.exit_code == 0, u.output
+    assert u.output.startswith("created alice@example.org; password (shown once, pass it on): ")
     dup = run(runner, "studio", "user", "add", "alice@example.org", "--config", studio)
     assert dup.exit_code == 2 and "alice@example.org already has an account" in dup.output
 
