@@ -35,14 +35,46 @@ def predict_cmd(
         Path | None,
         typer.Option("--events", help="Add annot's event extractor with these rules (configs/event_extractor.toml)."),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="<address>",
+            help="Run on the Dask cluster of this scheduler (tcp://HOST:PORT): the workers load the pipeline once "
+            "each and predict the documents in partitions; the output is the same as on this machine. Default: "
+            "DASK_SCHEDULER_ADDRESS, else this machine. Needs the cluster extra (pip install -e '.[cluster]').",
+        ),
+    ] = None,
+    partition_size: Annotated[
+        int | None,
+        typer.Option(
+            "--partition-size",
+            min=1,
+            help="Documents per task on a Dask cluster (default: about four tasks per worker thread, "
+            "at most four batches each).",
+        ),
+    ] = None,
+    scheduler_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--scheduler-timeout",
+            min=0.1,
+            metavar="<seconds>",
+            help="How long to wait for the Dask scheduler to answer and for its first worker (default: 10).",
+        ),
+    ] = None,
 ) -> None:
     """Run a spaCy pipeline (and optionally annot's event extractor) over documents and write predictions.
 
     Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
+
+    On a Dask cluster: annot predict archive.jsonl -o preds.jsonl --scheduler tcp://10.0.0.5:8786
     """
+    from ..cluster import scheduler_address
     from ..documents import read_documents
     from ..systems.predict import predict_file
 
+    address = scheduler_address(scheduler)
     docs = read_documents(documents)
     advance, stop = progress(len(docs), "predicting")
     try:
@@ -57,12 +89,21 @@ def predict_cmd(
             batch_size=batch_size,
             n_process=n_process,
             progress=advance,
+            scheduler=address,
+            partition_size=partition_size,
+            scheduler_timeout=scheduler_timeout,
         )
     finally:
         stop()
+    where = ""
+    if stats.cluster is not None:
+        run = stats.cluster
+        where = (
+            f" (on the Dask cluster at {run.scheduler}: {run.threads} worker thread(s), {run.partitions} partition(s))"
+        )
     typer.echo(
         f"wrote {stats.documents} document(s) with {stats.entities} entity mentions and "
-        f"{stats.events} events to {output}"
+        f"{stats.events} events to {output}{where}"
     )
 
 

@@ -461,13 +461,16 @@ def compile_rules(
     return {**out, "events": [e for e in events if e is not None]}
 
 
-def load_rules(path: Path, schema: Schema, label_map: LabelMap, dep_labels: Iterable[str] = ()) -> dict[str, Any]:
-    """Read the rules file and compile it (see :func:`compile_rules`)."""
+def read_rules(path: Path) -> dict[str, Any]:
+    """The rules file as TOML data, not yet checked (:func:`compile_rules` checks it against a pipeline)."""
     from ..files import read_toml
 
-    path = Path(path)
-    data = read_toml(path, "event extractor rules", "Check the path (default: configs/event_extractor.toml).")
-    return compile_rules(data, schema, label_map, str(path), dep_labels)
+    return read_toml(Path(path), "event extractor rules", "Check the path (default: configs/event_extractor.toml).")
+
+
+def load_rules(path: Path, schema: Schema, label_map: LabelMap, dep_labels: Iterable[str] = ()) -> dict[str, Any]:
+    """Read the rules file and compile it (see :func:`compile_rules`)."""
+    return compile_rules(read_rules(path), schema, label_map, str(Path(path)), dep_labels)
 
 
 # ------------------------------------------------------------- component
@@ -729,10 +732,18 @@ def make_event_extractor(nlp: Language, name: str, rules: dict[str, Any]) -> Eve
 
 def add_event_extractor(nlp: Language, rules_path: Path, schema: Schema, label_map: LabelMap) -> None:
     """Add the component (factory name "annot_event_extractor") at the end of `nlp` (and, if `nlp` has a parser, "annot_line_breaks" before it: a line break ends a sentence); validates the rules against the schema (raise annot.errors.AnnotError listing every problem, naming the file and key)."""
+    add_event_rules(nlp, read_rules(rules_path), schema, label_map, str(Path(rules_path)))
+
+
+def add_event_rules(
+    nlp: Language, data: Mapping[str, Any], schema: Schema, label_map: LabelMap, where: str = "rules"
+) -> None:
+    """:func:`add_event_extractor` with the rules as data already read (`where` names them in messages): how a
+    Dask worker adds the extractor with rules read on another machine."""
     dep_labels: list[str] = []
     if "parser" in nlp.pipe_names:
         dep_labels = list(getattr(nlp.get_pipe("parser"), "labels", ()))
-    rules = load_rules(rules_path, schema, label_map, dep_labels)
+    rules = compile_rules(data, schema, label_map, where, dep_labels)
     if "parser" in nlp.pipe_names and LINE_BREAKS not in nlp.pipe_names:
         nlp.add_pipe(LINE_BREAKS, before="parser")
     nlp.add_pipe(FACTORY, last=True, config={"rules": rules})
