@@ -21,6 +21,27 @@ from ..errors import AnnotError
 EXIT_OK, EXIT_GATE, EXIT_BAD = 0, 1, 2
 
 
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="<address>",
+        help="Run on the Dask cluster of this scheduler (tcp://HOST:PORT); the output is the same as on this "
+        "machine. Default: DASK_SCHEDULER_ADDRESS, else this machine. Needs the cluster extra "
+        "(pip install -e '.[cluster]').",
+    ),
+]
+SchedulerTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--scheduler-timeout",
+        min=0.1,
+        metavar="<seconds>",
+        help="How long to wait for the Dask scheduler to answer and for its first worker (default: 10).",
+    ),
+]
+
+
 def fail(exc: AnnotError) -> None:
     """Print an AnnotError for people: 'Error: ...', one line per problem, and the hint, on stderr."""
     typer.secho(f"Error: {exc}", err=True, fg="red")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import EXIT_GATE, app, print_rich
+from .app import EXIT_GATE, SchedulerOpt, SchedulerTimeoutOpt, app, print_rich
 
 
 @app.command("evaluate")
@@ -50,6 +50,8 @@ def evaluate_cmd(
             "--workers", min=1, help="Processes for large inputs (default: ANNOT_WORKERS, else every CPU); same result."
         ),
     ] = None,
+    scheduler: SchedulerOpt = None,
+    scheduler_timeout: SchedulerTimeoutOpt = None,
     threshold: Annotated[
         list[str] | None,
         typer.Option(
@@ -92,8 +94,13 @@ def evaluate_cmd(
 
       annot evaluate          (every system of configs/evaluation.toml on the bundled gold, its [gate])
 
+    On a Dask cluster (the documents are counted in chunks by its workers; the same report):
+
+      annot evaluate --gold gold.jsonl --pred pred.jsonl -o reports/big --scheduler tcp://10.0.0.5:8786
+
     Exit codes: 0 ok (gate passed), 1 gate failed, 2 bad input or usage.
     """
+    from ..cluster import scheduler_address
     from ..jobs.evaluate import Options, plan_evaluation, run_plan
     from ..reporting.terminal import side_by_side_table, summary_table
 
@@ -109,6 +116,8 @@ def evaluate_cmd(
             seed=seed,
             max_errors=max_errors,
             workers=workers,
+            scheduler=scheduler_address(scheduler),
+            scheduler_timeout=scheduler_timeout,
             thresholds=threshold or (),
             baseline=baseline,
             max_drop=max_drop,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..project import DEFAULT_MODEL, GOLD, LABEL_MAP, MODELS, TRAIN_CONFIG, project_path
-from .app import app, progress, progress_to
+from .app import SchedulerOpt, SchedulerTimeoutOpt, app, progress, progress_to
 from .schema import SchemaOpt, load
 
 
@@ -35,16 +35,7 @@ def predict_cmd(
         Path | None,
         typer.Option("--events", help="Add annot's event extractor with these rules (configs/event_extractor.toml)."),
     ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            metavar="<address>",
-            help="Run on the Dask cluster of this scheduler (tcp://HOST:PORT): the workers load the pipeline once "
-            "each and predict the documents in partitions; the output is the same as on this machine. Default: "
-            "DASK_SCHEDULER_ADDRESS, else this machine. Needs the cluster extra (pip install -e '.[cluster]').",
-        ),
-    ] = None,
+    scheduler: SchedulerOpt = None,
     partition_size: Annotated[
         int | None,
         typer.Option(
@@ -54,15 +45,7 @@ def predict_cmd(
             "at most four batches each).",
         ),
     ] = None,
-    scheduler_timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--scheduler-timeout",
-            min=0.1,
-            metavar="<seconds>",
-            help="How long to wait for the Dask scheduler to answer and for its first worker (default: 10).",
-        ),
-    ] = None,
+    scheduler_timeout: SchedulerTimeoutOpt = None,
 ) -> None:
     """Run a spaCy pipeline (and optionally annot's event extractor) over documents and write predictions.
 

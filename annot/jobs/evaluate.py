@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..cluster import DEFAULT_TIMEOUT
 from ..columns import Columns, Vocab, Vocabs, from_documents, read_files_columns
 from ..comparison.gate import GateSettings, parse_thresholds, run_gate
 from ..comparison.paired import side_by_side
@@ -27,6 +28,7 @@ from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
 from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, build_report
 from ..reporting.write import write_comparison, write_report
 from ..schema import Schema, load_schema, schema_from_names
+from ..scoring.engine import Chunked
 from ..scoring.evaluate import ScoringSettings, evaluate_columns, pairing
 from .config import EvalConfig, SystemConfig, load_eval_config
 
@@ -48,12 +50,13 @@ def score(
     human: HumanCeiling | None = None,
     group_by: str | None = None,
     workers: int = 1,
+    chunked: Chunked | None = None,
 ) -> Report:
     """Score `pred` against `gold` and build the report (no gate, nothing written).
 
     Gold and predictions come as records (read by `read_documents`, or made by a pipeline) or as columns (read
     by `read_gold_columns` / `read_file_columns` with the same vocabs); without a schema, the labels, event
-    types and roles are those of the data.
+    types and roles are those of the data. With `chunked`, the counting runs in chunks there (a Dask cluster).
     """
     if isinstance(gold, GoldColumns):
         vocabs = gold.columns.vocabs
@@ -76,6 +79,7 @@ def score(
         settings=settings,
         ignored=ignored,
         n_workers=workers,
+        chunked=chunked,
     )
     meta = g.columns.meta or []
     return build_report(
@@ -257,6 +261,8 @@ class Options:
     seed: int | None = None
     max_errors: int | None = None
     workers: int | None = None
+    scheduler: str | None = None  # a Dask scheduler's address (already merged with DASK_SCHEDULER_ADDRESS)
+    scheduler_timeout: float | None = None
     thresholds: Sequence[str] = ()
     baseline: Path | None = None
     max_drop: float | None = None
@@ -281,6 +287,8 @@ class Plan:
     config: EvalConfig | None = None  # the configured form
     group_by: str | None = None
     workers: int = 1
+    scheduler: str | None = None  # count on this Dask cluster
+    scheduler_timeout: float = DEFAULT_TIMEOUT
 
 
 def plan_evaluation(o: Options) -> Plan:
@@ -289,6 +297,11 @@ def plan_evaluation(o: Options) -> Plan:
         raise AnnotError("give both --gold and --pred, or neither (to evaluate the configured systems)")
     if o.baseline is None and (o.max_drop is not None or o.significant_only):
         raise AnnotError("--max-drop and --significant-only need --baseline")
+    if o.scheduler is None and o.scheduler_timeout is not None:
+        raise AnnotError(
+            "--scheduler-timeout is for a run on a Dask cluster",
+            "Give the scheduler's address with --scheduler (or DASK_SCHEDULER_ADDRESS), or leave it out.",
+        )
     thresholds = parse_thresholds(o.thresholds)
     config_path = o.config or project_path(EVALUATION_CONFIG)
     cfg = load_eval_config(config_path) if (o.gold is None or config_path.exists()) else None
@@ -323,6 +336,8 @@ def plan_evaluation(o: Options) -> Plan:
             pred=o.pred,
             group_by=o.group_by or (cfg.group_by if cfg else None),
             workers=n_workers,
+            scheduler=o.scheduler,
+            scheduler_timeout=o.scheduler_timeout or DEFAULT_TIMEOUT,
         )
     assert cfg is not None
     gate = None if o.no_gate else cfg.gate.merged(**overrides)  # type: ignore[arg-type]
@@ -336,6 +351,8 @@ def plan_evaluation(o: Options) -> Plan:
         config=cfg,
         group_by=o.group_by or cfg.group_by,
         workers=n_workers,
+        scheduler=o.scheduler,
+        scheduler_timeout=o.scheduler_timeout or DEFAULT_TIMEOUT,
     )
 
 
@@ -370,6 +387,23 @@ def _gated(report: Report, gate: GateSettings | None) -> Report:
     return report if gate is None else dataclasses.replace(report, gate=run_gate(report, gate))
 
 
+@contextlib.contextmanager
+def _cluster(plan: Plan) -> Iterator[Chunked | None]:
+    """The plan's Dask cluster as a way to count chunks of documents (None: count here).
+
+    About four chunks per worker thread, so that a slow worker holds up little; each goes to a worker as
+    columns of numbers (no text), and its counts and errors come back to be merged here.
+    """
+    if plan.scheduler is None:
+        yield None
+        return
+    from ..cluster import connect, map_partitions
+
+    with connect(plan.scheduler, plan.scheduler_timeout) as client:
+        threads = sum(client.nthreads().values())
+        yield Chunked(run=lambda fn, chunks: map_partitions(client, fn, chunks), pieces=4 * max(1, threads))
+
+
 def run_plan(plan: Plan) -> Outcome:
     """Score what the plan names, run the gate, write every report.
 
@@ -377,6 +411,11 @@ def run_plan(plan: Plan) -> Outcome:
     together (a run that fails leaves the previous reports as they were). A second run into the same output at
     the same time is refused.
     """
+    with _cluster(plan) as chunked:  # connected first: a missing scheduler fails before any file is read
+        return _run_plan(plan, chunked)
+
+
+def _run_plan(plan: Plan, chunked: Chunked | None) -> Outcome:
     if plan.pred is not None:
         schema = None if plan.schema is None else load_schema(plan.schema)
         vocabs = vocabs_of(schema)
@@ -392,7 +431,17 @@ def run_plan(plan: Plan) -> Outcome:
         info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(metas))
         human = human_ceiling(gold, schema or columns_schema(gold.columns, preds), plan.settings)
         report = _gated(
-            score(gold, preds, schema, plan.settings, info, human=human, group_by=plan.group_by, workers=plan.workers),
+            score(
+                gold,
+                preds,
+                schema,
+                plan.settings,
+                info,
+                human=human,
+                group_by=plan.group_by,
+                workers=plan.workers,
+                chunked=chunked,
+            ),
             plan.gate,
         )
         with output_lock(plan.output.parent, plan.output.name), staged_folder(plan.output) as staging:
@@ -417,7 +466,8 @@ def run_plan(plan: Plan) -> Outcome:
         )
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
         report = _gated(
-            score(gold, docs, schema, plan.settings, info, gold_label, human, plan.group_by, plan.workers), gate
+            score(gold, docs, schema, plan.settings, info, gold_label, human, plan.group_by, plan.workers, chunked),
+            gate,
         )
         scored.append((system, report, docs))
     table = side_by_side({s.name: r for s, r, _ in scored}) if len(scored) > 1 else None

@@ -661,9 +661,18 @@ def merge(
 MapFn = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 
 
+@dataclass(frozen=True)
+class Chunked:
+    """Score in chunks elsewhere: `run` maps a function over chunks (the workers of a cluster), in order; the
+    documents are cut into `pieces` chunks (fewer when there are fewer documents)."""
+
+    run: MapFn
+    pieces: int
+
+
 def score_in_chunks(g: Columns, p: Columns, run: MapFn, pieces: int, limit: int | None = None) -> Scores:
     """`score_columns` with the documents cut into `pieces` chunks scored by `run` (a map over chunks: forked
     processes here, the workers of a cluster) and merged: the same scores as one `score_columns` of all."""
-    parts = chunks(g, p, pieces)
+    parts = chunks(g, p, max(1, min(pieces, len(g))))
     scored = run(functools.partial(score_chunk, limit=limit), parts)
     return merge(scored, [len(c[0]) for c in parts], g.ids, g.sha256, limit)

@@ -20,7 +20,7 @@ from ..parallel import background, fork_map
 from .analysis import ErrorItem, context, event_error_item
 from .bootstrap import Interval, bootstrap_intervals
 from .counts import CountKey, EventCounts, ZeroDivision
-from .engine import ENTITY_CATEGORIES, score_columns, score_in_chunks
+from .engine import ENTITY_CATEGORIES, Chunked, score_columns, score_in_chunks
 from .matching import EVENT_LEVELS, SCHEMES, EntityMatch, EventLevel, Scheme, match_entities, match_events
 from .table import CountTable
 
@@ -197,12 +197,14 @@ def evaluate_columns(
     settings: ScoringSettings | None = None,
     ignored: Sequence[str] = (),
     n_workers: int = 1,
+    chunked: Chunked | None = None,
 ) -> Evaluation:
     """Score paired columns (`p` holds the prediction of each document of `g`, in the same order).
 
     `labels`, `event_types` and `roles` (the schema's) are reported, with those the gold and predictions use.
     `texts(indices)` gives the texts of some gold documents: those whose errors the report lists and those the
-    alignment count tokenises.
+    alignment count tokenises. With `chunked`, the documents are scored in chunks by its `run` (a Dask
+    cluster's workers) and merged here: the same scores.
     """
     settings = settings or ScoringSettings()
     sample = alignment_sample(g.sha256)
@@ -211,7 +213,9 @@ def evaluate_columns(
     alignment = background(
         lambda _: token_alignment(g, p, sample, sample_texts), None, n_workers if len(g) > 200 else 1
     )
-    if n_workers > 1 and len(g) >= PARALLEL_DOCUMENTS:  # both cores score a half each, merged in order
+    if chunked is not None:
+        scores = score_in_chunks(g, p, chunked.run, chunked.pieces, settings.max_errors)
+    elif n_workers > 1 and len(g) >= PARALLEL_DOCUMENTS:  # both cores score a half each, merged in order
         scores = score_in_chunks(g, p, lambda fn, items: fork_map(fn, items, n_workers), n_workers, settings.max_errors)
     else:
         scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
