@@ -178,3 +178,22 @@ def test_the_benchmarks_doctests(synthetic, bench):
     for module in (synthetic, bench):
         failed, tried = doctest.testmod(module)
         assert failed == 0 and tried > 0, module.__name__
+
+
+@pytest.mark.cluster
+def test_the_cluster_benchmark_runs_and_finds_the_same_reports(tmp_path):
+    """benchmarks/bench_cluster_evaluate.py at a tiny size: it runs end to end on real LocalClusters and finds
+    every report the same (it exits 1 when one differs)."""
+    import subprocess
+
+    pytest.importorskip("distributed", reason="the cluster extra (pip install -e '.[cluster]')")
+    args = ["--sizes", "2k", "--bootstrap", "20", "--repeats", "1", "--work", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_cluster_evaluate.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| 2,")]
+    assert len(rows) == 4 and all(row.endswith("| the same |") for row in rows)

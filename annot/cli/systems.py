@@ -35,6 +35,10 @@ def predict_cmd(
         Path | None,
         typer.Option("--events", help="Add annot's event extractor with these rules (configs/event_extractor.toml)."),
     ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option("--split", help="Predict only this split of the documents' corpus (splits.json beside the file)."),
+    ] = None,
     scheduler: SchedulerOpt = None,
     partition_size: Annotated[
         int | None,
@@ -51,14 +55,17 @@ def predict_cmd(
 
     Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
 
+    One split of a corpus: annot predict gold/news/documents.jsonl --split test -o preds-test.jsonl
+
     On a Dask cluster: annot predict archive.jsonl -o preds.jsonl --scheduler tcp://10.0.0.5:8786
     """
     from ..cluster import scheduler_address
+    from ..corpus.splits import select_split
     from ..documents import read_documents
     from ..systems.predict import predict_file
 
     address = scheduler_address(scheduler)
-    docs = read_documents(documents)
+    docs = select_split(read_documents(documents), documents, split)
     advance, stop = progress(len(docs), "predicting")
     try:
         stats = predict_file(
@@ -85,7 +92,7 @@ def predict_cmd(
             f" (on the Dask cluster at {run.scheduler}: {run.threads} worker thread(s), {run.partitions} partition(s))"
         )
     typer.echo(
-        f"wrote {stats.documents} document(s) with {stats.entities} entity mentions and "
+        f"wrote {stats.documents} document(s){f' of split {split}' if split else ''} with {stats.entities} entity mentions and "
         f"{stats.events} events to {output}{where}"
     )
 

@@ -187,3 +187,28 @@ def test_cli_evaluate_outside_a_project_scores_with_the_labels_of_the_data(runne
     assert report["meta"]["schema"]["name"] == "(labels from the data)"
     assert report["entities"]["micro"]["strict"]["f1"] == 1.0
     assert report["meta"]["gold"]["documents"] == 3
+
+
+def test_cli_predict_split_predicts_that_split_only(runner, tmp_path: Path):
+    """`annot predict --split test` writes the test split's documents, in splits.json's order, and its file
+    scores against `annot evaluate --split test` with nothing ignored; a split that is not there, or a file
+    without splits.json, is named."""
+    gold = ROOT / "gold" / "news" / "documents.jsonl"
+    declared = json.loads((ROOT / "gold" / "news" / "splits.json").read_text(encoding="utf-8"))["splits"]["test"]
+    r = run(runner, "predict", gold, "--split", "test", "-o", tmp_path / "p.jsonl")
+    assert r.exit_code == 0, r.output
+    assert f"wrote {len(declared)} document(s) of split test with" in r.output
+    ids = [json.loads(x)["id"] for x in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert ids == declared
+    r = run(runner, "evaluate", "--gold", gold, "--split", "test", "--pred", tmp_path / "p.jsonl", "-o", tmp_path / "r")
+    assert r.exit_code == 0, r.output
+    meta = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))["meta"]
+    assert meta["gold"]["documents"] == len(declared) and meta["gold"]["split"] == "test"
+
+    r = run(runner, "predict", gold, "--split", "tset", "-o", tmp_path / "q.jsonl")
+    assert r.exit_code == 2 and "no split named 'tset' (have: dev, test)" in r.output
+    loose = tmp_path / "loose.jsonl"
+    loose.write_bytes(gold.read_bytes())
+    r = run(runner, "predict", loose, "--split", "test", "-o", tmp_path / "q.jsonl")
+    assert r.exit_code == 2 and f"{tmp_path / 'splits.json'}: splits file not found" in r.output
+    assert not (tmp_path / "q.jsonl").exists()
