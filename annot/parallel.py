@@ -97,3 +97,22 @@ def background(fn: Callable[[T], R], item: T, n_workers: int) -> Callable[[], R]
         return value  # type: ignore[no-any-return]
 
     return result
+
+
+def release_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim) after a phase that made and dropped
+    many small objects, such as decoding JSON: large arrays made later are mapped afresh, not carved from that
+    free space, so without this the process keeps both. Does nothing where there is no glibc."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None

@@ -23,7 +23,7 @@ from ..corpus.splits import GoldColumns, GoldSet, checked_gold_file, gold_column
 from ..documents import Document, read_documents, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path, output_lock, sha256_file, staged_folder
-from ..parallel import workers
+from ..parallel import release_memory, workers
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
 from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, build_report
 from ..reporting.write import write_comparison, write_report
@@ -425,6 +425,7 @@ def _run_plan(plan: Plan, chunked: Chunked | None) -> Outcome:
             vocabs,
             plan.workers,
         )
+        release_memory()  # the decoder's garbage: the columns are what stays
         gold = gold_columns(plan.gold, plan.split, every, digest)
         metas = preds.meta or []
         systems = sorted({str(m["system"]) for m in metas if m.get("system")})

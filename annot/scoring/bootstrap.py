@@ -27,13 +27,15 @@ def resample_weights(n: int, samples: int, seed: int) -> Iterator[np.ndarray]:
     Row r of the weights times the per-document counts gives resample r's totals.
     """
     rng = np.random.default_rng(seed)
-    chunk = max(1, min(samples, 2_000_000 // max(n, 1)))
+    chunk = max(1, min(samples, 2_000_000 // max(n, 1)))  # the chunk decides the draws: keep it
     done = 0
     while done < samples:
         k = min(chunk, samples - done)
         idx = rng.integers(0, n, size=(k, n))
-        flat = (np.arange(k)[:, None] * n + idx).ravel()
-        yield np.bincount(flat, minlength=k * n).reshape(k, n).astype(float)
+        idx += np.arange(k)[:, None] * n  # row r's draws counted in row r (in place: one array less)
+        drawn = np.bincount(idx.ravel(), minlength=k * n)
+        del idx
+        yield drawn.reshape(k, n).astype(float)
         done += k
 
 
@@ -57,7 +59,9 @@ def bootstrap_intervals(
     # One matrix of every key's columns, one product per chunk of resamples (integer sums, exact in float).
     widths = [key.width for key in keys]
     starts = np.concatenate(([0], np.cumsum(widths)))
-    counts = np.hstack([table.matrix(key) for key in keys]).astype(float) if keys else np.zeros((len(table), 0))
+    counts = np.empty((len(table), int(starts[-1])))  # filled key by key: no second, integer copy
+    for i, key in enumerate(keys):
+        counts[:, starts[i] : starts[i + 1]] = table.matrix(key)
     parts = [weights @ counts for weights in resample_weights(len(table), samples, seed)]
     all_sums = np.concatenate(parts) if parts else np.zeros((0, counts.shape[1]))
     totals = {key: [all_sums[:, starts[i] : starts[i + 1]]] for i, key in enumerate(keys)}

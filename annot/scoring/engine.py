@@ -35,7 +35,7 @@ import numpy as np
 
 from ..columns import Columns
 from ..documents import Entity
-from ..parallel import fork_map
+from ..parallel import fork_map, release_memory
 from .analysis import MISSED, SPURIOUS, event_error_records
 from .counts import CountKey
 from .matching import EVENT_LEVELS, SCHEMES, EntityMatch, match_entities
@@ -671,8 +671,38 @@ class Chunked:
 
 
 def score_in_chunks(g: Columns, p: Columns, run: MapFn, pieces: int, limit: int | None = None) -> Scores:
-    """`score_columns` with the documents cut into `pieces` chunks scored by `run` (a map over chunks: forked
-    processes here, the workers of a cluster) and merged: the same scores as one `score_columns` of all."""
+    """`score_columns` with the documents cut into `pieces` chunks scored by `run` (a map over chunks: the
+    workers of a cluster) and merged: the same scores as one `score_columns` of all."""
     parts = chunks(g, p, max(1, min(pieces, len(g))))
     scored = run(functools.partial(score_chunk, limit=limit), parts)
     return merge(scored, [len(c[0]) for c in parts], g.ids, g.sha256, limit)
+
+
+FORK_CHUNK = 4000  # documents per chunk scored by a forked worker: bounds each worker's working memory
+
+
+def score_forked(
+    g: Columns, p: Columns, n_workers: int, limit: int | None = None, beside: Callable[[], Any] | None = None
+) -> tuple[Scores, Any]:
+    """`score_in_chunks` on `n_workers` forked processes of this machine, and `beside()` (another job) as one
+    more task of the same processes; (scores, what `beside` returned, or None).
+
+    Each chunk (at most FORK_CHUNK documents, at least one chunk per worker) is cut out of the columns in the
+    worker that scores it, so that this process never holds a second copy of the corpus, and a worker gives
+    its temporaries back to the system after each chunk. The same scores as one `score_columns` of all.
+    """
+    n = len(g)
+    pieces = max(1, min(n, max(n_workers, -(-n // FORK_CHUNK))))
+    bounds = [n * i // pieces for i in range(pieces + 1)]
+
+    def run(i: int) -> Any:
+        if i < 0:
+            return beside() if beside is not None else None
+        docs = np.arange(bounds[i], bounds[i + 1])
+        scores = score_columns(g.take(docs), p.take(docs), n_workers=1, limit=limit)
+        release_memory()
+        return scores
+
+    done = fork_map(run, [-1, *range(pieces)], n_workers)
+    scored = done[1:]
+    return merge(scored, [bounds[i + 1] - bounds[i] for i in range(pieces)], g.ids, g.sha256, limit), done[0]

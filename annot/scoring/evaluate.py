@@ -16,11 +16,11 @@ import numpy as np
 from ..columns import Columns, Vocab, Vocabs, from_documents
 from ..documents import Document
 from ..errors import raise_if_problems
-from ..parallel import background, fork_map
+from ..parallel import background, release_memory
 from .analysis import ErrorItem, context, event_error_item
 from .bootstrap import Interval, bootstrap_intervals
 from .counts import CountKey, EventCounts, ZeroDivision
-from .engine import ENTITY_CATEGORIES, Chunked, score_columns, score_in_chunks
+from .engine import ENTITY_CATEGORIES, Chunked, score_columns, score_forked, score_in_chunks
 from .matching import EVENT_LEVELS, SCHEMES, EntityMatch, EventLevel, Scheme, match_entities, match_events
 from .table import CountTable
 
@@ -209,16 +209,21 @@ def evaluate_columns(
     settings = settings or ScoringSettings()
     sample = alignment_sample(g.sha256)
     sample_texts = dict(zip(sample, texts(sample)))
-    # The alignment count (spaCy's tokenizer) runs beside the scoring when there is a second core.
-    alignment = background(
-        lambda _: token_alignment(g, p, sample, sample_texts), None, n_workers if len(g) > 200 else 1
-    )
-    if chunked is not None:
-        scores = score_in_chunks(g, p, chunked.run, chunked.pieces, settings.max_errors)
-    elif n_workers > 1 and len(g) >= PARALLEL_DOCUMENTS:  # both cores score a half each, merged in order
-        scores = score_in_chunks(g, p, lambda fn, items: fork_map(fn, items, n_workers), n_workers, settings.max_errors)
+
+    # The alignment count (spaCy's tokenizer) runs beside the scoring when there is a second core: as one more
+    # task of the forked workers when they score chunks (no third process), else in a process of its own.
+    def align(_: object = None) -> Alignment:
+        return token_alignment(g, p, sample, sample_texts)
+
+    if n_workers > 1 and len(g) >= PARALLEL_DOCUMENTS and chunked is None:  # chunks on every core, merged in order
+        scores, aligned = score_forked(g, p, n_workers, settings.max_errors, beside=align)
+        alignment = lambda: aligned  # noqa: E731
     else:
-        scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
+        alignment = background(align, None, n_workers if len(g) > 200 else 1)
+        if chunked is not None:
+            scores = score_in_chunks(g, p, chunked.run, chunked.pieces, settings.max_errors)
+        else:
+            scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
     v = g.vocabs
 
     def used(names: list[str], *codes: np.ndarray) -> set[str]:
@@ -228,6 +233,7 @@ def evaluate_columns(
     event_types = sorted(set(event_types) | used(v.types.names, g.ev_type, p.ev_type))
     roles = sorted(set(roles) | used(v.roles.names, g.arg_role, p.arg_role))
     table = scores.table
+    release_memory()  # the scoring's temporaries: the bootstrap's matrices are mapped afresh
     intervals = bootstrap_intervals(
         table,
         entity_keys(labels) + [CountKey("events", None, lvl) for lvl in EVENT_LEVELS],

@@ -30,7 +30,6 @@ from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 GOLD = ROOT / "gold" / "news" / "documents.jsonl"
-PRED = ROOT / "reports" / "spacy-sm-events" / "predictions.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +81,46 @@ def test_evaluate_cluster_gives_the_local_report(cluster, tmp_path, monkeypatch,
     assert md[0] == md[1]
 
 
+def noisy_copy(gold: Path, out: Path) -> Path:
+    """The gold with every fifth entity dropped (and the arguments that named it), every seventh relabelled and
+    every third event moved one character: predictions with errors of every kind."""
+    import dataclasses
+
+    from annot.documents import read_documents, write_documents
+
+    docs = []
+    for d in read_documents(gold):
+        dropped = {e.id for i, e in enumerate(d.entities) if i % 5 == 4}
+        entities = tuple(
+            dataclasses.replace(e, label="ORG" if e.label != "ORG" else "GPE") if i % 7 == 3 else e
+            for i, e in enumerate(d.entities)
+            if e.id not in dropped
+        )
+        events = tuple(
+            dataclasses.replace(
+                ev,
+                start=ev.start + (i % 3 == 0),
+                end=ev.end + (i % 3 == 0 and ev.end < len(d.text)),
+                arguments=tuple(a for a in ev.arguments if a.entity not in dropped),
+            )
+            for i, ev in enumerate(d.events)
+        )
+        docs.append(dataclasses.replace(d, entities=entities, events=events, meta={}))
+    write_documents(out, docs)
+    return out
+
+
 def test_evaluate_cluster_through_the_environment_on_the_bundled_corpus(cluster, tmp_path, monkeypatch):
     """DASK_SCHEDULER_ADDRESS is honoured; the bundled gold (fewer documents than chunks) scores as locally."""
     monkeypatch.chdir(ROOT)
-    local = evaluate(GOLD, PRED, tmp_path / "local", "--split", "test")
+    pred = noisy_copy(GOLD, tmp_path / "pred.jsonl")
+    local = evaluate(GOLD, pred, tmp_path / "local", "--split", "test")
     assert local.exit_code == 0, local.output
     monkeypatch.setenv(ENV, cluster.scheduler_address)
-    remote = evaluate(GOLD, PRED, tmp_path / "dask", "--split", "test")
+    remote = evaluate(GOLD, pred, tmp_path / "dask", "--split", "test")
     assert remote.exit_code == 0, remote.output
     assert report(tmp_path / "dask") == report(tmp_path / "local")
+    assert 0 < report(tmp_path / "local")["entities"]["micro"]["strict"]["f1"] < 1
 
 
 class KillOnce(WorkerPlugin):

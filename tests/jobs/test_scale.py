@@ -36,6 +36,7 @@ def test_scale_any_number_of_workers_gives_the_same_report(runner, tmp_path: Pat
     monkeypatch.setattr("annot.columns.PIECE", 2000)  # files read in many pieces
     monkeypatch.setattr("annot.scoring.engine.PARALLEL_EVENTS", 10)  # event errors in several processes
     monkeypatch.setattr("annot.scoring.evaluate.PARALLEL_DOCUMENTS", 50)  # the scoring in chunks, merged
+    monkeypatch.setattr("annot.scoring.engine.FORK_CHUNK", 40)  # more chunks than workers
     out = {}
     for n in (1, 2, 3):
         r = run(
