@@ -16,36 +16,20 @@ back); the benchmark says how much, which is what a cluster must win back with c
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 try:
+    from benchmarks.bench_predict import local_cluster
     from benchmarks.bench_scale import annot_command, generate, parse_size, size_label, tool_env
 except ModuleNotFoundError:  # run as a script, without the project on sys.path
+    from bench_predict import local_cluster  # type: ignore[no-redef]
     from bench_scale import annot_command, generate, parse_size, size_label, tool_env  # type: ignore[no-redef]
-
-
-@contextlib.contextmanager
-def local_cluster(n_workers: int) -> Iterator[str]:
-    """A Dask LocalCluster of `n_workers` worker processes (one thread each) on 127.0.0.1; its address."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-    ) as cluster:
-        yield cluster.scheduler_address
 
 
 def timed_evaluate(gold: Path, pred: Path, out: Path, bootstrap: int, cwd: Path, *extra: object) -> float:
@@ -81,7 +65,7 @@ def main() -> int:
     print("| gold spans | documents | run | best s | median s | spans/s | report |")
     print("|---:|---:|---|---:|---:|---:|---|")
     try:
-        with local_cluster(1) as one, local_cluster(2) as two:
+        with local_cluster(1, {}) as one, local_cluster(2, {}) as two:
             for size in args.sizes:
                 n = parse_size(size)
                 folder = work / size_label(n)

@@ -219,3 +219,68 @@ def crowded_corpus(seed: int, n: int, crowded: float) -> tuple[list[Document], l
     text = "abcdefghij klmnopqrst uvwxyz"
     gold = [random_doc(rng, f"d{k}", text, crowded) for k in range(n)]
     return gold, [near_copy(rng, d) for d in gold]
+
+
+def crowded_files(tmp_path: Path, n: int = 300) -> tuple[Path, Path]:
+    """Gold and shuffled predictions of `n` random documents as JSONL files in `tmp_path` (a folder outside the
+    project: labels from the data). Gold mentions stay apart (the CLI refuses overlapping gold); predictions
+    crowd."""
+    from annot.documents import dumps_document
+
+    gold, pred = crowded_corpus(11, n, 0.0)
+    random.Random(2).shuffle(pred)
+    g, p = tmp_path / "g.jsonl", tmp_path / "p.jsonl"
+    g.write_text("".join(dumps_document(d) + "\n" for d in gold), encoding="utf-8")
+    p.write_text("".join(dumps_document(d) + "\n" for d in pred), encoding="utf-8")
+    return g, p
+
+
+def report_json(folder: Path) -> dict:
+    """A report folder's report.json without its creation time (the one field two runs never share)."""
+    import json
+
+    data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    data["meta"].pop("created_at")
+    return data
+
+
+def local_cluster(n_workers: int):  # type: ignore[no-untyped-def]
+    """A Dask LocalCluster of `n_workers` worker processes on 127.0.0.1, one thread each, no dashboard (the
+    scheduler's HTTP server on a free port). Needs the cluster extra."""
+    import distributed
+
+    return distributed.LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
+
+
+def dask_modules_after(args: list[str], cwd: Path) -> list[str]:
+    """`annot ARGS` in a fresh interpreter without DASK_SCHEDULER_ADDRESS (it must succeed); the dask and
+    distributed modules it imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from annot.cli import app\n"
+        "try:\n"
+        "    app(sys.argv[1:])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    import ast
+
+    return list(ast.literal_eval(done.stdout.splitlines()[-1]))

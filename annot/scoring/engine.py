@@ -525,8 +525,8 @@ def _event_errors(
         return rows, counts, confusion
 
     pieces = n_workers if len(g.ev_doc) + len(p.ev_doc) > PARALLEL_EVENTS else 1
-    bounds = [n * i // pieces for i in range(pieces + 1)]
-    parts = fork_map(run, [range(bounds[i], bounds[i + 1]) for i in range(pieces)], n_workers)
+    bounds = _bounds(n, pieces)
+    parts = fork_map(run, [range(lo, hi) for lo, hi in zip(bounds, bounds[1:])], n_workers)
     rows: list[EventErrorRow] = []
     listed: Counter[str] = Counter()
     total: Counter[str] = Counter()
@@ -598,15 +598,15 @@ def score_chunk(chunk: tuple[Columns, Columns], limit: int | None = None) -> Sco
     return score_columns(g, p, n_workers=1, limit=limit)
 
 
+def _bounds(n: int, pieces: int) -> list[int]:
+    """Where `pieces` runs of consecutive documents, as even as can be, start (and the last ends) among `n`."""
+    return [n * i // pieces for i in range(pieces + 1)]
+
+
 def chunks(g: Columns, p: Columns, pieces: int) -> list[tuple[Columns, Columns]]:
     """`g` and `p` cut into `pieces` runs of consecutive documents (the same documents on both sides)."""
-    n = len(g)
-    bounds = [n * i // pieces for i in range(pieces + 1)]
-    out = []
-    for lo, hi in zip(bounds, bounds[1:]):
-        docs = np.arange(lo, hi)
-        out.append((g.take(docs), p.take(docs)))
-    return out
+    bounds = _bounds(len(g), pieces)
+    return [(g.take(np.arange(lo, hi)), p.take(np.arange(lo, hi))) for lo, hi in zip(bounds, bounds[1:])]
 
 
 def merge(
@@ -693,7 +693,7 @@ def score_forked(
     """
     n = len(g)
     pieces = max(1, min(n, max(n_workers, -(-n // FORK_CHUNK))))
-    bounds = [n * i // pieces for i in range(pieces + 1)]
+    bounds = _bounds(n, pieces)
 
     def run(i: int) -> Any:
         if i < 0:
@@ -704,5 +704,4 @@ def score_forked(
         return scores
 
     done = fork_map(run, [-1, *range(pieces)], n_workers)
-    scored = done[1:]
-    return merge(scored, [bounds[i + 1] - bounds[i] for i in range(pieces)], g.ids, g.sha256, limit), done[0]
+    return merge(done[1:], np.diff(bounds).tolist(), g.ids, g.sha256, limit), done[0]

@@ -3,10 +3,8 @@ chunks of documents, the counts are merged and bootstrapped here, and the report
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,8 +15,7 @@ from typer.testing import CliRunner
 
 from annot.cluster import ENV
 
-from .test_scale import files
-from support import ROOT, run
+from support import ROOT, crowded_files, dask_modules_after, local_cluster, report_json, run
 
 pytestmark = pytest.mark.cluster
 
@@ -34,30 +31,13 @@ GOLD = ROOT / "gold" / "news" / "documents.jsonl"
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[distributed.LocalCluster]:
-    settings = {"distributed.deploy.lost-worker-timeout": "10 minutes"}
-    with (
-        dask.config.set(settings),
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        ) as c,
-    ):
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "10 minutes"}), local_cluster(2) as c:
         yield c
 
 
 @pytest.fixture(autouse=True)
 def _no_scheduler_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV, raising=False)
-
-
-def report(folder: Path) -> dict:
-    data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    data["meta"].pop("created_at")
-    return data
 
 
 def evaluate(g: Path, p: Path, out: Path, *args: object):  # type: ignore[no-untyped-def]
@@ -68,14 +48,14 @@ def evaluate(g: Path, p: Path, out: Path, *args: object):  # type: ignore[no-unt
 def test_evaluate_cluster_gives_the_local_report(cluster, tmp_path, monkeypatch, max_errors):
     """Random crowded documents (shuffled predictions): counts, intervals, errors (capped or not), confusions,
     per-document rows and the Markdown report are those of a local run in one process."""
-    g, p = files(tmp_path, 300)
+    g, p = crowded_files(tmp_path, 300)
     monkeypatch.chdir(tmp_path)
     local = evaluate(g, p, tmp_path / "local", "--workers", 1, "--max-errors", max_errors)
     assert local.exit_code == 0, local.output
     remote = evaluate(g, p, tmp_path / "dask", "--scheduler", cluster.scheduler_address, "--max-errors", max_errors)
     assert remote.exit_code == 0, remote.output
-    assert report(tmp_path / "dask") == report(tmp_path / "local")
-    assert report(tmp_path / "local")["entities"]["micro"]["strict"]["possible"] > 800
+    assert report_json(tmp_path / "dask") == report_json(tmp_path / "local")
+    assert report_json(tmp_path / "local")["entities"]["micro"]["strict"]["possible"] > 800
     stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
     md = [stamp.sub("T", (tmp_path / d / "report.md").read_text(encoding="utf-8")) for d in ("local", "dask")]
     assert md[0] == md[1]
@@ -119,8 +99,8 @@ def test_evaluate_cluster_through_the_environment_on_the_bundled_corpus(cluster,
     monkeypatch.setenv(ENV, cluster.scheduler_address)
     remote = evaluate(GOLD, pred, tmp_path / "dask", "--split", "test")
     assert remote.exit_code == 0, remote.output
-    assert report(tmp_path / "dask") == report(tmp_path / "local")
-    assert 0 < report(tmp_path / "local")["entities"]["micro"]["strict"]["f1"] < 1
+    assert report_json(tmp_path / "dask") == report_json(tmp_path / "local")
+    assert 0 < report_json(tmp_path / "local")["entities"]["micro"]["strict"]["f1"] < 1
 
 
 class KillOnce(WorkerPlugin):
@@ -153,7 +133,7 @@ class KillOnce(WorkerPlugin):
 
 
 def test_evaluate_cluster_a_worker_killed_mid_run_gives_the_same_report(cluster, tmp_path, monkeypatch):
-    g, p = files(tmp_path, 200)
+    g, p = crowded_files(tmp_path, 200)
     monkeypatch.chdir(tmp_path)
     local = evaluate(g, p, tmp_path / "local")
     assert local.exit_code == 0, local.output
@@ -167,7 +147,7 @@ def test_evaluate_cluster_a_worker_killed_mid_run_gives_the_same_report(cluster,
             client.wait_for_workers(2, timeout=60)
     assert remote.exit_code == 0, remote.output
     assert marker.exists()  # a worker died during the run
-    assert report(tmp_path / "dask") == report(tmp_path / "local")
+    assert report_json(tmp_path / "dask") == report_json(tmp_path / "local")
 
 
 def test_evaluate_cluster_no_scheduler_fails_fast_and_writes_nothing(tmp_path, monkeypatch):
@@ -176,7 +156,7 @@ def test_evaluate_cluster_no_scheduler_fails_fast_and_writes_nothing(tmp_path, m
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
-    g, p = files(tmp_path, 20)
+    g, p = crowded_files(tmp_path, 20)
     monkeypatch.chdir(tmp_path)
     started = time.monotonic()
     r = evaluate(g, p, tmp_path / "out", "--scheduler", address)
@@ -187,7 +167,7 @@ def test_evaluate_cluster_no_scheduler_fails_fast_and_writes_nothing(tmp_path, m
 
 
 def test_evaluate_cluster_a_timeout_without_a_scheduler_is_refused(tmp_path, monkeypatch):
-    g, p = files(tmp_path, 5)
+    g, p = crowded_files(tmp_path, 5)
     monkeypatch.chdir(tmp_path)
     r = evaluate(g, p, tmp_path / "out", "--scheduler-timeout", 3)
     assert r.exit_code == 2
@@ -196,22 +176,7 @@ def test_evaluate_cluster_a_timeout_without_a_scheduler_is_refused(tmp_path, mon
 
 
 def test_evaluate_cluster_a_local_run_never_imports_dask(tmp_path):
-    g, p = files(tmp_path, 20)
-    code = (
-        "import sys\n"
-        "from annot.cli import app\n"
-        "try:\n"
-        "    app(sys.argv[1:])\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    g, p = crowded_files(tmp_path, 20)
     args = ["evaluate", "--gold", str(g), "--pred", str(p), "-o", str(tmp_path / "out"), "--bootstrap", "0"]
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[]"
+    assert dask_modules_after(args, tmp_path) == []
     assert (tmp_path / "out" / "report.json").is_file()

@@ -3,35 +3,15 @@ workers, and error lists capped with counts of what is left out."""
 
 from __future__ import annotations
 
-import json
-import random
 from pathlib import Path
 
 import pytest
 
-from annot.documents import dumps_document
-
-from support import crowded_corpus, run
-
-
-def files(tmp_path: Path, n: int = 300) -> tuple[Path, Path]:
-    """Gold and shuffled predictions of random documents, in a folder outside the project (labels from the data)."""
-    gold, pred = crowded_corpus(11, n, 0.0)  # gold mentions apart (the CLI refuses overlapping gold); predictions crowd
-    random.Random(2).shuffle(pred)
-    g, p = tmp_path / "g.jsonl", tmp_path / "p.jsonl"
-    g.write_text("".join(dumps_document(d) + "\n" for d in gold), encoding="utf-8")
-    p.write_text("".join(dumps_document(d) + "\n" for d in pred), encoding="utf-8")
-    return g, p
-
-
-def report(path: Path) -> dict:
-    data = json.loads((path / "report.json").read_text(encoding="utf-8"))
-    data["meta"].pop("created_at")
-    return data
+from support import crowded_files, report_json, run
 
 
 def test_scale_any_number_of_workers_gives_the_same_report(runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    g, p = files(tmp_path)
+    g, p = crowded_files(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("annot.columns.PIECE", 2000)  # files read in many pieces
     monkeypatch.setattr("annot.scoring.engine.PARALLEL_EVENTS", 10)  # event errors in several processes
@@ -43,19 +23,19 @@ def test_scale_any_number_of_workers_gives_the_same_report(runner, tmp_path: Pat
             runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / f"w{n}", "--bootstrap", 200, "--workers", n
         )
         assert r.exit_code == 0, r.output
-        out[n] = report(tmp_path / f"w{n}")
+        out[n] = report_json(tmp_path / f"w{n}")
     assert out[1] == out[2] == out[3]
     assert out[1]["entities"]["micro"]["strict"]["possible"] > 800
 
 
 def test_scale_error_lists_are_capped_and_say_what_is_left_out(runner, tmp_path: Path, monkeypatch):
-    g, p = files(tmp_path, 120)
+    g, p = crowded_files(tmp_path, 120)
     monkeypatch.chdir(tmp_path)
     r = run(runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / "all", "--bootstrap", 0)
     assert r.exit_code == 0, r.output
     r = run(runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / "few", "--bootstrap", 0, "--max-errors", 3)
     assert r.exit_code == 0, r.output
-    full, few = report(tmp_path / "all"), report(tmp_path / "few")
+    full, few = report_json(tmp_path / "all"), report_json(tmp_path / "few")
     assert few["meta"]["settings"]["max_errors"] == 3
     for section in ("entities", "events"):
         total: dict[str, int] = {}

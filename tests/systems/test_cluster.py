@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from annot.cluster import ENV, connect, map_partitions, scheduler_address
 from annot.documents import read_documents, write_documents
 from annot.errors import AnnotError
 
-from support import ROOT, run
+from support import ROOT, dask_modules_after, local_cluster, run
 
 pytestmark = pytest.mark.cluster
 
@@ -41,25 +40,13 @@ LABEL_MAP = ROOT / "configs" / "label_maps" / "ontonotes.toml"
 SCHEMA = ROOT / "configs" / "schema.toml"
 
 
-def start_cluster(n_workers: int) -> distributed.LocalCluster:
-    """Worker processes on 127.0.0.1, one thread each, no dashboard (the scheduler's HTTP server on a free port)."""
-    return distributed.LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-    )
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[distributed.LocalCluster]:
     """Two workers. A killed worker's nanny restarts it; the cluster must not close that nanny meanwhile (it does
     when no worker of its name is back within the lost-worker timeout, 15 s, which a worker killed again and
     again can miss), and the scheduler gives a partition up after two deaths instead of four (allowed failures)."""
     settings = {"distributed.deploy.lost-worker-timeout": "10 minutes", "distributed.scheduler.allowed-failures": 1}
-    with dask.config.set(settings), start_cluster(2) as c:
+    with dask.config.set(settings), local_cluster(2) as c:
         yield c
 
 
@@ -182,7 +169,7 @@ def test_cluster_with_the_event_extractor_gives_the_local_bytes(cluster, local, 
 
 def test_cluster_one_worker_through_the_environment_gives_the_local_bytes(local, tmp_path, monkeypatch):
     """DASK_SCHEDULER_ADDRESS is honoured (no flag), here with a cluster of one worker."""
-    with start_cluster(1) as one:
+    with local_cluster(1) as one:
         monkeypatch.setenv(ENV, one.scheduler_address)
         result = predict(tmp_path / "p.jsonl", "--partition-size", 4)
     assert result.exit_code == 0, result.output
@@ -346,7 +333,7 @@ def test_cluster_a_listener_that_is_no_scheduler_times_out():
 
 
 def test_cluster_a_scheduler_without_workers():
-    with start_cluster(0) as empty, pytest.raises(AnnotError) as err:
+    with local_cluster(0) as empty, pytest.raises(AnnotError) as err:
         connect(empty.scheduler_address, timeout=1)
     assert err.value.message == f"the Dask scheduler at {empty.scheduler_address} has no workers (waited 1 s)"
     assert f"dask worker {empty.scheduler_address}" in err.value.hint
@@ -363,24 +350,8 @@ def test_cluster_scheduler_address_flag_then_environment(monkeypatch):
 
 def test_cluster_a_local_run_never_imports_dask(tmp_path):
     """Without a scheduler address annot predicts as before, and neither dask nor distributed is imported."""
-    code = (
-        "import sys\n"
-        "from annot.cli import app\n"
-        "try:\n"
-        "    app(sys.argv[1:])\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     out = tmp_path / "p.jsonl"
-    args = ["predict", str(small_docs(tmp_path)), "-o", str(out)]
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[]"
+    assert dask_modules_after(["predict", str(small_docs(tmp_path)), "-o", str(out)], ROOT) == []
     assert out.is_file()
 
 
