@@ -138,29 +138,73 @@ def test_model_missing_report_file(tmp_path: Path):
         load_report(tmp_path / "nope.json")
 
 
-def test_model_json_text_is_what_the_standard_library_writes():
-    """report.json is written by msgspec for speed; its text is exactly json.dumps' (sorted, indented, UTF-8)."""
-    from hypothesis import given, settings
+# Floats on both sides of every boundary where msgspec and json could write a float differently; 5e-05 once
+# made this test fail by chance (msgspec writes 0.00005), before the writer checked floats before encoding.
+BOUNDARY_FLOATS = [
+    5e-05,
+    1e-05,
+    9.999999999999999e-05,
+    1e-04,
+    0.00015,
+    1e-06,
+    1e-07,
+    1e15,
+    9999999999999998.0,
+    1e16,
+    1e16 + 2,
+    1.2345678901234568e17,
+    1e22,
+    1.5e300,
+    5e-324,
+    2.2250738585072014e-308,
+    2.225073858507201e-308,
+    -0.0,
+    0.0,
+    0.1 + 0.2,
+    -5e-05,
+    -1e16,
+    123456.789,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+]
+
+
+def _json_values():  # type: ignore[no-untyped-def]
     from hypothesis import strategies as st
 
-    from annot.reporting.model import dumps_sorted
-
-    values = st.recursive(
+    return st.recursive(
         st.none()
         | st.booleans()
         | st.integers(-(2**62), 2**62)
-        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.floats()
+        | st.sampled_from(BOUNDARY_FLOATS)
         | st.text(),
         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
         max_leaves=20,
     )
 
-    @settings(max_examples=400, deadline=None)
-    @given(values)
+
+@pytest.mark.parametrize("x", BOUNDARY_FLOATS, ids=repr)
+def test_model_json_text_of_each_boundary_float_is_json_dumps(x: float):
+    from annot.reporting.model import dumps_sorted
+
+    for obj in (x, [x], {"v": x, "w": [0.5, x]}):
+        assert dumps_sorted(obj) == json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def test_model_json_text_is_what_the_standard_library_writes():
+    """report.json is written by msgspec for speed; its text is exactly json.dumps' (sorted, indented, UTF-8)."""
+    from hypothesis import example, given, settings
+
+    from annot.reporting.model import dumps_sorted
+
+    @settings(max_examples=1000)
+    @given(_json_values())
+    @example({"p": 5e-05, "q": [0.1, "x"]})
+    @example([1e16, 1e-05, -0.0, 2**62])
     def same(obj):  # type: ignore[no-untyped-def]
         assert dumps_sorted(obj) == json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True)
 
     same()
-    assert dumps_sorted({"p": 1e-06, "b": [0.1, "x"]}) == json.dumps(
-        {"p": 1e-06, "b": [0.1, "x"]}, indent=2, sort_keys=True
-    )
+    assert dumps_sorted(2**70) == json.dumps(2**70)
