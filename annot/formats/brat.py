@@ -11,16 +11,13 @@ line per event, in position order: the same documents always give the same bytes
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..documents import Argument, Document, Entity, Event, canonical
 from ..errors import AnnotError
+from ..files import output_lock, staged_folder
 from .common import Located, Loss, lost_meta_and_scores
 
 _ROLE_NUMBER = re.compile(r"^(.*?[^\d])\d+$")
@@ -304,24 +301,10 @@ def check_brat_output(folder: Path) -> None:
 
 
 def write_brat(folder: Path, files: dict[str, str]) -> None:
-    """Write the files into a temporary sibling folder, then rename it into place (replacing `folder`)."""
+    """Write the files as one output folder: staged beside `folder` and swapped in whole (`files.staged_folder`),
+    a second run into the same folder at the same time refused."""
     folder = Path(folder)
     check_brat_output(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
+    with output_lock(folder.parent, folder.name), staged_folder(folder) as staging:
         for name, content in files.items():
-            (tmp / name).write_text(content, encoding="utf-8", newline="")
-        if folder.exists():
-            old = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.old"
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            (staging / name).write_text(content, encoding="utf-8", newline="")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..documents import Document, Entity
@@ -121,17 +118,3 @@ def blank_english(sentencizer: bool = False) -> Any:
     if sentencizer:
         nlp.add_pipe("sentencizer")
     return nlp
-
-
-def atomic_write_bytes(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from ..documents import Document, read_documents, write_documents
 from ..errors import AnnotError, raise_if_problems
-from ..files import atomic_write_text
+from ..files import atomic_write_text, write_bytes
 from ..schema import Schema
 from ..systems.labelmap import LabelMap, load_label_map
 from . import brat, conll, docbin
-from .common import Located, Loss, atomic_write_bytes
+from .common import Located, Loss
 from .conll import TagScheme
 
 
@@ -173,7 +173,7 @@ def convert(
         counts = (len(located), n_ents, 0, 0)
 
         def write() -> None:
-            atomic_write_bytes(output, data)
+            write_bytes(output, data)
 
     else:
         not_carried = []

@@ -202,6 +202,15 @@ def test_edges_files_get_the_umask_mode(tmp_path: Path, umask: int, mode: int):
     script = f"umask {umask:03o}; exec {annot} export g.jsonl -o tasks.json"
     assert subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True).returncode == 0
     assert stat.S_IMODE((tmp_path / "tasks.json").stat().st_mode) == mode
+    # Every writer, the format converters' included (a DocBin file, a brat folder), gives the umask's mode.
+    for to, out in (("spacy", "g.spacy"), ("brat", "brat"), ("conll", "g.conll")):
+        script = f"umask {umask:03o}; exec {annot} convert g.jsonl --to {to} -o {out}"
+        r = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        target = tmp_path / out
+        for path in [target, *target.iterdir()] if target.is_dir() else [target]:
+            expected = mode | (0o111 & ~umask) if path.is_dir() else mode
+            assert stat.S_IMODE(path.stat().st_mode) == expected, path
 
 
 # ------------------------------------------------------------------ ids

@@ -180,7 +180,8 @@ def test_brat_output_folder_is_replaced_whole_or_refused(tmp_path: Path):
     write_brat(out, {"a.txt": "x", "a.ann": ""})
     write_brat(out, {"b.txt": "y", "b.ann": ""})
     assert sorted(p.name for p in out.iterdir()) == ["b.ann", "b.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left behind
+    # no staging or old folder left behind (the hidden lock file of the output stays, as for every output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.annot.lock", "out"]
     (out / "notes.md").write_text("mine", encoding="utf-8")
     with pytest.raises(AnnotError) as err:
         write_brat(out, {"c.txt": "z", "c.ann": ""})
