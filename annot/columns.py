@@ -258,14 +258,14 @@ class _Entity(msgspec.Struct, gc=False):
     start: int
     end: int
     label: str
-    id: str | None = None
+    id: str | msgspec.UnsetType = msgspec.UNSET  # left out: T1.. (an explicit null is refused, as ever)
     score: float | None = None
 
 
 class _Event(msgspec.Struct, gc=False):
     type: str
     trigger: _Trigger
-    id: str | None = None
+    id: str | msgspec.UnsetType = msgspec.UNSET
     arguments: list[_Argument] = []
     score: float | None = None
 
@@ -327,8 +327,8 @@ def _columns_of_wire(
     # Entity ids: given (non-empty) or T1.., unique per document; arguments resolve to them.
     bounds = np.concatenate(([0], np.cumsum(n_ent))).tolist()
     eids = [e.id for e in ents]
-    if None in eids:  # ids left out: T1.. in their document
-        eids = [e.id if e.id is not None else f"T{i + 1}" for d in docs for i, e in enumerate(d.entities)]
+    if any(i is msgspec.UNSET for i in eids):  # ids left out: T1.. in their document
+        eids = [e.id if isinstance(e.id, str) else f"T{i + 1}" for d in docs for i, e in enumerate(d.entities)]
     _check(all(eids))
     _check(all(len(set(eids[bounds[k] : bounds[k + 1]])) == bounds[k + 1] - bounds[k] for k in range(len(docs))))
     ev_all = [ev for d in docs for ev in d.events]
@@ -338,7 +338,7 @@ def _columns_of_wire(
     for k, d in enumerate(docs):
         if not d.events:
             continue
-        evids = [ev.id if ev.id is not None else f"E{i + 1}" for i, ev in enumerate(d.events)]
+        evids = [ev.id if isinstance(ev.id, str) else f"E{i + 1}" for i, ev in enumerate(d.events)]
         _check(len(set(evids)) == len(evids) and all(evids))
         row_of = dict(zip(eids[bounds[k] : bounds[k + 1]], range(bounds[k], bounds[k + 1])))
         try:
@@ -416,12 +416,18 @@ def read_columns(
     """
     parts = []
     for lines, offsets in _lines(path, start, stop):
+        block = b"".join(lines)
+        if not block.isascii():  # msgspec checks the UTF-8 of the values it decodes, not of keys it skips
+            block.decode("utf-8")  # UnicodeDecodeError: the careful reader names the byte
         try:
-            docs = _DECODER.decode_lines(b"".join(lines))
+            docs = _DECODER.decode_lines(block)
         except (msgspec.DecodeError, RecursionError):
             raise _Refused from None
         _check(len(docs) == len(lines))  # one document per line
-        parts.append(_columns_of_wire(docs, vocabs, offsets, [len(x) for x in lines], meta_keys))
+        try:
+            parts.append(_columns_of_wire(docs, vocabs, offsets, [len(x) for x in lines], meta_keys))
+        except OverflowError:  # a number beyond 64 bits (an offset of 2**64): the careful reader names it
+            raise _Refused from None
     if not parts:
         return from_documents([], vocabs, meta_keys)
     return concat(parts)

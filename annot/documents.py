@@ -336,7 +336,7 @@ def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | 
             if not isinstance(role, str) or not role:
                 problems.append(f"{wa}: 'role' must be a non-empty string")
                 continue
-            if ent not in seen_ids:
+            if not isinstance(ent, str) or ent not in seen_ids:
                 problems.append(f"{wa}: 'entity' {ent!r} is not the id of an entity of this document")
                 continue
             args.append(Argument(role, ent, _opt_score(a, wa, problems)))

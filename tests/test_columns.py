@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -206,3 +207,128 @@ def test_columns_background_job_gives_its_result_its_error_or_says_it_died():
         background(fails, None, 2)()
     with pytest.raises(AnnotError, match="a worker process died"):
         background(lambda _: os._exit(3), None, 2)()
+
+
+# ------------------------------------------------- the two readers, both directions
+
+
+HOSTILE = [
+    None, True, False, 0, -1, 1, 7, 1.0, "1", 2**31, 2**63, 2**64, 10**30, 1.5, -0.0, float("nan"), float("inf"),
+    "", " ", "x", "T1", "E1", "ORG", "../x", ".hidden", "-rf", "a\nb", "\u0000", "0" * 64, [], {}, [1], {"a": 1},
+    [{"start": 0, "end": 1, "label": "X"}], {"start": 0, "end": 1},
+]  # fmt: skip
+BYTES = [b'"', b"{", b"}", b"[", b"]", b",", b":", b"\n", b"\\", b"\x00", b"\xff", b"\xc3", b" ", b"1", b"-", b"e"]
+
+
+def _paths(obj, at=()):  # type: ignore[no-untyped-def]
+    """Every place in a JSON value: (path, the value there)."""
+    yield at, obj
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*at, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*at, i))
+
+
+def _mutations():  # type: ignore[no-untyped-def]
+    from hypothesis import strategies as st
+
+    field = st.tuples(
+        st.just("field"),
+        st.integers(0, 10**6),  # which place of which document
+        st.sampled_from(["replace", "delete", "add key"]),
+        st.sampled_from(HOSTILE),
+    )
+    byte = st.tuples(
+        st.just("byte"),
+        st.integers(0, 10**6),
+        st.sampled_from(["delete", "insert", "duplicate line", "bom"]),
+        st.sampled_from(BYTES),
+    )
+    return st.lists(field | byte, min_size=1, max_size=3)
+
+
+def _mutate(docs: list[Document], mutations) -> bytes:  # type: ignore[no-untyped-def]
+    objs = [json.loads(dumps_document(d)) for d in docs]
+    raw: bytes | None = None
+    for kind, where, op, shared in mutations:
+        value = copy.deepcopy(shared)  # never the list's own object: a later mutation would change it
+        if kind == "field" and raw is None:
+            places = [(k, p, v) for k, o in enumerate(objs) for p, v in _paths(o)]
+            k, path, _ = places[where % len(places)]
+            if not path:  # the whole document
+                objs[k] = value if op == "replace" else objs[k]
+                continue
+            parent = objs[k]
+            for step in path[:-1]:
+                parent = parent[step]
+            last = path[-1]
+            if op == "replace":
+                parent[last] = value
+            elif op == "delete":
+                del parent[last]
+            elif isinstance(parent, dict):
+                parent[f"extra{where % 5}"] = value
+            continue
+        if raw is None:
+            raw = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs).encode("utf-8")
+        at = where % (len(raw) + 1)
+        if op == "delete":
+            raw = raw[:at] + raw[at + 1 :]
+        elif op == "insert":
+            raw = raw[:at] + value + raw[at:]
+        elif op == "duplicate line":
+            lines = raw.splitlines(keepends=True)
+            if lines:
+                i = where % len(lines)
+                lines.insert(i, lines[i])
+            raw = b"".join(lines)
+        else:
+            raw = b"\xef\xbb\xbf" + raw
+    if raw is None:
+        raw = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs).encode("utf-8")
+    return raw
+
+
+def test_columns_the_fast_reader_accepts_a_file_only_if_the_careful_one_does(tmp_path_factory):
+    """On arbitrary mutations of valid files: whatever the fast reader accepts, the careful reader accepts too,
+    with the same columns (the dangerous direction: a bad file scored silently); and the combined reader
+    (`read_file_columns`, which hands refused files to the careful one) accepts exactly what the careful one does.
+    """
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    from annot.columns import _Refused, read_columns
+
+    folder = tmp_path_factory.mktemp("mutated")
+
+    @settings(max_examples=2000)
+    @given(st.integers(0, 2**32), _mutations())
+    @example(1, [("field", 3, "replace", True)])
+    @example(2, [("field", 8, "replace", 2**64)])
+    @example(3, [("byte", 0, "bom", b"")])
+    def check(seed: int, mutations) -> None:  # type: ignore[no-untyped-def]
+        docs = random_documents(random.Random(seed), 3)
+        path = folder / "m.jsonl"
+        path.write_bytes(_mutate(docs, mutations))
+        try:
+            careful = from_documents(read_documents(path), Vocabs())
+        except AnnotError:
+            careful = None
+        try:
+            fast = read_columns(path, Vocabs())
+        except (_Refused, UnicodeDecodeError):
+            fast = None
+        if fast is not None and len(set(fast.ids)) == len(fast.ids):  # what read_files_columns keeps
+            assert careful is not None, "the fast reader accepted a file the careful reader refuses"
+            same(fast, careful)
+        try:
+            combined = read_file_columns(path)
+        except AnnotError:
+            combined = None
+        assert (combined is None) == (careful is None)
+        if combined is not None and careful is not None:
+            same(combined, careful)
+
+    check()
