@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .corpus.splits import GoldSet
 from .documents import Document
+from .project import DEFAULT_SEED
 from .reporting.model import Report, SchemaInfo, SystemInfo
 from .schema import Schema, data_schema, load_schema
 from .scoring.counts import ZeroDivision
-from .scoring.evaluate import ScoringSettings
+from .scoring.scorer import ScoringSettings
 
 
 def evaluate(
@@ -32,7 +32,7 @@ def evaluate(
     schema: Schema | Path | str | None = None,
     system: str = "system",
     bootstrap_samples: int = 1000,
-    seed: int = 13,
+    seed: int = DEFAULT_SEED,
     confidence: float = 0.95,
     zero_division: str = ZeroDivision.NULL,
 ) -> Report:
@@ -41,7 +41,9 @@ def evaluate(
     With a `schema` (a Schema or the path of a schema file), every label, event type and role of the schema
     gets a row, also without support; without one, the labels, types and roles are those found in the data.
     """
-    from .jobs.evaluate import score
+    from .columns import from_documents
+    from .corpus.splits import GoldColumns
+    from .jobs.evaluate import Scoring, score_system, vocabs_of
 
     gold_docs, pred_docs = list(gold), list(pred)
     if isinstance(schema, str | Path):
@@ -51,8 +53,13 @@ def evaluate(
     settings = ScoringSettings(
         bootstrap_samples=bootstrap_samples, seed=seed, confidence=confidence, zero_division=ZeroDivision(zero_division)
     )
-    gold_set = GoldSet(Path("(in memory)"), None, gold_docs, frozenset())
-    return score(gold_set, pred_docs, schema, settings, SystemInfo(name=system))
+    vocabs = vocabs_of(schema)
+    return score_system(
+        GoldColumns.from_documents(gold_docs, vocabs),
+        from_documents(pred_docs, vocabs),
+        SystemInfo(name=system),
+        Scoring(schema=schema, settings=settings),
+    )
 
 
 __all__ = ["SchemaInfo", "evaluate"]

@@ -32,7 +32,7 @@ import numpy as np
 
 from .documents import ID_PATTERN, Document, read_documents
 from .errors import AnnotError
-from .parallel import fork_map
+from .parallel import LOCAL, Execution, fork_map
 
 BLOCK = 8 << 20  # bytes read at a time
 
@@ -150,14 +150,6 @@ class Columns:
             line_lengths=self.line_lengths[order] if len(self.line_lengths) else _EMPTY,
             meta=None if self.meta is None else [self.meta[i] for i in order],
         )
-
-    # --------------------------------------------------------- per document
-
-    def entities_of(self, doc: int, rows: np.ndarray | None = None) -> list[tuple[int, int, str]]:
-        """(start, end, label) of document `doc`'s entities, in their order (`rows`: the row index, precomputed)."""
-        rows = np.flatnonzero(self.ent_doc == doc) if rows is None else rows
-        names = self.vocabs.labels.names
-        return [(int(self.ent_start[i]), int(self.ent_end[i]), names[self.ent_label[i]]) for i in rows]
 
 
 def concat(parts: Sequence[Columns]) -> Columns:
@@ -433,18 +425,16 @@ def read_columns(
     return concat(parts)
 
 
-PIECE = 16 << 20  # a file is read in pieces of at least this many bytes, one per worker
-
-
 def read_files_columns(
-    files: Sequence[tuple[Path, Sequence[str]]], vocabs: Vocabs, n_workers: int = 1
+    files: Sequence[tuple[Path, Sequence[str]]], vocabs: Vocabs, execution: Execution = LOCAL
 ) -> list[Columns]:
     """Documents files (path, meta keys to keep) as columns, checked exactly as `read_documents` checks them.
 
-    Large files are cut into byte ranges at line boundaries and the pieces of all files read by `n_workers`
-    processes at once; the pieces' codes are then mapped onto `vocabs` and joined in file order, so the
-    columns are the same whatever the number of workers.
+    Large files are cut into byte ranges (of at least `execution.read_piece` bytes) at line boundaries and the
+    pieces of all files read by `execution.workers` processes at once; the pieces' codes are then mapped onto
+    `vocabs` and joined in file order, so the columns are the same whatever the number of workers.
     """
+    n_workers = execution.workers
     tasks: list[tuple[int, Path, Sequence[str], int, int | None]] = []
     for k, (path, meta_keys) in enumerate(files):
         path = Path(path)
@@ -453,7 +443,7 @@ def read_files_columns(
         if not path.is_file():
             raise AnnotError(f"{path}: no such file", "Check the path.")
         size = path.stat().st_size
-        pieces = max(1, min(n_workers, size // PIECE))
+        pieces = max(1, min(n_workers, size // execution.read_piece))
         bounds = [size * i // pieces for i in range(pieces)] + [None]
         tasks += [(k, path, meta_keys, int(bounds[i] or 0), bounds[i + 1]) for i in range(pieces)]
 
@@ -480,10 +470,10 @@ def read_files_columns(
 
 
 def read_file_columns(
-    path: Path, vocabs: Vocabs | None = None, meta_keys: Sequence[str] = (), n_workers: int = 1
+    path: Path, vocabs: Vocabs | None = None, meta_keys: Sequence[str] = (), execution: Execution = LOCAL
 ) -> Columns:
     """One documents file as columns (`read_files_columns`)."""
-    return read_files_columns([(Path(path), meta_keys)], vocabs or Vocabs(), n_workers)[0]
+    return read_files_columns([(Path(path), meta_keys)], vocabs or Vocabs(), execution)[0]
 
 
 def _recoded(c: Columns, vocabs: Vocabs) -> Columns:

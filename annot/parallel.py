@@ -4,16 +4,19 @@ A forked worker inherits the parent's memory, so the pieces can be closures
 over large arrays that are never pickled; only their results travel back.
 Results come back in the order of the pieces, so a parallel run gives what a
 sequential one gives. A worker that dies (killed, out of memory) stops the
-job with an error instead of hanging it.
+job with an error instead of hanging it. `fork_imap` is the one way annot
+forks (reading files, scoring, predicting); `Execution` is the one record of
+how many workers and how large their pieces are.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .errors import AnnotError
@@ -46,15 +49,24 @@ def _call(i: int) -> Any:
     return fn(items[i])
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], n_workers: int) -> list[R]:
-    """[fn(x) for x in items], the items shared among `n_workers` forked processes (in this process when one)."""
+def fork_imap(fn: Callable[[T], R], items: Sequence[T], n_workers: int) -> Iterator[R]:
+    """fn(x) for x in items, in order, as each is ready: the items shared among `n_workers` forked processes
+    (in this process when one). This is annot's one way to fork; `fork_map` is it as a list.
+
+    The workers are forked when the first result is asked for and inherit this process's memory, so `fn` may be
+    a closure over large arrays (never pickled); each item's result comes back pickled. A worker that dies stops
+    the job with an AnnotError.
+    """
     global _JOB
     if n_workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(x) for x in items]
+        yield from (fn(x) for x in items)
+        return
+    if _JOB is not None:
+        raise RuntimeError("fork_imap is not reentrant: a job is already running in this process")
     _JOB = (fn, items)
     try:
         with ProcessPoolExecutor(min(n_workers, len(items)), mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_call, range(len(items))))
+            yield from pool.map(_call, range(len(items)))
     except BrokenProcessPool:
         raise AnnotError(
             "a worker process died (killed, or out of memory)", "Run again with fewer workers (--workers 1)."
@@ -63,40 +75,31 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], n_workers: int) -> list[R
         _JOB = None
 
 
-def background(fn: Callable[[T], R], item: T, n_workers: int) -> Callable[[], R]:
-    """Start `fn(item)` in a forked process now (when there are `n_workers` > 1) and return a function that waits
-    for its result; with one worker, the function computes it when called. The result comes back pickled."""
-    if n_workers <= 1 or not hasattr(os, "fork"):
-        return lambda: fn(item)
-    import pickle
+def fork_map(fn: Callable[[T], R], items: Sequence[T], n_workers: int) -> list[R]:
+    """[fn(x) for x in items], the items shared among `n_workers` forked processes (in this process when one)."""
+    return list(fork_imap(fn, items, n_workers))
 
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, leave without running the parent's clean-up
-        os.close(read)
-        try:
-            payload = pickle.dumps((True, fn(item)))
-        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
-            payload = pickle.dumps((False, exc))
-        with os.fdopen(write, "wb") as out:
-            out.write(payload)
-        os._exit(0)
-    os.close(write)
 
-    def result() -> R:
-        with os.fdopen(read, "rb") as got:
-            data = got.read()
-        _, status = os.waitpid(pid, 0)
-        if not data or status != 0:
-            raise AnnotError(
-                "a worker process died (killed, or out of memory)", "Run again with fewer workers (--workers 1)."
-            )
-        ok, value = pickle.loads(data)
-        if not ok:
-            raise value
-        return value  # type: ignore[no-any-return]
+@dataclass(frozen=True, kw_only=True)
+class Execution:
+    """Where and in what pieces a job runs: the worker processes, the sizes of their pieces and the thresholds
+    from which work is shared. The caller builds one (the command line from --workers; tests with small
+    thresholds, so that small inputs take the parallel paths); nothing reads these from module globals.
 
-    return result
+    The results never depend on these values, only the time and memory they take.
+    """
+
+    workers: int = 1
+    read_piece: int = 16 << 20  # bytes: a file is read in pieces of at least this size, one per worker
+    fork_chunk: int = 4000  # documents per chunk a forked worker scores: bounds each worker's working memory
+    parallel_documents: int = 2000  # from this many documents, the scoring itself is shared among the workers
+    parallel_events: int = 20_000  # events (gold and predicted) from which the event error analysis is shared
+    parallel_alignment: int = 200  # above this many documents, the alignment count runs beside the scoring
+    alignment_documents: int = 500  # documents the alignment count tokenises (a sample above that)
+    cluster_pieces_per_thread: int = 4  # chunks per worker thread of a Dask cluster
+
+
+LOCAL = Execution()  # one process, the default sizes
 
 
 def release_memory() -> None:

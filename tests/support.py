@@ -41,6 +41,31 @@ def commands() -> list[str]:
     return sorted(out)
 
 
+def score_documents(  # type: ignore[no-untyped-def]
+    gold, pred, *, labels=(), event_types=(), roles=(), settings=None, other_gold=frozenset(), execution=None
+):
+    """The scoring entry (`scorer.score`, which takes columns) on documents in memory, paired by id as `annot
+    evaluate` pairs them: the conversion a caller does."""
+    from annot.columns import Vocab, Vocabs, from_documents
+    from annot.parallel import LOCAL
+    from annot.scoring.scorer import Names, ScoringSettings, pairing, score
+
+    order, ignored = pairing(
+        [d.id for d in gold], [d.sha256 for d in gold], [d.id for d in pred], [d.sha256 for d in pred], other_gold
+    )
+    vocabs = Vocabs(labels=Vocab(labels), types=Vocab(event_types), roles=Vocab(roles))
+    g, p = from_documents(gold, vocabs), from_documents([pred[i] for i in order], vocabs)
+    return score(
+        g,
+        p,
+        lambda idx: [gold[i].text for i in idx],
+        names=Names(labels=labels, event_types=event_types, roles=roles),
+        settings=settings or ScoringSettings(),
+        ignored=ignored,
+        execution=execution or LOCAL,
+    )
+
+
 def doc(text: str, *spans: tuple[int, int, str], doc_id: str = "d1") -> Document:
     """A document with entity spans (start, end, label), ids T1..."""
     return Document(doc_id, text, tuple(Entity(s, e, lab, f"T{i}") for i, (s, e, lab) in enumerate(spans, 1)))

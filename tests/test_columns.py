@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import random
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from annot.columns import Vocabs, from_documents, read_file_columns, read_files_columns, texts_at
 from annot.documents import Argument, Document, Entity, Event, dumps_document, read_documents
 from annot.errors import AnnotError
-from annot.parallel import fork_map, workers
+from annot.parallel import Execution
 
 FIELDS = (
     "lengths",
@@ -81,13 +80,12 @@ def test_columns_fast_reader_reads_what_the_careful_reader_reads(tmp_path: Path,
     assert texts_at(path, fast.offsets[[5, 0]], fast.line_lengths[[5, 0]]) == [docs[5].text, docs[0].text]
 
 
-def test_columns_in_pieces_by_several_workers_are_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_columns_in_pieces_by_several_workers_are_the_same(tmp_path: Path):
     docs = random_documents(random.Random(4), 200)
     gold = write(tmp_path / "g.jsonl", docs)
     pred = write(tmp_path / "p.jsonl", list(reversed(docs)))
-    one = read_files_columns([(gold, ()), (pred, ())], Vocabs(), 1)
-    monkeypatch.setattr("annot.columns.PIECE", 1000)  # many pieces
-    many = read_files_columns([(gold, ()), (pred, ())], Vocabs(), 3)
+    one = read_files_columns([(gold, ()), (pred, ())], Vocabs())
+    many = read_files_columns([(gold, ()), (pred, ())], Vocabs(), Execution(workers=3, read_piece=1000))
     for a, b in zip(one, many):
         same(a, b)
         assert a.offsets.tolist() == b.offsets.tolist()
@@ -135,31 +133,11 @@ def test_columns_json_the_standard_library_reads_is_still_read(tmp_path: Path):
     assert cols.ent_start.tolist() == [0] and cols.offsets.size == 0  # read by the careful reader
 
 
-def test_columns_duplicate_ids_across_pieces_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_columns_duplicate_ids_across_pieces_are_refused(tmp_path: Path):
     docs = random_documents(random.Random(5), 50)
     path = write(tmp_path / "d.jsonl", docs + docs[:1])
-    monkeypatch.setattr("annot.columns.PIECE", 500)
     with pytest.raises(AnnotError, match="document id 'd0' already used on line 1"):
-        read_file_columns(path, n_workers=2)
-
-
-def test_columns_a_worker_that_dies_stops_the_job_with_an_error():
-    def die(x: int) -> int:
-        if x == 3:
-            os._exit(9)
-        return x
-
-    assert fork_map(lambda x: x * 2, list(range(5)), 2) == [0, 2, 4, 6, 8]
-    with pytest.raises(AnnotError, match="a worker process died"):
-        fork_map(die, list(range(5)), 2)
-
-
-def test_columns_workers_from_the_environment(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ANNOT_WORKERS", "3")
-    assert workers() == 3 and workers(1) == 1
-    monkeypatch.setenv("ANNOT_WORKERS", "many")
-    with pytest.raises(AnnotError, match="ANNOT_WORKERS='many' is not a number"):
-        workers()
+        read_file_columns(path, execution=Execution(workers=2, read_piece=500))
 
 
 def test_columns_take_keeps_arguments_pointing_at_their_rows():
@@ -192,21 +170,6 @@ def test_columns_a_raw_control_character_is_left_to_the_careful_reader(tmp_path:
     with pytest.raises(AnnotError) as fast:
         read_file_columns(path)
     assert fast.value.problems == careful.value.problems and "not valid JSON" in careful.value.problems[0]
-
-
-def test_columns_background_job_gives_its_result_its_error_or_says_it_died():
-    from annot.parallel import background
-
-    assert background(lambda x: x * 3, 14, 2)() == 42
-    assert background(lambda x: x * 3, 14, 1)() == 42  # one worker: computed when asked
-
-    def fails(_: object) -> None:
-        raise AnnotError("no such model", "Install it.")
-
-    with pytest.raises(AnnotError, match="no such model"):
-        background(fails, None, 2)()
-    with pytest.raises(AnnotError, match="a worker process died"):
-        background(lambda _: os._exit(3), None, 2)()
 
 
 # ------------------------------------------------- the two readers, both directions

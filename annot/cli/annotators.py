@@ -34,7 +34,7 @@ def agreement_cmd(
     """
     from ..jobs.annotation import agreement_files
     from ..reporting.markdown import fmt
-    from ..scoring.evaluate import ScoringSettings
+    from ..scoring.scorer import ScoringSettings
 
     report, paths = agreement_files(
         inputs, output, load(schema), ScoringSettings(bootstrap_samples=bootstrap, seed=seed)

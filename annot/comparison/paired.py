@@ -19,8 +19,8 @@ from ..errors import AnnotError
 from ..reporting.model import Cell, Comparison, PairedComparison, Report, SideBySide, SystemRow
 from ..reporting.paths import MetricPath, parse_metric
 from ..scoring.counts import CountKey, ZeroDivision, macro_arrays, metric_from_sums
-from ..scoring.matching import EVENT_LEVELS, SCHEMES
 from ..scoring.table import CountTable
+from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
 
 
 def _values(

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..columns import Columns, Vocabs, from_documents, read_file_columns, texts_at
+from ..columns import Columns, Vocabs, from_documents, texts_at
 from ..documents import Document, read_documents
 from ..errors import AnnotError
 from ..files import atomic_write_text
@@ -167,9 +167,12 @@ def read_gold(gold: Path, split: str | None = None) -> GoldSet:
 
 @dataclass(frozen=True)
 class GoldColumns:
-    """Gold documents as columns (`annot.columns`), restricted to one split, with a way to get their texts."""
+    """Gold documents as columns (`annot.columns`), restricted to one split, with a way to get their texts.
 
-    path: Path
+    `path` is the gold file, None for gold documents given in memory.
+    """
+
+    path: Path | None
     split: str | None
     columns: Columns
     other_ids: frozenset[str]
@@ -178,15 +181,28 @@ class GoldColumns:
 
     @classmethod
     def of(cls, gold: GoldSet, vocabs: Vocabs, meta_keys: Sequence[str] = ()) -> GoldColumns:
-        """The columns of gold documents read as records."""
-        docs = gold.documents
+        """The columns of gold documents read as records from a file."""
+        return cls.from_documents(gold.documents, vocabs, meta_keys, gold.path, gold.split, gold.other_ids, gold.sha256)
+
+    @classmethod
+    def from_documents(
+        cls,
+        docs: Sequence[Document],
+        vocabs: Vocabs,
+        meta_keys: Sequence[str] = (),
+        path: Path | None = None,
+        split: str | None = None,
+        other_ids: frozenset[str] = frozenset(),
+        sha256: str = "",
+    ) -> GoldColumns:
+        """The columns of gold documents in memory (`path` None: not read from a file)."""
         return cls(
-            gold.path,
-            gold.split,
+            path,
+            split,
             from_documents(docs, vocabs, meta_keys),
-            gold.other_ids,
+            other_ids,
             lambda idx: [docs[i].text for i in idx],
-            gold.sha256,
+            sha256,
         )
 
 
@@ -210,9 +226,3 @@ def gold_columns(gold: Path, split: str | None, every: Columns, digest: str) -> 
             return [docs[chosen.ids[i]].text for i in idx]
 
     return GoldColumns(gold, split, chosen, frozenset(every.ids) - set(chosen.ids), texts, digest)
-
-
-def read_gold_columns(gold: Path, split: str | None, vocabs: Vocabs, meta_keys: Sequence[str] = ()) -> GoldColumns:
-    """`read_gold` for scoring large files: the documents as columns, texts read again only when asked for."""
-    digest = checked_gold_file(gold)
-    return gold_columns(gold, split, read_file_columns(gold, vocabs, meta_keys), digest)

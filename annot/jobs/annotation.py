@@ -16,7 +16,7 @@ from ..reporting.agreement import AgreementReport, build_agreement, write_agreem
 from ..reporting.model import SchemaInfo
 from ..schema import Schema
 from ..scoring.agreement import agreement
-from ..scoring.evaluate import ScoringSettings
+from ..scoring.scorer import ScoringSettings
 
 
 def measure_agreement(

@@ -17,7 +17,7 @@ from ..documents import ID_PATTERN
 from ..files import read_toml
 from ..project import EVALUATION_CONFIG
 from ..scoring.counts import ZeroDivision
-from ..scoring.evaluate import ScoringSettings
+from ..scoring.scorer import ScoringSettings
 from ..validation import Strict, validate
 
 SystemKind = Literal["spacy", "file"]

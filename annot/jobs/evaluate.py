@@ -19,18 +19,22 @@ from ..cluster import DEFAULT_TIMEOUT
 from ..columns import Columns, Vocab, Vocabs, from_documents, read_files_columns
 from ..comparison.gate import GateSettings, parse_thresholds, run_gate
 from ..comparison.paired import side_by_side
-from ..corpus.splits import GoldColumns, GoldSet, checked_gold_file, gold_columns, read_gold
+from ..corpus.splits import GoldColumns, checked_gold_file, gold_columns, read_gold
 from ..documents import Document, read_documents, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path, output_lock, sha256_file, staged_folder
-from ..parallel import release_memory, workers
+from ..parallel import LOCAL, Execution, release_memory, workers
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
-from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, build_report
+from ..reporting.build import build_report
+from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo
 from ..reporting.write import write_comparison, write_report
 from ..schema import Schema, load_schema, schema_from_names
-from ..scoring.engine import Chunked
-from ..scoring.evaluate import ScoringSettings, evaluate_columns, pairing
+from ..scoring import scorer
+from ..scoring.execution import Cluster
+from ..scoring.scorer import Names, ScoringSettings, pairing
 from .config import EvalConfig, SystemConfig, load_eval_config
+
+IN_MEMORY = "(in memory)"  # how a report names gold given as documents in memory (the Python API)
 
 
 def vocabs_of(schema: Schema | None) -> Vocabs:
@@ -40,59 +44,52 @@ def vocabs_of(schema: Schema | None) -> Vocabs:
     return Vocabs(labels=Vocab(schema.entities), types=Vocab(schema.events), roles=Vocab(schema.roles))
 
 
-def score(
-    gold: GoldSet | GoldColumns,
-    pred: Sequence[Document] | Columns,
-    schema: Schema | None,
-    settings: ScoringSettings,
-    system: SystemInfo,
-    gold_label: str | None = None,
-    human: HumanCeiling | None = None,
-    group_by: str | None = None,
-    workers: int = 1,
-    chunked: Chunked | None = None,
-) -> Report:
-    """Score `pred` against `gold` and build the report (no gate, nothing written).
+@dataclass(frozen=True, kw_only=True)
+class Scoring:
+    """How a system is scored and reported, besides its predictions: the schema (None: the labels, event types
+    and roles of the data), the settings, where the counting runs, the human ceiling, the meta key to group
+    documents by, and how the report names its gold."""
 
-    Gold and predictions come as records (read by `read_documents`, or made by a pipeline) or as columns (read
-    by `read_gold_columns` / `read_file_columns` with the same vocabs); without a schema, the labels, event
-    types and roles are those of the data. With `chunked`, the counting runs in chunks there (a Dask cluster).
+    schema: Schema | None = None
+    settings: ScoringSettings = ScoringSettings()
+    execution: Execution = LOCAL
+    cluster: Cluster | None = None
+    human: HumanCeiling | None = None
+    group_by: str | None = None
+    gold_label: str | None = None
+
+
+def score_system(gold: GoldColumns, pred: Columns, system: SystemInfo, how: Scoring) -> Report:
+    """Score `pred` against `gold` (columns with the same vocabs) and build the report (no gate, nothing written).
+
+    Refuses gold the schema does not fit and predictions that do not match the gold's documents.
     """
-    if isinstance(gold, GoldColumns):
-        vocabs = gold.columns.vocabs
-        g = gold
-    else:
-        vocabs = pred.vocabs if isinstance(pred, Columns) else vocabs_of(schema)
-        g = GoldColumns.of(gold, vocabs, (group_by,) if group_by else ())
-    p = pred if isinstance(pred, Columns) else from_documents(pred, vocabs)
-    if schema is None:
-        schema = columns_schema(g.columns, p)
-    check_gold(g, schema)
-    order, ignored = pairing(g.columns.ids, g.columns.sha256, p.ids, p.sha256, g.other_ids)
-    ev = evaluate_columns(
-        g.columns,
-        p.take(np.array(order, dtype=np.int64)),
-        g.texts,
-        labels=list(schema.entities),
-        event_types=list(schema.events),
-        roles=schema.roles,
-        settings=settings,
+    schema = how.schema if how.schema is not None else columns_schema(gold.columns, pred)
+    check_gold(gold, schema)
+    order, ignored = pairing(gold.columns.ids, gold.columns.sha256, pred.ids, pred.sha256, gold.other_ids)
+    ev = scorer.score(
+        gold.columns,
+        pred.take(np.array(order, dtype=np.int64)),
+        gold.texts,
+        names=Names(labels=list(schema.entities), event_types=list(schema.events), roles=schema.roles),
+        settings=how.settings,
         ignored=ignored,
-        n_workers=workers,
-        chunked=chunked,
+        execution=how.execution,
+        cluster=how.cluster,
     )
-    meta = g.columns.meta or []
+    meta = gold.columns.meta or []
+    group_by = how.group_by
     return build_report(
         ev,
-        gold=gold_info(g, gold_label),
+        gold=gold_info(gold, how.gold_label),
         system=system,
         schema=SchemaInfo(name=schema.name, version=schema.version),
-        human=human,
+        human=how.human,
         groups=None
         if group_by is None
         else (
             group_by,
-            {d: str(m[group_by]) for d, m in zip(g.columns.ids, meta) if m.get(group_by) is not None},
+            {d: str(m[group_by]) for d, m in zip(gold.columns.ids, meta) if m.get(group_by) is not None},
         ),
     )
 
@@ -115,7 +112,9 @@ def columns_schema(*sides: Columns) -> Schema:
 def check_gold(gold: GoldColumns, schema: Schema) -> None:
     """Refuse gold that cannot be scored as it is: no document, labels, types or roles the schema does not know
     (they would vanish from per-label and macro scores), or overlapping entity mentions."""
-    where = display_path(gold.path) + (f" (split {gold.split})" if gold.split else "")
+    where = (IN_MEMORY if gold.path is None else display_path(gold.path)) + (
+        f" (split {gold.split})" if gold.split else ""
+    )
     c = gold.columns
     if not len(c):
         raise AnnotError(
@@ -185,17 +184,19 @@ def overlapping_mentions(gold: GoldColumns) -> list[str]:
     return out
 
 
-def human_ceiling(gold: GoldSet | GoldColumns, schema: Schema, settings: ScoringSettings) -> HumanCeiling | None:
+def human_ceiling(gold: GoldColumns, schema: Schema, settings: ScoringSettings) -> HumanCeiling | None:
     """The agreement of the gold's annotators on the scored documents that two or more annotated, when the
     corpus keeps their annotations (an annotators/ folder beside the gold); None otherwise."""
     from ..corpus.annotations import ANNOTATORS, by_annotator, read_annotations
     from ..reporting.agreement import span_agreement
     from ..scoring.agreement import agreement
 
+    if gold.path is None:
+        return None
     corpus = gold.path.parent
     if not (corpus / ANNOTATORS).is_dir():
         return None
-    scored = set(gold.columns.ids) if isinstance(gold, GoldColumns) else {d.id for d in gold.documents}
+    scored = set(gold.columns.ids)
     annotated, _ = read_annotations([corpus], schema)
     groups = by_annotator([a for a in annotated if a.document.id in scored])
     pairs, pooled, _ = agreement(
@@ -219,11 +220,12 @@ def gold_info(gold: GoldColumns, label: str | None = None) -> GoldInfo:
     c = gold.columns
     if gold.sha256:
         sha = gold.sha256
-    elif gold.path.is_file():
+    elif gold.path is not None and gold.path.is_file():
         sha = sha256_file(gold.path)
     else:  # gold given in memory: a digest of its document ids and texts
         sha = text_sha256("\n".join(f"{d}\t{h}" for d, h in sorted(zip(c.ids, c.sha256))))
-    return GoldInfo(path=display_path(gold.path), sha256=sha, documents=len(c), split=gold.split, label=label)
+    path = IN_MEMORY if gold.path is None else display_path(gold.path)
+    return GoldInfo(path=path, sha256=sha, documents=len(c), split=gold.split, label=label)
 
 
 def system_predictions(system: SystemConfig, gold_docs: list[Document], schema: Schema) -> list[Document]:
@@ -286,7 +288,7 @@ class Plan:
     pred: Path | None = None  # the file form
     config: EvalConfig | None = None  # the configured form
     group_by: str | None = None
-    workers: int = 1
+    execution: Execution = LOCAL
     scheduler: str | None = None  # count on this Dask cluster
     scheduler_timeout: float = DEFAULT_TIMEOUT
 
@@ -312,7 +314,7 @@ def plan_evaluation(o: Options) -> Plan:
         settings = dataclasses.replace(settings, seed=o.seed)
     if o.max_errors is not None:
         settings = dataclasses.replace(settings, max_errors=o.max_errors)
-    n_workers = workers(o.workers)
+    execution = Execution(workers=workers(o.workers))
     schema: Path | None = o.schema or (cfg.schema if cfg else project_path(SCHEMA))
     if o.gold is not None and o.schema is None and cfg is None and schema is not None and not schema.exists():
         schema = None  # no project here: labels, event types and roles come from the data
@@ -335,7 +337,7 @@ def plan_evaluation(o: Options) -> Plan:
             output=o.output or project_path(REPORTS) / o.pred.stem,  # type: ignore[union-attr]
             pred=o.pred,
             group_by=o.group_by or (cfg.group_by if cfg else None),
-            workers=n_workers,
+            execution=execution,
             scheduler=o.scheduler,
             scheduler_timeout=o.scheduler_timeout or DEFAULT_TIMEOUT,
         )
@@ -350,7 +352,7 @@ def plan_evaluation(o: Options) -> Plan:
         output=o.output or cfg.output,
         config=cfg,
         group_by=o.group_by or cfg.group_by,
-        workers=n_workers,
+        execution=execution,
         scheduler=o.scheduler,
         scheduler_timeout=o.scheduler_timeout or DEFAULT_TIMEOUT,
     )
@@ -388,7 +390,7 @@ def _gated(report: Report, gate: GateSettings | None) -> Report:
 
 
 @contextlib.contextmanager
-def _cluster(plan: Plan) -> Iterator[Chunked | None]:
+def _cluster(plan: Plan) -> Iterator[Cluster | None]:
     """The plan's Dask cluster as a way to count chunks of documents (None: count here).
 
     About four chunks per worker thread, so that a slow worker holds up little; each goes to a worker as
@@ -401,7 +403,8 @@ def _cluster(plan: Plan) -> Iterator[Chunked | None]:
 
     with connect(plan.scheduler, plan.scheduler_timeout) as client:
         threads = sum(client.nthreads().values())
-        yield Chunked(run=lambda fn, chunks: map_partitions(client, fn, chunks), pieces=4 * max(1, threads))
+        pieces = plan.execution.cluster_pieces_per_thread * max(1, threads)
+        yield Cluster(run=lambda fn, chunks: map_partitions(client, fn, chunks), pieces=pieces)
 
 
 def run_plan(plan: Plan) -> Outcome:
@@ -411,11 +414,11 @@ def run_plan(plan: Plan) -> Outcome:
     together (a run that fails leaves the previous reports as they were). A second run into the same output at
     the same time is refused.
     """
-    with _cluster(plan) as chunked:  # connected first: a missing scheduler fails before any file is read
-        return _run_plan(plan, chunked)
+    with _cluster(plan) as cluster:  # connected first: a missing scheduler fails before any file is read
+        return _run_plan(plan, cluster)
 
 
-def _run_plan(plan: Plan, chunked: Chunked | None) -> Outcome:
+def _run_plan(plan: Plan, cluster: Cluster | None) -> Outcome:
     if plan.pred is not None:
         schema = None if plan.schema is None else load_schema(plan.schema)
         vocabs = vocabs_of(schema)
@@ -423,7 +426,7 @@ def _run_plan(plan: Plan, chunked: Chunked | None) -> Outcome:
         every, preds = read_files_columns(
             [(plan.gold, (plan.group_by,) if plan.group_by else ()), (plan.pred, ("system", "model"))],
             vocabs,
-            plan.workers,
+            plan.execution,
         )
         release_memory()  # the decoder's garbage: the columns are what stays
         gold = gold_columns(plan.gold, plan.split, every, digest)
@@ -431,20 +434,15 @@ def _run_plan(plan: Plan, chunked: Chunked | None) -> Outcome:
         systems = sorted({str(m["system"]) for m in metas if m.get("system")})
         info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(metas))
         human = human_ceiling(gold, schema or columns_schema(gold.columns, preds), plan.settings)
-        report = _gated(
-            score(
-                gold,
-                preds,
-                schema,
-                plan.settings,
-                info,
-                human=human,
-                group_by=plan.group_by,
-                workers=plan.workers,
-                chunked=chunked,
-            ),
-            plan.gate,
+        how = Scoring(
+            schema=schema,
+            settings=plan.settings,
+            execution=plan.execution,
+            cluster=cluster,
+            human=human,
+            group_by=plan.group_by,
         )
+        report = _gated(score_system(gold, preds, info, how), plan.gate)
         with output_lock(plan.output.parent, plan.output.name), staged_folder(plan.output) as staging:
             write_report(report, staging)
         return Outcome(results=[SystemResult(name=info.name, report=report, paths=_paths(plan.output))])
@@ -456,7 +454,15 @@ def _run_plan(plan: Plan, chunked: Chunked | None) -> Outcome:
     gold_label = display_path(plan.gold) + (f" (split {plan.split})" if plan.split else "")
     vocabs = vocabs_of(schema)
     gold = GoldColumns.of(gold_docs, vocabs, (plan.group_by,) if plan.group_by else ())
-    human = human_ceiling(gold, schema, plan.settings)
+    how = Scoring(
+        schema=schema,
+        settings=plan.settings,
+        execution=plan.execution,
+        cluster=cluster,
+        human=human_ceiling(gold, schema, plan.settings),
+        group_by=plan.group_by,
+        gold_label=gold_label,
+    )
     for system in cfg.systems:
         docs = system_predictions(system, gold_docs.documents, schema)
         info = SystemInfo(
@@ -466,10 +472,7 @@ def _run_plan(plan: Plan, chunked: Chunked | None) -> Outcome:
             version=_models([p.meta for p in docs]) if system.model else None,
         )
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
-        report = _gated(
-            score(gold, docs, schema, plan.settings, info, gold_label, human, plan.group_by, plan.workers, chunked),
-            gate,
-        )
+        report = _gated(score_system(gold, from_documents(docs, vocabs), info, how), gate)
         scored.append((system, report, docs))
     table = side_by_side({s.name: r for s, r, _ in scored}) if len(scored) > 1 else None
     with output_lock(plan.output, "reports"), contextlib.ExitStack() as stack:

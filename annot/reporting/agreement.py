@@ -17,8 +17,10 @@ from typing import Any
 from .. import __version__
 from ..files import atomic_write_text
 from ..scoring.agreement import PairEvaluation, TokenAgreement
-from ..scoring.evaluate import Evaluation
-from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from ..scoring.scorer import Evaluation
+from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
+from .build import build_report, now
+from .codec import to_builtins
 from .markdown import fmt, md
 from .model import (
     EntityResults,
@@ -28,9 +30,6 @@ from .model import (
     SchemaInfo,
     Settings,
     SystemInfo,
-    _builtins,
-    build_report,
-    now,
 )
 
 DIFFICULT = 20  # documents listed where annotators disagree most
@@ -104,7 +103,7 @@ class AgreementReport:
     matrix: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(_builtins(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        return json.dumps(to_builtins(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 DEFINITIONS = {

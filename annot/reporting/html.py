@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..scoring.counts import CountKey
-from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
 from .markdown import fmt, format_p, short_metric
 from .model import EntityScore, EventScore, GateCheck, Report, SideBySide
 from .templates import render

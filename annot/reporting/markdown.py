@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
 from .model import Confusion, EntityScore, EventScore, GateResult, Report, SideBySide
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#+!|~])")

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import AnnotError
 from ..scoring.counts import METRICS, CountKey
-from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
 from .model import EntityScore, EventScore, MacroScore, Report
 
 # (section, group) -> whether the path names a label / event type / role

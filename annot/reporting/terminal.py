@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from ..scoring.matching import EVENT_LEVELS, SCHEMES
+from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
 from .markdown import fmt, format_p, short_metric
 from .model import Comparison, Report, SideBySide
 

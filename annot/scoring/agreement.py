@@ -26,8 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import Vocab, Vocabs, from_documents
 from ..documents import Document
-from .evaluate import Evaluation, ScoringSettings, evaluate
+from ..errors import raise_if_problems
+from .scorer import Evaluation, Names, ScoringSettings, score
 
 OUTSIDE = "O"
 
@@ -209,31 +211,54 @@ def agreement(
     `annotations` maps annotator -> document id -> that annotator's document.
     """
     settings = settings or ScoringSettings()
-    names = sorted(annotations)
+    annotators = sorted(annotations)
     pairs: list[PairEvaluation] = []
     pooled_gold: list[Document] = []
     pooled_other: list[Document] = []
     labels = sorted(set(labels) | {e.label for d in _all(annotations) for e in d.entities})
     event_types = sorted(set(event_types) | {ev.type for d in _all(annotations) for ev in d.events})
     roles = sorted(set(roles) | {a.role for d in _all(annotations) for ev in d.events for a in ev.arguments})
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
+    names = Names(labels=labels, event_types=event_types, roles=roles)
+    for i, a in enumerate(annotators):
+        for b in annotators[i + 1 :]:
             shared = sorted(set(annotations[a]) & set(annotations[b]))
             if not shared:
                 continue
             gold = [annotations[a][d] for d in shared]
             other = [annotations[b][d] for d in shared]
-            ev = evaluate(gold, other, labels=labels, event_types=event_types, roles=roles, settings=settings)
+            _same_texts(a, b, gold, other)
+            ev = _score(gold, other, names, settings)
             tok = token_agreement({a: annotations[a], b: annotations[b]}, shared, labels, event_types, roles)
             pairs.append(PairEvaluation(a=a, b=b, documents=tuple(shared), evaluation=ev, tokens=tok))
             pooled_gold += [_renamed(annotations[a][d], pair_key(d, a, b)) for d in shared]
             pooled_other += [_renamed(annotations[b][d], pair_key(d, a, b)) for d in shared]
     if not pairs:
         return [], None, None
-    pooled = evaluate(pooled_gold, pooled_other, labels=labels, event_types=event_types, roles=roles, settings=settings)
+    pooled = _score(pooled_gold, pooled_other, names, settings)
     shared_any = sorted({d for p in pairs for d in p.documents})
     alpha = token_agreement(annotations, shared_any, labels, event_types, roles)
     return pairs, pooled, alpha
+
+
+def _same_texts(a: str, b: str, docs_a: Sequence[Document], docs_b: Sequence[Document]) -> None:
+    """Refuse documents that two annotators annotated on different texts (their offsets cannot be compared)."""
+    raise_if_problems(
+        [
+            f"document {x.id!r}: annotators {a} and {b} annotated different texts (SHA-256 {x.sha256[:12]}... vs "
+            f"{y.sha256[:12]}...); their offsets cannot be compared"
+            for x, y in zip(docs_a, docs_b)
+            if x.sha256 != y.sha256
+        ],
+        "annotators' texts differ",
+        "Give annotations of the same texts: export the same tasks (or corpus documents) to every annotator.",
+    )
+
+
+def _score(gold: Sequence[Document], other: Sequence[Document], names: Names, settings: ScoringSettings) -> Evaluation:
+    """One side scored as the gold and the other as the prediction: the same documents in the same order."""
+    vocabs = Vocabs(labels=Vocab(names.labels), types=Vocab(names.event_types), roles=Vocab(names.roles))
+    g, p = from_documents(gold, vocabs), from_documents(other, vocabs)
+    return score(g, p, lambda idx: [gold[i].text for i in idx], names=names, settings=settings)
 
 
 def _all(annotations: dict[str, dict[str, Document]]) -> list[Document]:

@@ -1,7 +1,9 @@
 """Error analysis: every false positive and false negative with its category, and confusion matrices.
 
-Entity errors come from the strict scheme's one-to-one matching (matching.py).
-Event errors are categorised per document, in this order of precedence:
+Entity errors come from the strict scheme's one-to-one matching (`reference.py`
+defines them per document, `engine.py` finds them for a corpus at once). Event
+errors are categorised per document, by `event_error_records` below, in this
+order of precedence (the category names are in `vocabulary.py`):
 
 - triggers: a predicted trigger with the same offsets as a gold one is paired
   with it (``wrong type`` when the types differ); a gold trigger left unpaired
@@ -22,11 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..documents import Document
-from .matching import EntityMatch
-
-MISSED = "(missed)"
-SPURIOUS = "(spurious)"
+from .vocabulary import MISSED, SPURIOUS
 
 
 @dataclass(frozen=True)
@@ -63,70 +61,6 @@ def context(text: str, start: int, end: int, width: int = 60) -> str:
     return " ".join(s.split())
 
 
-def entity_errors(gold: Document, pred: Document, m: EntityMatch) -> list[ErrorItem]:
-    """Every strict-scheme error of one document, with its category."""
-    out = []
-    for gi, pi, outcome in m.pairs:
-        if outcome == "correct":
-            continue
-        g, p = gold.entities[gi], pred.entities[pi]
-        if (g.start, g.end) == (p.start, p.end):
-            cat = "wrong type"
-        elif g.label == p.label:
-            cat = "wrong boundary"
-        else:
-            cat = "wrong boundary and type"
-        out.append(
-            ErrorItem(
-                gold.id,
-                cat,
-                (g.start, g.end, g.label),
-                (p.start, p.end, p.label),
-                context(gold.text, g.start, g.end),
-                gold.text[g.start : g.end],
-                gold.text[p.start : p.end],
-            )
-        )
-    for gi in m.missed:
-        g = gold.entities[gi]
-        out.append(
-            ErrorItem(
-                gold.id,
-                "missed",
-                (g.start, g.end, g.label),
-                None,
-                context(gold.text, g.start, g.end),
-                gold.text[g.start : g.end],
-            )
-        )
-    for pi in m.spurious:
-        p = pred.entities[pi]
-        out.append(
-            ErrorItem(
-                gold.id,
-                "spurious",
-                None,
-                (p.start, p.end, p.label),
-                context(gold.text, p.start, p.end),
-                "",
-                gold.text[p.start : p.end],
-            )
-        )
-    return sorted(out, key=lambda e: (e.doc_id, (e.gold or e.pred or (0, 0, ""))[:2]))
-
-
-def entity_confusion(gold: Document, pred: Document, m: EntityMatch) -> Counter[tuple[str, str]]:
-    """(gold label, predicted label) counts over the type scheme's pairs, with missed and spurious."""
-    c: Counter[tuple[str, str]] = Counter()
-    for gi, pi, _ in m.pairs:
-        c[gold.entities[gi].label, pred.entities[pi].label] += 1
-    for gi in m.missed:
-        c[gold.entities[gi].label, MISSED] += 1
-    for pi in m.spurious:
-        c[SPURIOUS, pred.entities[pi].label] += 1
-    return c
-
-
 # An event as the error analysis sees it: (trigger start, trigger end, type, ((role, arg start, arg end), ...)).
 EventTuple = tuple[int, int, str, tuple[tuple[str, int, int], ...]]
 # (event index, trigger start, trigger end, event type, arg start, arg end, role)
@@ -135,21 +69,6 @@ _Arg = tuple[int, int, int, str, int, int, str]
 # prediction did ("on" another span, "attached to" another trigger) and where); rendered with the text later.
 Detail = tuple[object, ...]
 ErrorRecordTuple = tuple[str, tuple[int, int, str] | None, tuple[int, int, str] | None, Detail]
-
-
-def event_tuples(doc: Document) -> list[EventTuple]:
-    """A document's events for `event_error_records`."""
-    ents = doc.entity_by_id()
-    return [
-        (ev.start, ev.end, ev.type, tuple((a.role, ents[a.entity].start, ents[a.entity].end) for a in ev.arguments))
-        for ev in doc.events
-    ]
-
-
-def event_errors(gold: Document, pred: Document) -> tuple[list[ErrorItem], Counter[tuple[str, str]]]:
-    """Categorised event errors of one document, and the role confusion (gold role, predicted role)."""
-    records, confusion = event_error_records(event_tuples(gold), event_tuples(pred))
-    return [event_error_item(gold.id, gold.text, *r) for r in records], confusion
 
 
 def event_error_item(

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Literal
 
 import numpy as np
+
+from .vocabulary import SCHEMES
 
 PRF = tuple[float | None, float | None, float | None]
 METRICS: tuple[str, ...] = ("precision", "recall", "f1")
@@ -27,8 +28,6 @@ METRICS: tuple[str, ...] = ("precision", "recall", "f1")
 # The order of the values in a count vector, per section.
 ENTITY_FIELDS: tuple[str, ...] = ("correct", "incorrect", "partial", "missed", "spurious")
 EVENT_FIELDS: tuple[str, ...] = ("matched", "predicted", "gold")
-
-Section = Literal["entities", "events", "roles"]
 
 
 class ZeroDivision(StrEnum):
@@ -226,3 +225,14 @@ class CountKey:
     def counts_section(self) -> str:
         """The section whose count vector this key holds (roles count like events)."""
         return "entities" if self.section == "entities" else "events"
+
+
+def entity_keys(labels: Sequence[str]) -> list[CountKey]:
+    """The entity count keys: micro per scheme, then per label and scheme.
+
+    >>> [str(k) for k in entity_keys(["PER"])][-1]
+    'entities/PER/type'
+    """
+    return [CountKey("entities", None, s) for s in SCHEMES] + [
+        CountKey("entities", lab, s) for lab in labels for s in SCHEMES
+    ]

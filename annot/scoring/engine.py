@@ -1,8 +1,10 @@
 """Counting in one pass over whole arrays: every scheme, label, event level, type and role of every document.
 
-The definitions are those of `matching.py` (which scores one document at a
-time and stays the reference); this module computes the same counts for all
-documents at once:
+The definitions are those of `reference.py` (which scores one document at a
+time and stays the reference; `tests/scoring/test_engine.py` proves this
+module equal to it); this module computes the same counts for all documents
+at once. Where it runs (one process, forked workers, a Dask cluster) is
+`execution.py`'s business; here everything is a function of its inputs:
 
 - entities: each side sorted by (document, start); the gold mentions that a
   prediction overlaps are found by two binary searches (gold mentions of a
@@ -13,7 +15,7 @@ documents at once:
   is simply its pair, and all four schemes, per label too, are read off those
   pairs at once. The few crowded components (a prediction over two gold
   mentions, two predictions over one) go through `match_entities`, the exact
-  assignment, one component at a time; it solves them exactly so.
+  assignment of the reference, one component at a time.
 - events: each level is a multiset intersection of keys (offsets, type, role,
   trigger); all documents' keys are sorted together once per level and the
   matched count of a run of equal keys is min(gold, predicted).
@@ -25,9 +27,8 @@ documents at once:
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,14 +36,13 @@ import numpy as np
 
 from ..columns import Columns
 from ..documents import Entity
-from ..parallel import fork_map, release_memory
-from .analysis import MISSED, SPURIOUS, event_error_records
+from ..parallel import LOCAL, Execution, fork_map
+from .analysis import event_error_records
 from .counts import CountKey
-from .matching import EVENT_LEVELS, SCHEMES, EntityMatch, match_entities
+from .reference import EntityMatch, match_entities
 from .table import CountTable
+from .vocabulary import EVENT_LEVELS, MISSED, ROLE_LEVELS, SCHEMES, SPURIOUS
 
-ROLE_LEVELS = ("argument_classification", "argument_classification_anchored")
-ENTITY_CATEGORIES = ("wrong type", "wrong boundary", "wrong boundary and type", "missed", "spurious")
 _TI, _TC, _AI, _AC, _AIA, _ACA = range(6)
 COUNT = np.int32  # per-document counts: a document never has 2**31 mentions, and a corpus table stays half the size
 
@@ -52,7 +52,7 @@ class EntityErrorRows:
     """Entity errors of the strict scheme as arrays, one row per error, in report order."""
 
     doc: np.ndarray
-    category: np.ndarray  # index into ENTITY_CATEGORIES
+    category: np.ndarray  # index into vocabulary.ENTITY_ERROR_CATEGORIES
     gold: np.ndarray  # (n, 3): start, end, label code; -1 where there is none
     pred: np.ndarray
 
@@ -491,13 +491,14 @@ def _event_tuples(c: Columns, lo: int, hi: int) -> list[tuple[Any, ...]]:
 
 
 def _event_errors(
-    g: Columns, p: Columns, n_workers: int = 1, limit: int | None = None
+    g: Columns, p: Columns, execution: Execution = LOCAL, limit: int | None = None
 ) -> tuple[list[EventErrorRow], Counter[str], Counter[tuple[str, str]]]:
     """The first `limit` event errors of each category (all when None) in document order, the number of errors
     of each category, and the role confusion.
 
-    The categorisation is greedy and goes document by document; large inputs are cut into ranges of documents
-    scored by `n_workers` processes (each keeps its first `limit` of each category) and joined in order.
+    The categorisation is greedy and goes document by document; large inputs (from `execution.parallel_events`
+    events) are cut into ranges of documents scored by `execution.workers` processes (each keeps its first
+    `limit` of each category) and joined in order.
     """
     n = len(g)
     g_at = np.searchsorted(g.ev_doc, np.arange(n + 1)).tolist()
@@ -524,8 +525,9 @@ def _event_errors(
                     rows.append(EventErrorRow(doc=d, category=c, gold=gt, pred=pt, detail=x))
         return rows, counts, confusion
 
-    pieces = n_workers if len(g.ev_doc) + len(p.ev_doc) > PARALLEL_EVENTS else 1
-    bounds = _bounds(n, pieces)
+    n_workers = execution.workers
+    pieces = n_workers if len(g.ev_doc) + len(p.ev_doc) > execution.parallel_events else 1
+    bounds = bounds_of(n, pieces)
     parts = fork_map(run, [range(lo, hi) for lo, hi in zip(bounds, bounds[1:])], n_workers)
     rows: list[EventErrorRow] = []
     listed: Counter[str] = Counter()
@@ -541,19 +543,17 @@ def _event_errors(
     return rows, total, confusion
 
 
-PARALLEL_EVENTS = 20_000  # events (gold and predicted) from which the error analysis runs in several processes
-
-
 # -------------------------------------------------------------------- table
 
 
 def score_columns(
-    g: Columns, p: Columns, rank: np.ndarray | None = None, n_workers: int = 1, limit: int | None = None
+    g: Columns, p: Columns, rank: np.ndarray | None = None, execution: Execution = LOCAL, limit: int | None = None
 ) -> Scores:
     """Every count of `g` against `p` (the same documents in the same order, sharing vocabs).
 
-    `n_workers` processes share the per-document Python work of large inputs; the result does not depend on it.
-    Event errors are kept up to `limit` per category (all when None); entity errors are all kept, as arrays.
+    The workers of `execution` share the per-document Python work of large inputs; the result does not depend
+    on it. Event errors are kept up to `limit` per category (all when None); entity errors are all kept, as
+    arrays.
     """
     n = len(g)
     rank = np.arange(n) if rank is None else rank
@@ -577,7 +577,7 @@ def score_columns(
     data = np.hstack([blocks[k] for k in keys]) if keys else np.zeros((n, 0), dtype=COUNT)
     del blocks, ent_micro, ent_label, ev_micro, ev_type, ev_role
     table = CountTable(g.ids, g.sha256, keys, np.ascontiguousarray(data, dtype=COUNT))
-    ev_rows, ev_counts, role_confusion = _event_errors(g, p, n_workers, limit)
+    ev_rows, ev_counts, role_confusion = _event_errors(g, p, execution, limit)
     return Scores(
         table=table,
         entity_errors=_entity_errors(g, p, pieces, crowded_rows, rank),
@@ -595,17 +595,21 @@ def score_columns(
 def score_chunk(chunk: tuple[Columns, Columns], limit: int | None = None) -> Scores:
     """`score_columns` of one chunk of documents (gold, predictions), in one process: a task for a worker."""
     g, p = chunk
-    return score_columns(g, p, n_workers=1, limit=limit)
+    return score_columns(g, p, limit=limit)
 
 
-def _bounds(n: int, pieces: int) -> list[int]:
-    """Where `pieces` runs of consecutive documents, as even as can be, start (and the last ends) among `n`."""
+def bounds_of(n: int, pieces: int) -> list[int]:
+    """Where `pieces` runs of consecutive documents, as even as can be, start (and the last ends) among `n`.
+
+    >>> bounds_of(10, 3)
+    [0, 3, 6, 10]
+    """
     return [n * i // pieces for i in range(pieces + 1)]
 
 
 def chunks(g: Columns, p: Columns, pieces: int) -> list[tuple[Columns, Columns]]:
     """`g` and `p` cut into `pieces` runs of consecutive documents (the same documents on both sides)."""
-    bounds = _bounds(len(g), pieces)
+    bounds = bounds_of(len(g), pieces)
     return [(g.take(np.arange(lo, hi)), p.take(np.arange(lo, hi))) for lo, hi in zip(bounds, bounds[1:])]
 
 
@@ -656,52 +660,3 @@ def merge(
         role_confusion=role_confusion,
         crowded_components=sum(part.crowded_components for part in parts),
     )
-
-
-MapFn = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
-
-
-@dataclass(frozen=True)
-class Chunked:
-    """Score in chunks elsewhere: `run` maps a function over chunks (the workers of a cluster), in order; the
-    documents are cut into `pieces` chunks (fewer when there are fewer documents)."""
-
-    run: MapFn
-    pieces: int
-
-
-def score_in_chunks(g: Columns, p: Columns, run: MapFn, pieces: int, limit: int | None = None) -> Scores:
-    """`score_columns` with the documents cut into `pieces` chunks scored by `run` (a map over chunks: the
-    workers of a cluster) and merged: the same scores as one `score_columns` of all."""
-    parts = chunks(g, p, max(1, min(pieces, len(g))))
-    scored = run(functools.partial(score_chunk, limit=limit), parts)
-    return merge(scored, [len(c[0]) for c in parts], g.ids, g.sha256, limit)
-
-
-FORK_CHUNK = 4000  # documents per chunk scored by a forked worker: bounds each worker's working memory
-
-
-def score_forked(
-    g: Columns, p: Columns, n_workers: int, limit: int | None = None, beside: Callable[[], Any] | None = None
-) -> tuple[Scores, Any]:
-    """`score_in_chunks` on `n_workers` forked processes of this machine, and `beside()` (another job) as one
-    more task of the same processes; (scores, what `beside` returned, or None).
-
-    Each chunk (at most FORK_CHUNK documents, at least one chunk per worker) is cut out of the columns in the
-    worker that scores it, so that this process never holds a second copy of the corpus, and a worker gives
-    its temporaries back to the system after each chunk. The same scores as one `score_columns` of all.
-    """
-    n = len(g)
-    pieces = max(1, min(n, max(n_workers, -(-n // FORK_CHUNK))))
-    bounds = _bounds(n, pieces)
-
-    def run(i: int) -> Any:
-        if i < 0:
-            return beside() if beside is not None else None
-        docs = np.arange(bounds[i], bounds[i + 1])
-        scores = score_columns(g.take(docs), p.take(docs), n_workers=1, limit=limit)
-        release_memory()
-        return scores
-
-    done = fork_map(run, [-1, *range(pieces)], n_workers)
-    return merge(done[1:], np.diff(bounds).tolist(), g.ids, g.sha256, limit), done[0]

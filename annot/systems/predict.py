@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..documents import Argument, Document, Entity, Event, write_documents
 from ..errors import AnnotError
+from ..parallel import fork_imap
 from ..schema import Schema
 from .extractor import FACTORY as EXTRACTOR
 from .extractor import doc_events
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
 RawEvents = list[tuple[str, int, int, list[tuple[str, int, int]]]]
 Raw = tuple[list[tuple[int, int, str]], RawEvents]
 
-_WORKER: dict[str, Any] = {}  # the pipeline, inherited by forked worker processes
-
 
 def _raw(sdoc: Any, with_events: bool) -> Raw:
     ents = [(span.start_char, span.end_char, span.label_) for span in sdoc.ents]
@@ -48,36 +47,28 @@ def _raw(sdoc: Any, with_events: bool) -> Raw:
     return ents, doc_events(sdoc)
 
 
-def _worker_chunk(texts: list[str]) -> list[Raw]:
-    nlp, batch_size = _WORKER["nlp"], _WORKER["batch_size"]
-    with_events = EXTRACTOR in nlp.pipe_names
-    return [_raw(sdoc, with_events) for sdoc in nlp.pipe(texts, batch_size=batch_size)]
-
-
 def _raw_results(nlp: Any, texts: list[str], batch_size: int, n_process: int) -> Iterator[Raw]:
     """Run the pipeline over `texts`, in order.
 
-    With several processes, annot forks workers that each run `nlp.pipe` on chunks of texts and send back
-    only offsets and labels, not whole spaCy documents as `nlp.pipe(n_process=...)` does: serialising
-    and rebuilding every Doc in the main process costs a large share of the second core.
+    With several processes, annot forks workers (`parallel.fork_imap`: they inherit the pipeline) that each run
+    `nlp.pipe` on chunks of texts and send back only offsets and labels, not whole spaCy documents as
+    `nlp.pipe(n_process=...)` does: serialising and rebuilding every Doc in the main process costs a large share
+    of the second core.
     """
     with_events = EXTRACTOR in nlp.pipe_names
     if n_process <= 1 or len(texts) < 2 * batch_size:
         for sdoc in nlp.pipe(texts, batch_size=batch_size):
             yield _raw(sdoc, with_events)
         return
-    import multiprocessing
-
     # Small chunks keep both workers busy to the end; at most a few batches each.
     chunk = max(1, min(4 * batch_size, -(-len(texts) // (n_process * 8))))
     chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    _WORKER.update(nlp=nlp, batch_size=batch_size)
-    try:
-        with multiprocessing.get_context("fork").Pool(n_process) as pool:
-            for results in pool.imap(_worker_chunk, chunks):
-                yield from results
-    finally:
-        _WORKER.clear()
+
+    def run(part: list[str]) -> list[Raw]:
+        return [_raw(sdoc, with_events) for sdoc in nlp.pipe(part, batch_size=batch_size)]
+
+    for results in fork_imap(run, chunks, n_process):
+        yield from results
 
 
 def pipeline_version(nlp: Any) -> str:

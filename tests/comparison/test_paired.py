@@ -16,7 +16,7 @@ from annot.documents import Document
 from annot.errors import AnnotError
 from annot.reporting.model import Report
 from annot.reporting.paths import parse_metric
-from annot.scoring.matching import EVENT_LEVELS, SCHEMES
+from annot.scoring.vocabulary import EVENT_LEVELS, SCHEMES
 
 from support import random_docs
 

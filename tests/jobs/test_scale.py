@@ -3,6 +3,7 @@ workers, and error lists capped with counts of what is left out."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,19 +11,24 @@ import pytest
 from support import crowded_files, report_json, run
 
 
-def test_scale_any_number_of_workers_gives_the_same_report(runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_scale_any_number_of_workers_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from annot.jobs.evaluate import Options, plan_evaluation, run_plan
+    from annot.parallel import Execution
+
     g, p = crowded_files(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("annot.columns.PIECE", 2000)  # files read in many pieces
-    monkeypatch.setattr("annot.scoring.engine.PARALLEL_EVENTS", 10)  # event errors in several processes
-    monkeypatch.setattr("annot.scoring.evaluate.PARALLEL_DOCUMENTS", 50)  # the scoring in chunks, merged
-    monkeypatch.setattr("annot.scoring.engine.FORK_CHUNK", 40)  # more chunks than workers
     out = {}
     for n in (1, 2, 3):
-        r = run(
-            runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / f"w{n}", "--bootstrap", 200, "--workers", n
+        plan = plan_evaluation(Options(gold=g, pred=p, output=tmp_path / f"w{n}", bootstrap=200, workers=n))
+        small = Execution(
+            workers=n,
+            read_piece=2000,  # files read in many pieces
+            parallel_events=10,  # event errors in several processes
+            parallel_alignment=10,  # the alignment count beside the scoring
+            parallel_documents=50,  # the scoring in chunks, merged
+            fork_chunk=40,  # more chunks than workers
         )
-        assert r.exit_code == 0, r.output
+        run_plan(dataclasses.replace(plan, execution=small))
         out[n] = report_json(tmp_path / f"w{n}")
     assert out[1] == out[2] == out[3]
     assert out[1]["entities"]["micro"]["strict"]["possible"] > 800

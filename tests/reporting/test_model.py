@@ -187,7 +187,7 @@ def _json_values():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("x", BOUNDARY_FLOATS, ids=repr)
 def test_model_json_text_of_each_boundary_float_is_json_dumps(x: float):
-    from annot.reporting.model import dumps_sorted
+    from annot.reporting.codec import dumps_sorted
 
     for obj in (x, [x], {"v": x, "w": [0.5, x]}):
         assert dumps_sorted(obj) == json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True)
@@ -197,7 +197,7 @@ def test_model_json_text_is_what_the_standard_library_writes():
     """report.json is written by msgspec for speed; its text is exactly json.dumps' (sorted, indented, UTF-8)."""
     from hypothesis import example, given, settings
 
-    from annot.reporting.model import dumps_sorted
+    from annot.reporting.codec import dumps_sorted
 
     @settings(max_examples=1000)
     @given(_json_values())

@@ -7,7 +7,7 @@ import pytest
 from annot.documents import Argument, Document, Entity, Event
 from annot.scoring.agreement import agreement, token_agreement, token_spans
 from annot.scoring.counts import CountKey
-from annot.scoring.evaluate import ScoringSettings
+from annot.scoring.scorer import ScoringSettings
 
 TEXT = "NATO troops arrived in Pristina on Monday ."
 # NATO 0-4, troops 5-11, arrived 12-19, in 20-22, Pristina 23-31, on 32-34, Monday 35-41

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from annot.documents import Argument, Document, Entity, Event
-from annot.scoring.analysis import MISSED, SPURIOUS, entity_confusion, entity_errors, event_errors
-from annot.scoring.matching import match_entities
+from annot.scoring.reference import entity_confusion, entity_errors, event_errors, match_entities
+from annot.scoring.vocabulary import MISSED, SPURIOUS
 
 TEXT = "NATO sent troops to Kosovo after clashes in Zvečan on Monday , Stoltenberg said ."
 

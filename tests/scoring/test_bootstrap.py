@@ -9,8 +9,8 @@ import pytest
 
 from annot.documents import Document
 from annot.scoring.bootstrap import Interval, bootstrap_intervals, resample_weights
-from annot.scoring.counts import CountKey, EntityCounts
-from annot.scoring.evaluate import entity_keys, score_document
+from annot.scoring.counts import CountKey, EntityCounts, entity_keys
+from annot.scoring.reference import score_document
 from annot.scoring.table import CountTable
 
 from support import random_case

@@ -1,4 +1,4 @@
-"""The array engine gives exactly what the one-document reference (matching.py, analysis.py) gives.
+"""The array engine gives exactly what the one-document reference (reference.py) gives.
 
 Random documents with every kind of overlap: predictions overlapping several gold mentions, predictions
 overlapping each other, duplicates, gold mentions overlapping each other (the exact assignment's path), events
@@ -16,13 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annot.columns import Vocab, Vocabs, from_documents
-from annot.scoring.analysis import entity_confusion, entity_errors, event_errors
-from annot.scoring.engine import ENTITY_CATEGORIES, multiset_matches, score_columns
-from annot.scoring.evaluate import evaluate, score_document
-from annot.scoring.matching import match_entities
+from annot.scoring.engine import multiset_matches, score_columns
+from annot.scoring.reference import entity_confusion, entity_errors, event_errors, match_entities, score_document
+from annot.scoring.scorer import ScoringSettings
+from annot.scoring.vocabulary import ENTITY_ERROR_CATEGORIES
 
 from support import LABELS, ROLES, TYPES
 from support import crowded_corpus as corpus
+from support import score_documents as evaluate
 
 
 def engine(gold, pred):  # type: ignore[no-untyped-def]
@@ -62,7 +63,7 @@ def test_engine_errors_and_confusions_equal_the_reference(seed: int, crowded: fl
         return None if r[0] < 0 else (int(r[0]), int(r[1]), LABELS[r[2]])
 
     got = [
-        (gold[d].id, ENTITY_CATEGORIES[c], triple(gr), triple(pr))
+        (gold[d].id, ENTITY_ERROR_CATEGORIES[c], triple(gr), triple(pr))
         for d, c, gr, pr in zip(rows.doc, rows.category, rows.gold, rows.pred)
     ]
     assert got == want_errors
@@ -90,8 +91,6 @@ def test_engine_multiset_matches_by_hand():
 
 
 def test_engine_evaluate_reports_the_first_errors_of_each_category_and_counts_the_rest():
-    from annot.scoring.evaluate import ScoringSettings
-
     gold, pred = corpus(7, 200, 0.2)
     full = evaluate(gold, pred, labels=LABELS, event_types=TYPES, roles=ROLES)
     capped = evaluate(gold, pred, labels=LABELS, event_types=TYPES, roles=ROLES, settings=ScoringSettings(max_errors=5))
@@ -118,19 +117,3 @@ def test_engine_predictions_in_any_order_score_the_same():
         b.role_confusion,
     )
     assert a.alignment == b.alignment and a.intervals == b.intervals
-
-
-@pytest.mark.parametrize("pieces", [1, 2, 7])
-def test_engine_scores_in_chunks_merge_to_the_scores_of_all(pieces: int):
-    from annot.scoring.engine import score_in_chunks
-
-    gold, pred = corpus(9, 90, 0.5)
-    vocabs = Vocabs(labels=Vocab(LABELS), types=Vocab(TYPES), roles=Vocab(ROLES))
-    g, p = from_documents(gold, vocabs), from_documents(pred, vocabs)
-    whole = score_columns(g, p, limit=4)
-    merged = score_in_chunks(g, p, lambda fn, items: [fn(x) for x in items], pieces, limit=4)
-    assert merged.table.keys == whole.table.keys and merged.table.data.tolist() == whole.table.data.tolist()
-    for field in ("doc", "category", "gold", "pred"):
-        assert getattr(merged.entity_errors, field).tolist() == getattr(whole.entity_errors, field).tolist()
-    assert merged.event_errors == whole.event_errors and merged.event_error_counts == whole.event_error_counts
-    assert (merged.confusion, merged.role_confusion) == (whole.confusion, whole.role_confusion)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from annot.documents import Argument, Document, Entity, Event
 from annot.scoring.counts import CountKey, EntityCounts
-from annot.scoring.evaluate import score_document
-from annot.scoring.matching import SCHEMES, match_entities, match_events
+from annot.scoring.reference import match_entities, match_events, score_document
+from annot.scoring.vocabulary import SCHEMES
 
 from support import doc, random_case
 
@@ -155,7 +155,7 @@ def test_matching_events_per_type():
 
 def simple_overlaps(gold, pred) -> bool:
     """Every mention overlaps at most one mention of the other side (no greedy ambiguity)."""
-    from annot.scoring.matching import overlaps
+    from annot.scoring.reference import overlaps
 
     return all(sum(overlaps(g, p) for p in pred) <= 1 for g in gold) and all(
         sum(overlaps(g, p) for g in gold) <= 1 for p in pred

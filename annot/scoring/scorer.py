@@ -1,8 +1,11 @@
-"""Score predictions against gold: every count, interval and error behind a report. No files, no printing.
+"""From paired gold and predicted columns to an `Evaluation`: every count, interval and error behind a report.
 
-`evaluate()` pairs the documents, scores each pair into one row of per-document
-counts (`CountTable`), bootstraps intervals and lists the errors; the report
-(`annot.reporting`) is built from the `Evaluation` it returns.
+`score()` is the scoring entry: it takes gold and predictions as columns
+(`annot.columns`; documents in memory are converted by the caller with
+`columns.from_documents`), has the engine count them where `execution` says
+(`execution.py`), bootstraps the intervals and lists the errors with their
+text. The report (`annot.reporting`) is built from the `Evaluation` it
+returns. No files, no printing.
 """
 
 from __future__ import annotations
@@ -13,18 +16,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..columns import Columns, Vocab, Vocabs, from_documents
-from ..documents import Document
+from ..columns import Columns
 from ..errors import raise_if_problems
-from ..parallel import background, release_memory
+from ..parallel import LOCAL, Execution, release_memory
+from ..project import DEFAULT_SEED
 from .analysis import ErrorItem, context, event_error_item
 from .bootstrap import Interval, bootstrap_intervals
-from .counts import CountKey, EventCounts, ZeroDivision
-from .engine import ENTITY_CATEGORIES, Chunked, score_columns, score_forked, score_in_chunks
-from .matching import EVENT_LEVELS, SCHEMES, EntityMatch, EventLevel, Scheme, match_entities, match_events
+from .counts import CountKey, ZeroDivision, entity_keys
+from .engine import Scores
+from .execution import Cluster, run
 from .table import CountTable
-
-ROLE_LEVELS: tuple[EventLevel, ...] = ("argument_classification", "argument_classification_anchored")
+from .vocabulary import ENTITY_ERROR_CATEGORIES, EVENT_LEVELS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,17 +34,26 @@ class ScoringSettings:
     """How scores are computed: bootstrap resamples, seed, confidence level, zero-division policy."""
 
     bootstrap_samples: int = 1000
-    seed: int = 13
+    seed: int = DEFAULT_SEED
     confidence: float = 0.95
     zero_division: ZeroDivision = ZeroDivision.NULL
     max_errors: int = 1000  # errors listed per category (the others are counted)
 
 
 @dataclass(frozen=True, kw_only=True)
+class Names:
+    """The labels, event types and roles a report lists (the schema's), also where nothing uses them."""
+
+    labels: Sequence[str] = ()
+    event_types: Sequence[str] = ()
+    roles: Sequence[str] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Alignment:
     """Mentions whose boundaries fall inside a token of spaCy's English tokenizer (scored on characters anyway).
 
-    Counted on every document up to `ALIGNMENT_DOCUMENTS`; above, on a sample of about that many (chosen by the
+    Counted on every document up to `Execution.alignment_documents`; above, on a sample of about that many (chosen by the
     text's SHA-256, so the same documents whatever their order), and `documents` says how many.
     """
 
@@ -71,45 +82,6 @@ class Evaluation:
     alignment: Alignment
     errors_left_out: dict[str, int] = field(default_factory=dict)  # per category, beyond settings.max_errors
     event_errors_left_out: dict[str, int] = field(default_factory=dict)
-
-
-def entity_keys(labels: Sequence[str]) -> list[CountKey]:
-    """The entity count keys: micro per scheme, then per label and scheme."""
-    return [CountKey("entities", None, s) for s in SCHEMES] + [
-        CountKey("entities", lab, s) for lab in labels for s in SCHEMES
-    ]
-
-
-def score_document(
-    gold: Document, pred: Document, labels: Sequence[str], event_types: Sequence[str], roles: Sequence[str] = ()
-) -> tuple[dict[CountKey, tuple[int, ...]], dict[Scheme, EntityMatch]]:
-    """Every count of one document pair (non-zero vectors only), and the micro matching of each scheme."""
-    row: dict[CountKey, tuple[int, ...]] = {}
-    matches: dict[Scheme, EntityMatch] = {}
-
-    def put(key: CountKey, vector: tuple[int, ...]) -> None:
-        if any(vector):
-            row[key] = vector
-
-    for scheme in SCHEMES:
-        m = match_entities(gold.entities, pred.entities, scheme)
-        matches[scheme] = m
-        put(CountKey("entities", None, scheme), m.counts().vector())
-    for label in labels:
-        g = [e for e in gold.entities if e.label == label]
-        p = [e for e in pred.entities if e.label == label]
-        # Per label, predictions are compared with gold mentions of the same label only.
-        for scheme in SCHEMES:
-            put(CountKey("entities", label, scheme), match_entities(g, p, scheme).counts().vector())
-    for lvl in EVENT_LEVELS:
-        put(CountKey("events", None, lvl), EventCounts(*match_events(gold, pred, lvl)).vector())
-    for t in event_types:
-        for lvl in EVENT_LEVELS:
-            put(CountKey("events", t, lvl), EventCounts(*match_events(gold, pred, lvl, t)).vector())
-    for r in roles:
-        for lvl in ROLE_LEVELS:
-            put(CountKey("roles", r, lvl), EventCounts(*match_events(gold, pred, lvl, role=r)).vector())
-    return row, matches
 
 
 def pairing(
@@ -153,109 +125,86 @@ def pairing(
     return order, sorted(d for d in pred_ids if d not in gold_set)
 
 
-def evaluate(
-    gold: Sequence[Document],
-    pred: Sequence[Document],
-    *,
-    labels: Sequence[str] = (),
-    event_types: Sequence[str] = (),
-    roles: Sequence[str] = (),
-    settings: ScoringSettings | None = None,
-    other_gold: frozenset[str] = frozenset(),
-) -> Evaluation:
-    """Score `pred` against `gold` under every scheme and level.
-
-    `labels`, `event_types` and `roles` are those of the schema; whatever the gold and the predictions use
-    besides is scored too.
-    """
-    order, extra = pairing(
-        [d.id for d in gold], [d.sha256 for d in gold], [d.id for d in pred], [d.sha256 for d in pred], other_gold
-    )
-    vocabs = Vocabs(labels=Vocab(labels), types=Vocab(event_types), roles=Vocab(roles))
-    g = from_documents(gold, vocabs)
-    p = from_documents([pred[i] for i in order], vocabs)
-    return evaluate_columns(
-        g,
-        p,
-        lambda docs: [gold[i].text for i in docs],
-        labels=labels,
-        event_types=event_types,
-        roles=roles,
-        settings=settings,
-        ignored=extra,
-    )
-
-
-def evaluate_columns(
+def score(
     g: Columns,
     p: Columns,
     texts: Callable[[Sequence[int]], list[str]],
     *,
-    labels: Sequence[str] = (),
-    event_types: Sequence[str] = (),
-    roles: Sequence[str] = (),
-    settings: ScoringSettings | None = None,
+    names: Names = Names(),
+    settings: ScoringSettings = ScoringSettings(),
     ignored: Sequence[str] = (),
-    n_workers: int = 1,
-    chunked: Chunked | None = None,
+    execution: Execution = LOCAL,
+    cluster: Cluster | None = None,
 ) -> Evaluation:
     """Score paired columns (`p` holds the prediction of each document of `g`, in the same order).
 
-    `labels`, `event_types` and `roles` (the schema's) are reported, with those the gold and predictions use.
-    `texts(indices)` gives the texts of some gold documents: those whose errors the report lists and those the
-    alignment count tokenises. With `chunked`, the documents are scored in chunks by its `run` (a Dask
-    cluster's workers) and merged here: the same scores.
+    `names` (the schema's) are reported, with those the gold and predictions use. `texts(indices)` gives the
+    texts of some gold documents: those whose errors the report lists and those the alignment count tokenises.
+    `execution` and `cluster` say where the counting runs (`execution.run`); the scores are the same anywhere.
     """
-    settings = settings or ScoringSettings()
-    sample = alignment_sample(g.sha256)
+    sample = alignment_sample(g.sha256, execution.alignment_documents)
     sample_texts = dict(zip(sample, texts(sample)))
-
-    # The alignment count (spaCy's tokenizer) runs beside the scoring when there is a second core: as one more
-    # task of the forked workers when they score chunks (no third process), else in a process of its own.
-    def align(_: object = None) -> Alignment:
-        return token_alignment(g, p, sample, sample_texts)
-
-    if n_workers > 1 and len(g) >= PARALLEL_DOCUMENTS and chunked is None:  # chunks on every core, merged in order
-        scores, aligned = score_forked(g, p, n_workers, settings.max_errors, beside=align)
-        alignment = lambda: aligned  # noqa: E731
-    else:
-        alignment = background(align, None, n_workers if len(g) > 200 else 1)
-        if chunked is not None:
-            scores = score_in_chunks(g, p, chunked.run, chunked.pieces, settings.max_errors)
-        else:
-            scores = score_columns(g, p, n_workers=n_workers, limit=settings.max_errors)
+    scores, alignment = run(
+        g,
+        p,
+        execution,
+        settings.max_errors,
+        beside=lambda: token_alignment(g, p, sample, sample_texts),
+        cluster=cluster,
+    )
+    release_memory()  # the scoring's temporaries: the bootstrap's matrices are mapped afresh
     v = g.vocabs
 
-    def used(names: list[str], *codes: np.ndarray) -> set[str]:
-        return {names[i] for c in codes for i in np.unique(c)}
+    def used(all_names: list[str], *codes: np.ndarray) -> set[str]:
+        return {all_names[i] for c in codes for i in np.unique(c)}
 
-    labels = sorted(set(labels) | used(v.labels.names, g.ent_label, p.ent_label))
-    event_types = sorted(set(event_types) | used(v.types.names, g.ev_type, p.ev_type))
-    roles = sorted(set(roles) | used(v.roles.names, g.arg_role, p.arg_role))
-    table = scores.table
-    release_memory()  # the scoring's temporaries: the bootstrap's matrices are mapped afresh
+    labels = sorted(set(names.labels) | used(v.labels.names, g.ent_label, p.ent_label))
+    event_types = sorted(set(names.event_types) | used(v.types.names, g.ev_type, p.ev_type))
+    roles = sorted(set(names.roles) | used(v.roles.names, g.arg_role, p.arg_role))
     intervals = bootstrap_intervals(
-        table,
+        scores.table,
         entity_keys(labels) + [CountKey("events", None, lvl) for lvl in EVENT_LEVELS],
         settings.bootstrap_samples,
         settings.seed,
         settings.confidence,
         settings.zero_division,
     )
+    errors, event_errors, left_out, event_left_out = _error_items(g, scores, texts, settings.max_errors)
+    return Evaluation(
+        settings=settings,
+        labels=tuple(labels),
+        event_types=tuple(event_types),
+        roles=tuple(roles),
+        table=scores.table,
+        intervals=intervals,
+        errors=errors,
+        event_errors=event_errors,
+        confusion=scores.confusion,
+        role_confusion=scores.role_confusion,
+        ignored_prediction_documents=tuple(ignored),
+        alignment=alignment,
+        errors_left_out=left_out,
+        event_errors_left_out=event_left_out,
+    )
+
+
+def _error_items(
+    g: Columns, scores: Scores, texts: Callable[[Sequence[int]], list[str]], limit: int
+) -> tuple[tuple[ErrorItem, ...], tuple[ErrorItem, ...], dict[str, int], dict[str, int]]:
+    """The listed entity and event errors with their texts (the first `limit` of each category), and how many
+    of each category are left out."""
     ent = scores.entity_errors
-    keep_ent, ent_left = _first_per_category(ent.category.tolist(), settings.max_errors)
-    ent_cats = [ENTITY_CATEGORIES[c] for c in ent.category[keep_ent]]
-    keep_ev = list(range(len(scores.event_errors)))  # already the first of each category
-    ev_left = {c: n - settings.max_errors for c, n in scores.event_error_counts.items() if n > settings.max_errors}
-    needed = sorted(set(ent.doc[keep_ent].tolist()) | {scores.event_errors[i].doc for i in keep_ev})
+    keep_ent, ent_left = _first_per_category(ent.category.tolist(), limit)
+    ev_left = {c: n - limit for c, n in scores.event_error_counts.items() if n > limit}
+    needed = sorted(set(ent.doc[keep_ent].tolist()) | {r.doc for r in scores.event_errors})
     text_of = dict(zip(needed, texts(needed)))
-    names = v.labels.names
+    label_names = g.vocabs.labels.names
 
     def triple(row: np.ndarray) -> tuple[int, int, str] | None:
-        return None if row[0] < 0 else (int(row[0]), int(row[1]), names[row[2]])
+        return None if row[0] < 0 else (int(row[0]), int(row[1]), label_names[row[2]])
 
     errors = []
-    for i, cat in zip(keep_ent, ent_cats):
+    for i in keep_ent:
         d = int(ent.doc[i])
         gt, pt = triple(ent.gold[i]), triple(ent.pred[i])
         text = text_of[d]
@@ -264,7 +213,7 @@ def evaluate_columns(
         errors.append(
             ErrorItem(
                 g.ids[d],
-                cat,
+                ENTITY_ERROR_CATEGORIES[int(ent.category[i])],
                 gt,
                 pt,
                 context(text, span[0], span[1]),
@@ -272,29 +221,16 @@ def evaluate_columns(
                 "" if pt is None else text[pt[0] : pt[1]],
             )
         )
-    ev_errors = [
+    event_errors = [  # the engine keeps only the first `limit` of each category
         event_error_item(g.ids[r.doc], text_of[r.doc], r.category, r.gold, r.pred, r.detail)
-        for r in (scores.event_errors[i] for i in keep_ev)
+        for r in scores.event_errors
     ]
-    return Evaluation(
-        settings=settings,
-        labels=tuple(labels),
-        event_types=tuple(event_types),
-        roles=tuple(roles),
-        table=table,
-        intervals=intervals,
-        errors=tuple(errors),
-        event_errors=tuple(ev_errors),
-        confusion=scores.confusion,
-        role_confusion=scores.role_confusion,
-        ignored_prediction_documents=tuple(ignored),
-        alignment=alignment(),
-        errors_left_out={ENTITY_CATEGORIES[int(c)]: n for c, n in ent_left.items()},
-        event_errors_left_out=ev_left,
+    return (
+        tuple(errors),
+        tuple(event_errors),
+        {ENTITY_ERROR_CATEGORIES[int(c)]: n for c, n in ent_left.items()},
+        ev_left,
     )
-
-
-PARALLEL_DOCUMENTS = 2000  # from this many documents, the scoring itself is shared among the workers
 
 
 def _first_per_category(categories: Sequence[str | int], limit: int) -> tuple[list[int], dict]:
@@ -309,10 +245,7 @@ def _first_per_category(categories: Sequence[str | int], limit: int) -> tuple[li
     return keep, left
 
 
-ALIGNMENT_DOCUMENTS = 500
-
-
-def alignment_sample(sha256: Sequence[str], size: int = ALIGNMENT_DOCUMENTS) -> list[int]:
+def alignment_sample(sha256: Sequence[str], size: int) -> list[int]:
     """The documents the alignment count tokenises: all up to `size`, else about `size` chosen by text digest."""
     if len(sha256) <= size:
         return list(range(len(sha256)))

@@ -1,4 +1,4 @@
-"""Scoring a set of documents: pairing by id, counts per document, labels the schema does not know."""
+"""The scoring entry: pairing by id, counts per document, labels the schema does not know."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import pytest
 from annot.documents import Document, Entity
 from annot.errors import AnnotError
 from annot.scoring.counts import CountKey, EntityCounts
-from annot.scoring.evaluate import ScoringSettings, evaluate
+from annot.scoring.scorer import ScoringSettings
+
+from support import score_documents as evaluate
 
 TEXT = "NATO met Serbia ."
 

@@ -1,4 +1,12 @@
-"""Matching gold and predicted mentions of one document: entity schemes and event levels.
+"""The executable definition of annot's scores: one document pair at a time, small and readable.
+
+This module is the reference that everything else is checked against. The
+engine (`engine.py`) computes the same counts for a whole corpus at once over
+arrays; `tests/scoring/test_engine.py` proves the two equal on random crowded
+corpora (counts, errors and confusions), and `tests/scoring/test_matching.py`
+checks this module against nervaluate, seqeval and hand-made cases. The names
+of the schemes and levels, and their one-line definitions, are in
+`vocabulary.py`.
 
 Entities follow SemEval-2013 Task 9.1 (as in nervaluate), with half-open
 offsets. Matching is one-to-one and independent of input order: among all
@@ -8,10 +16,15 @@ most *correct* pairs and, among those, the most *incorrect* / *partial* pairs
 pairings, the one whose pairs share the most characters is taken (so a gold
 "Guo Hanxiang" is paired with the prediction "Guo Hanxiang Li" rather than with
 "Guo"), solved for each connected component of the overlap graph on its own.
-A gold mention left unpaired is *missed*; a
-prediction left unpaired is *spurious*, including a duplicate or a second
-fragment of a gold mention already paired (nervaluate would count it again
-against the same gold mention; annot never pairs one gold mention twice).
+A gold mention left unpaired is *missed*; a prediction left unpaired is
+*spurious*, including a duplicate or a second fragment of a gold mention
+already paired (nervaluate would count it again against the same gold mention;
+annot never pairs one gold mention twice).
+
+Events (Ji & Grishman 2008; Li, Ji & Huang 2013): each level compares a
+multiset of items per document (`event_items`) and counts their one-to-one
+intersection. Error categories of events are defined in `analysis.py`, which
+the engine calls per document as it is.
 """
 
 from __future__ import annotations
@@ -19,14 +32,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from ..documents import Document, Entity
-from .counts import EntityCounts
+from .analysis import ErrorItem, EventTuple, context, event_error_item, event_error_records
+from .counts import CountKey, EntityCounts, EventCounts
+from .vocabulary import EVENT_LEVELS, MISSED, ROLE_LEVELS, SCHEMES, SPURIOUS, EventLevel, Outcome, Scheme
 
-Scheme = Literal["strict", "exact", "partial", "type"]
-SCHEMES: tuple[Scheme, ...] = ("strict", "exact", "partial", "type")
-Outcome = Literal["correct", "incorrect", "partial"]
+# ------------------------------------------------------------------ entities
 
 
 class Strict:
@@ -97,7 +109,12 @@ class EntityMatch:
 
 
 def match_entities(gold: Sequence[Entity], pred: Sequence[Entity], scheme: Scheme) -> EntityMatch:
-    """One-to-one matching of `pred` to `gold` under `scheme` (see the module docstring)."""
+    """One-to-one matching of `pred` to `gold` under `scheme` (see the module docstring).
+
+    >>> gold = [Entity(0, 12, "PER"), Entity(20, 26, "GPE")]
+    >>> match_entities(gold, [Entity(0, 3, "PER"), Entity(0, 15, "PER")], "partial").counts()
+    EntityCounts(correct=0, incorrect=0, partial=1, missed=1, spurious=1)
+    """
     judge = JUDGES[scheme]
     # Candidate edges: only overlapping pairs can be paired at all.
     edges: dict[tuple[int, int], Outcome] = {}
@@ -175,24 +192,7 @@ def components(edges: Iterable[tuple[int, int]]) -> list[tuple[list[int], list[i
     return sorted((sorted(g), sorted(p)) for g, p in groups.values())
 
 
-# ------------------------------------------------------------------- events
-
-EventLevel = Literal[
-    "trigger_identification",
-    "trigger_classification",
-    "argument_identification",
-    "argument_classification",
-    "argument_identification_anchored",
-    "argument_classification_anchored",
-]
-EVENT_LEVELS: tuple[EventLevel, ...] = (
-    "trigger_identification",
-    "trigger_classification",
-    "argument_identification",
-    "argument_classification",
-    "argument_identification_anchored",
-    "argument_classification_anchored",
-)
+# -------------------------------------------------------------------- events
 
 
 def event_items(
@@ -229,7 +229,137 @@ def event_items(
 def match_events(
     gold: Document, pred: Document, level: EventLevel, event_type: str | None = None, role: str | None = None
 ) -> tuple[int, int, int]:
-    """(matched, predicted, gold) for one document at one level: a one-to-one multiset intersection."""
+    """(matched, predicted, gold) for one document at one level: a one-to-one multiset intersection.
+
+    >>> from ..documents import Argument, Event
+    >>> text = "Troops attacked Tarsa."
+    >>> ents = (Entity(16, 21, "GPE", "T1"),)
+    >>> gold = Document("d", text, ents, (Event("E1", "Conflict.Attack", 7, 15, (Argument("Place", "T1"),)),))
+    >>> pred = Document("d", text, ents, (Event("E1", "Conflict.Attack", 7, 15, (Argument("Target", "T1"),)),))
+    >>> match_events(gold, pred, "argument_identification"), match_events(gold, pred, "argument_classification")
+    ((1, 1, 1), (0, 1, 1))
+    """
     g = event_items(gold, level, event_type, role)
     p = event_items(pred, level, event_type, role)
     return sum((g & p).values()), sum(p.values()), sum(g.values())
+
+
+def score_document(
+    gold: Document, pred: Document, labels: Sequence[str], event_types: Sequence[str], roles: Sequence[str] = ()
+) -> tuple[dict[CountKey, tuple[int, ...]], dict[Scheme, EntityMatch]]:
+    """Every count of one document pair (non-zero vectors only), and the micro matching of each scheme.
+
+    >>> gold = Document("d", "NATO sent troops to Kosovo.", (Entity(0, 4, "ORG", "T1"), Entity(20, 26, "GPE", "T2")))
+    >>> pred = Document("d", "NATO sent troops to Kosovo.", (Entity(0, 4, "ORG", "T1"), Entity(20, 25, "GPE", "T2")))
+    >>> row, _ = score_document(gold, pred, ["ORG", "GPE"], [])
+    >>> row[CountKey("entities", None, "strict")], row[CountKey("entities", None, "partial")]
+    ((1, 1, 0, 0, 0), (1, 0, 1, 0, 0))
+    """
+    row: dict[CountKey, tuple[int, ...]] = {}
+    matches: dict[Scheme, EntityMatch] = {}
+
+    def put(key: CountKey, vector: tuple[int, ...]) -> None:
+        if any(vector):
+            row[key] = vector
+
+    for scheme in SCHEMES:
+        m = match_entities(gold.entities, pred.entities, scheme)
+        matches[scheme] = m
+        put(CountKey("entities", None, scheme), m.counts().vector())
+    for label in labels:
+        g = [e for e in gold.entities if e.label == label]
+        p = [e for e in pred.entities if e.label == label]
+        # Per label, predictions are compared with gold mentions of the same label only.
+        for scheme in SCHEMES:
+            put(CountKey("entities", label, scheme), match_entities(g, p, scheme).counts().vector())
+    for lvl in EVENT_LEVELS:
+        put(CountKey("events", None, lvl), EventCounts(*match_events(gold, pred, lvl)).vector())
+    for t in event_types:
+        for lvl in EVENT_LEVELS:
+            put(CountKey("events", t, lvl), EventCounts(*match_events(gold, pred, lvl, t)).vector())
+    for r in roles:
+        for lvl in ROLE_LEVELS:
+            put(CountKey("roles", r, lvl), EventCounts(*match_events(gold, pred, lvl, role=r)).vector())
+    return row, matches
+
+
+# -------------------------------------------------------------------- errors
+
+
+def entity_errors(gold: Document, pred: Document, m: EntityMatch) -> list[ErrorItem]:
+    """Every strict-scheme error of one document, with its category."""
+    out = []
+    for gi, pi, outcome in m.pairs:
+        if outcome == "correct":
+            continue
+        g, p = gold.entities[gi], pred.entities[pi]
+        if (g.start, g.end) == (p.start, p.end):
+            cat = "wrong type"
+        elif g.label == p.label:
+            cat = "wrong boundary"
+        else:
+            cat = "wrong boundary and type"
+        out.append(
+            ErrorItem(
+                gold.id,
+                cat,
+                (g.start, g.end, g.label),
+                (p.start, p.end, p.label),
+                context(gold.text, g.start, g.end),
+                gold.text[g.start : g.end],
+                gold.text[p.start : p.end],
+            )
+        )
+    for gi in m.missed:
+        g = gold.entities[gi]
+        out.append(
+            ErrorItem(
+                gold.id,
+                "missed",
+                (g.start, g.end, g.label),
+                None,
+                context(gold.text, g.start, g.end),
+                gold.text[g.start : g.end],
+            )
+        )
+    for pi in m.spurious:
+        p = pred.entities[pi]
+        out.append(
+            ErrorItem(
+                gold.id,
+                "spurious",
+                None,
+                (p.start, p.end, p.label),
+                context(gold.text, p.start, p.end),
+                "",
+                gold.text[p.start : p.end],
+            )
+        )
+    return sorted(out, key=lambda e: (e.doc_id, (e.gold or e.pred or (0, 0, ""))[:2]))
+
+
+def entity_confusion(gold: Document, pred: Document, m: EntityMatch) -> Counter[tuple[str, str]]:
+    """(gold label, predicted label) counts over the type scheme's pairs, with missed and spurious."""
+    c: Counter[tuple[str, str]] = Counter()
+    for gi, pi, _ in m.pairs:
+        c[gold.entities[gi].label, pred.entities[pi].label] += 1
+    for gi in m.missed:
+        c[gold.entities[gi].label, MISSED] += 1
+    for pi in m.spurious:
+        c[SPURIOUS, pred.entities[pi].label] += 1
+    return c
+
+
+def event_tuples(doc: Document) -> list[EventTuple]:
+    """A document's events for `event_error_records`."""
+    ents = doc.entity_by_id()
+    return [
+        (ev.start, ev.end, ev.type, tuple((a.role, ents[a.entity].start, ents[a.entity].end) for a in ev.arguments))
+        for ev in doc.events
+    ]
+
+
+def event_errors(gold: Document, pred: Document) -> tuple[list[ErrorItem], Counter[tuple[str, str]]]:
+    """Categorised event errors of one document, and the role confusion (gold role, predicted role)."""
+    records, confusion = event_error_records(event_tuples(gold), event_tuples(pred))
+    return [event_error_item(gold.id, gold.text, *r) for r in records], confusion
