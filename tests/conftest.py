@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -44,13 +45,13 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     The model the main job trains (models/ner-dev) is reused when present, read only.
     """
-    from annot.systems.train import train_command
+    from annot.systems.train import TrainOptions, train_command
 
     model = ROOT / "models" / "ner-dev" / "model-best"
     if model.exists():
         return model
     models = tmp_path_factory.mktemp("models")
-    train_command("ner-dev", ROOT / "gold" / "news" / "documents.jsonl", models=models)
+    train_command("ner-dev", TrainOptions(gold=ROOT / "gold" / "news" / "documents.jsonl"), models=models)
     return models / "ner-dev" / "model-best"
 
 
@@ -98,9 +99,7 @@ def ls_env(ls_server: object, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
     return env
 
 
-@pytest.fixture
-def eval_config(tmp_path: Path, trained_model: Path) -> Path:
-    """The project's evaluation config with absolute paths and the trained system pointing at `trained_model`."""
+def _eval_config(folder: Path, trained_model: Path) -> Path:
     import re
 
     text = (ROOT / "configs" / "evaluation.toml").read_text(encoding="utf-8")
@@ -111,7 +110,29 @@ def eval_config(tmp_path: Path, trained_model: Path) -> Path:
         text,
         flags=re.M,
     )
-    path = tmp_path / "configs" / "evaluation.toml"
+    path = folder / "configs" / "evaluation.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class ConfiguredRun:
+    """`annot evaluate --config ... -o reports --bootstrap 20`: the three configured systems, once per test run."""
+
+    exit_code: int
+    output: str
+    reports: Path
+    config: Path
+
+
+@pytest.fixture(scope="session")
+def configured_run(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> ConfiguredRun:
+    """The whole configured evaluation (three systems, two of them predicting), run once and shared by the tests
+    that read it: it is the slowest thing the suite does."""
+    from support import run
+
+    folder = tmp_path_factory.mktemp("configured")
+    config = _eval_config(folder, trained_model)
+    r = run(CliRunner(), "evaluate", "--config", config, "-o", folder / "reports", "--bootstrap", "20")
+    return ConfiguredRun(r.exit_code, r.output, folder / "reports", config)

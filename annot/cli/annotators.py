@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..project import DEFAULT_SEED
 from .app import app
 from .schema import SchemaOpt, load
 
@@ -25,7 +26,7 @@ def agreement_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for agreement.json, .md and .html.")],
     schema: SchemaOpt = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for intervals.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 13,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = DEFAULT_SEED,
 ) -> None:
     """How far annotators agree, with the matcher of `annot evaluate`: F1 per scheme, level, label, type and role
     (pairwise and pooled, with intervals), Cohen's kappa and Krippendorff's alpha on tokens, where they disagree.

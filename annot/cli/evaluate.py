@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..project import DEFAULT_SEED
 from .app import EXIT_GATE, SchedulerOpt, SchedulerTimeoutOpt, app, print_rich
 
 
@@ -173,7 +174,7 @@ def compare_cmd(
         ),
     ] = None,
     samples: Annotated[int, typer.Option("--samples", min=100, help="Approximate-randomisation resamples.")] = 10000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the test.")] = 13,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the test.")] = DEFAULT_SEED,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Also write the comparison as JSON.")] = None,
     split: Annotated[
         str | None,

@@ -135,7 +135,7 @@ def train_cmd(
 
     Example: annot train --split dev --name ner-dev   (then: annot evaluate, system ner-dev in configs/evaluation.toml)
     """
-    from ..systems.train import train_command
+    from ..systems.train import TrainOptions, train_command
 
     update, stop = progress_to("training")
 
@@ -148,19 +148,17 @@ def train_cmd(
             )
 
     try:
-        lines = train_command(
-            name,
-            gold or project_path(GOLD),
-            split,
-            dev_split,
-            config or project_path(TRAIN_CONFIG),
-            models or project_path(MODELS),
-            seed,
-            max_epochs,
-            max_steps,
-            base_model,
-            progress=report,
+        options = TrainOptions(
+            gold=gold or project_path(GOLD),
+            split=split,
+            dev_split=dev_split,
+            config=config or project_path(TRAIN_CONFIG),
+            seed=seed,
+            max_epochs=max_epochs,
+            max_steps=max_steps,
+            base_model=base_model,
         )
+        lines = train_command(name, options, models or project_path(MODELS), progress=report)
     finally:
         stop()
     for line in lines:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path
+from ..project import DEFAULT_SEED
 from ..reporting.model import (
     EntityScore,
     EventScore,
@@ -54,7 +55,7 @@ class GateSettings:
     significant_only: bool = False
     alpha: float = 0.05
     samples: int = 10000
-    seed: int = 13
+    seed: int = DEFAULT_SEED
 
     @property
     def active(self) -> bool:

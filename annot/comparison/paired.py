@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AnnotError
+from ..project import DEFAULT_SEED
 from ..reporting.model import Cell, Comparison, PairedComparison, Report, SideBySide, SystemRow
 from ..reporting.paths import MetricPath, parse_metric
 from ..scoring.counts import CountKey, ZeroDivision, macro_arrays, metric_from_sums
@@ -90,7 +91,7 @@ def paired_test(
     b: CountTable,
     path: str,
     samples: int = 10000,
-    seed: int = 13,
+    seed: int = DEFAULT_SEED,
     zero_division: str = ZeroDivision.NULL,
 ) -> Comparison:
     """Approximate randomisation test of B - A on one metric (tables on the same documents)."""
@@ -125,7 +126,7 @@ def default_metrics(report: Report) -> list[str]:
 
 
 def compare_reports(
-    a: Report, b: Report, metrics: Sequence[str] | None = None, samples: int = 10000, seed: int = 13
+    a: Report, b: Report, metrics: Sequence[str] | None = None, samples: int = 10000, seed: int = DEFAULT_SEED
 ) -> list[Comparison]:
     """Paired comparison of two reports on the same gold, one row per metric."""
     same_gold(a.per_document, b.per_document)
@@ -147,7 +148,7 @@ METHOD = "approximate randomisation, paired over documents, against the referenc
 
 
 def side_by_side(
-    reports: dict[str, Report], metrics: tuple[str, ...] = SIDE_BY_SIDE, samples: int = 10000, seed: int = 13
+    reports: dict[str, Report], metrics: tuple[str, ...] = SIDE_BY_SIDE, samples: int = 10000, seed: int = DEFAULT_SEED
 ) -> SideBySide:
     """Several systems on the same gold: each metric per system, and a paired test of each against the first."""
     names = list(reports)
@@ -195,7 +196,7 @@ def compare_files(
     path_b: Path,
     metrics: Sequence[str] | None = None,
     samples: int = 10000,
-    seed: int = 13,
+    seed: int = DEFAULT_SEED,
     output: Path | None = None,
     split: str | None = None,
     gold: Path | None = None,

@@ -15,7 +15,7 @@ from pydantic import Field, StringConstraints
 from ..comparison.gate import GateSettings
 from ..documents import ID_PATTERN
 from ..files import read_toml
-from ..project import EVALUATION_CONFIG
+from ..project import DEFAULT_SEED, EVALUATION_CONFIG
 from ..scoring.counts import ZeroDivision
 from ..scoring.scorer import ScoringSettings
 from ..validation import Strict, validate
@@ -41,7 +41,7 @@ class _FileSystem(Strict):
 
 class _Settings(Strict):
     bootstrap_samples: int = Field(1000, ge=0)
-    seed: int = 13
+    seed: int = DEFAULT_SEED
     confidence: float = Field(0.95, gt=0, lt=1)
     zero_division: Literal["null", "zero"] = "null"
     max_errors: int = Field(1000, ge=0)

@@ -35,17 +35,17 @@ point index, its SHA-256) is computed once per task, never per region.
 from __future__ import annotations
 
 import json
-import os
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..documents import Argument, Document, Entity, Event, canonical, id_problem, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
+from ..jsonstream import CHUNK, NotPlain, stream_list
 from ..schema import Schema
 from .config import ENTITY_CONTROL, LABEL_CONTROL, TRIGGER_CONTROL
 
@@ -101,10 +101,6 @@ class ImportSummary:
     trimmed: int = 0
     annotators: set[Any] = field(default_factory=set)
     predictions: dict[str, ModelVersionStats] = field(default_factory=dict)
-
-    @property
-    def skipped_cancelled(self) -> int:
-        return len(self.cancelled)
 
 
 def _squash(s: str) -> str:
@@ -268,13 +264,18 @@ def _predicted_regions(task: dict[str, Any], version: str | None) -> int:
     return 0
 
 
-@dataclass(frozen=True)
-class TaskHead:
-    """What identifies a task: its id, its document, its text and what is known of them."""
+@dataclass
+class _Regions:
+    """What the labelled regions of one annotation gave: entities and triggers by region id, relations to read,
+    regions refused (their relations are not reported again), spans by region id (for messages), and the
+    regions accepted unchanged from a prediction."""
 
-    task_id: Any
-    doc_id: str
-    where: str  # "task 7 (doc kfor-1)"
+    entities: dict[str, Entity] = field(default_factory=dict)
+    triggers: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # type, start, end
+    relations: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (index in result, relation)
+    rejected: set[Any] = field(default_factory=set)
+    spans: dict[Any, tuple[int, int, str]] = field(default_factory=dict)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
 
 
 def annotation_to_document(
@@ -306,33 +307,70 @@ def annotation_to_document(
     if not isinstance(result, list):
         problems.append(f"{where}: 'result' must be a list. Export with the 'JSON' format.")
         return None
-    if offsets == OffsetMode.AUTO and tt.astral:
-        labelled = [r for r in result if isinstance(r, dict) and r.get("type") == "labels"]
-        if labelled and not any(isinstance((r.get("value") or {}).get("text"), str) for r in labelled):
-            problems.append(
-                f"{where}: the text has characters outside the Basic Multilingual Plane (emoji) and no region "
-                "carries value.text, so code point and UTF-16 offsets cannot be told apart. "
-                "Re-run with --offsets codepoints (Label Studio 1.23 and later) or --offsets utf16."
-            )
-            return None
+    if offsets == OffsetMode.AUTO and tt.astral and not _offsets_decidable(result):
+        problems.append(
+            f"{where}: the text has characters outside the Basic Multilingual Plane (emoji) and no region "
+            "carries value.text, so code point and UTF-16 offsets cannot be told apart. "
+            "Re-run with --offsets codepoints (Label Studio 1.23 and later) or --offsets utf16."
+        )
+        return None
     version = _model_version(annotation, task)
+    regions = _read_regions(result, where, tt, schema, offsets, version, summary, problems)
+    _check_overlaps(regions, where, text, problems)
+    args = _read_relations(regions, where, text, schema, summary, problems)
+    if len(problems) > n_before:
+        return None
+    if version is not None or regions.accepted:
+        stats = summary.predictions.setdefault(version or "(unknown)", ModelVersionStats())
+        stats.predicted += _predicted_regions(task, version)
+        stats.accepted += len(regions.accepted)
+    events = [Event(rid, t, s, e, tuple(args[rid])) for rid, (t, s, e) in regions.triggers.items()]
+    meta = dict(data.get("meta") or {}) if isinstance(data.get("meta"), dict) else {}
+    meta["annotation"] = {"annotator": who, "id": ann_id, "task": task_id}
+    if annotation.get("ground_truth"):
+        meta["annotation"]["ground_truth"] = True
+    if regions.accepted:
+        meta["annotation"]["accepted_predictions"] = sorted(
+            regions.accepted, key=lambda r: (r["start"], r["end"], r["label"])
+        )
+    summary.annotators.add(who)
+    doc = Document(str(doc_id), text, tuple(regions.entities.values()), tuple(events), meta)
+    summary.entities += len(regions.entities)
+    summary.events += len(events)
+    summary.arguments += sum(len(x) for x in args.values())
+    return canonical(doc)
 
-    entities: dict[str, Entity] = {}
-    triggers: dict[str, tuple[str, int, int]] = {}
-    accepted: list[dict[str, Any]] = []
-    relations: list[tuple[int, dict[str, Any]]] = []
-    rejected: set[Any] = set()  # regions already reported: their relations are not reported again
-    spans: dict[Any, tuple[int, int, str]] = {}  # region id -> (start, end, label), described in relation problems
+
+def _offsets_decidable(result: list[Any]) -> bool:
+    """Whether the labelled regions tell code point offsets from UTF-16 ones: some region carries value.text."""
+    labelled = [r for r in result if isinstance(r, dict) and r.get("type") == "labels"]
+    return not labelled or any(isinstance((r.get("value") or {}).get("text"), str) for r in labelled)
+
+
+def _read_regions(
+    result: list[Any],
+    where: str,
+    tt: _TaskText,
+    schema: Schema,
+    offsets: OffsetMode,
+    version: str | None,
+    summary: ImportSummary,
+    problems: list[str],
+) -> _Regions:
+    """Every labelled region checked (id, control, one label of the schema, offsets against the text) and
+    sorted into entities and triggers; relations kept for `_read_relations`."""
+    text = tt.text
+    out = _Regions()
     for i, region in enumerate(result):
         if not isinstance(region, dict):
             problems.append(f"{where}, result[{i}]: expected an object. Export with the 'JSON' format.")
             continue
         rtype = region.get("type")
         if rtype == "relation":
-            relations.append((i, region))
+            out.relations.append((i, region))
             continue
         rid = region.get("id")
-        rejected.add(rid)
+        out.rejected.add(rid)
         raw_value = region.get("value")
         value: dict[str, Any] = raw_value if isinstance(raw_value, dict) else {}
         labels = value.get("labels")
@@ -343,7 +381,7 @@ def annotation_to_document(
             continue
         # How problems name the region (made only for a problem: most regions have none).
         w = _RegionName(where, text, value, label, rid)
-        if rid in entities or rid in triggers:
+        if rid in out.entities or rid in out.triggers:
             problems.append(f"{w}: the region id is used twice in this annotation. Export the project again.")
             continue
         control = region.get("from_name")
@@ -362,15 +400,16 @@ def annotation_to_document(
                 "Open the task, select the region and keep one label."
             )
             continue
-        if control == LABEL_CONTROL:
-            kind = "entity" if label in schema.entities else "trigger" if label in schema.events else ""
-        else:
-            kind = "entity" if control == ENTITY_CONTROL else "trigger"
+        kind = _kind(control, label, schema)
         known = schema.entities if kind == "entity" else schema.events
         if not kind or label not in known:
-            what = "an entity type or an event type" if not kind else f"an{'' if kind == 'entity' else ''} {kind} type"
+            what = (
+                "an entity type or an event type"
+                if not kind
+                else f"an {'entity' if kind == 'entity' else 'event'} type"
+            )
             problems.append(
-                f"{w}: label {label!r} is not {what.replace('an trigger', 'an event')} of schema {schema.name} "
+                f"{w}: label {label!r} is not {what} of schema {schema.name} "
                 f"(known: {', '.join(known if kind else [*schema.entities, *schema.events])}). "
                 "Update the project's labeling config (`annot ls push` updates it) and relabel the region."
             )
@@ -388,33 +427,50 @@ def annotation_to_document(
             summary.trimmed += 1
             start, end = trimmed
         summary.utf16_converted += converted
-        rejected.discard(rid)
-        spans[rid] = (start, end, label)
+        out.rejected.discard(rid)
+        out.spans[rid] = (start, end, label)
         if kind == "entity":
-            entities[rid] = Entity(start, end, label, rid)
+            out.entities[rid] = Entity(start, end, label, rid)
         else:
-            triggers[rid] = (label, start, end)
+            out.triggers[rid] = (label, start, end)
         if region.get("origin") == "prediction":
-            accepted.append({"start": start, "end": end, "label": label, "model_version": version})
+            out.accepted.append({"start": start, "end": end, "label": label, "model_version": version})
+    return out
 
-    # Entity mentions never overlap (docs/guideline.md, section 3).
-    ordered = sorted(entities.values(), key=lambda m: (m.start, m.end, m.label, m.id))
+
+def _kind(control: str, label: str, schema: Schema) -> str:
+    """ "entity" or "trigger": by the control (separate controls) or by the label (one control); "" if neither."""
+    if control == LABEL_CONTROL:
+        return "entity" if label in schema.entities else "trigger" if label in schema.events else ""
+    return "entity" if control == ENTITY_CONTROL else "trigger"
+
+
+def _check_overlaps(regions: _Regions, where: str, text: str, problems: list[str]) -> None:
+    """Entity mentions never overlap (docs/guideline.md, section 3)."""
+    ordered = sorted(regions.entities.values(), key=lambda m: (m.start, m.end, m.label, m.id))
     for x, y in zip(ordered, ordered[1:]):
         if y.start < x.end:
             what = "the same span twice" if (x.start, x.end) == (y.start, y.end) else "overlapping spans"
             problems.append(
-                f"{where}: {_describe(text, *spans[x.id])} and {_describe(text, *spans[y.id])} are {what} "
-                f"(regions {x.id}, {y.id}). "
+                f"{where}: {_describe(text, *regions.spans[x.id])} and {_describe(text, *regions.spans[y.id])} "
+                f"are {what} (regions {x.id}, {y.id}). "
                 "Entity mentions must not overlap: delete one of them, or keep the longer name (guideline, section 3)."
             )
 
+
+def _read_relations(
+    regions: _Regions, where: str, text: str, schema: Schema, summary: ImportSummary, problems: list[str]
+) -> dict[str, list[Argument]]:
+    """The arguments of each trigger from the relations: one role of the schema, allowed for the event type and
+    the entity's type, each argument once; a relation drawn from the argument to the trigger is turned round."""
+    entities, triggers = regions.entities, regions.triggers
     args: dict[str, list[Argument]] = {rid: [] for rid in triggers}
-    seen_rel: set[tuple[str, str, str]] = set()
-    for i, rel in relations:
+    seen: set[tuple[str, str, str]] = set()
+    for i, rel in regions.relations:
         a, b = rel.get("from_id"), rel.get("to_id")
-        if a in rejected or b in rejected:
+        if a in regions.rejected or b in regions.rejected:
             continue
-        wr = _RelationName(where, text, spans, a, b, i)
+        wr = _RelationName(where, text, regions.spans, a, b, i)
         missing = [x for x in (a, b) if x not in entities and x not in triggers]
         if missing:
             problems += [
@@ -443,36 +499,16 @@ def annotation_to_document(
             )
             continue
         role = roles[0]
-        ev_type = triggers[a][0]
-        why = schema.role_problem(ev_type, role, entities[b].label)
+        why = schema.role_problem(triggers[a][0], role, entities[b].label)
         if why:
             problems.append(f"{wr}: {why}. Pick an allowed role in the Relations tab, or delete the relation.")
             continue
-        if (a, b, role) in seen_rel:
+        if (a, b, role) in seen:
             problems.append(f"{wr}: the same argument ({role}) is linked twice. Delete one of the two relations.")
             continue
-        seen_rel.add((a, b, role))
+        seen.add((a, b, role))
         args[a].append(Argument(role, b))
-
-    if len(problems) > n_before:
-        return None
-    if version is not None or accepted:
-        stats = summary.predictions.setdefault(version or "(unknown)", ModelVersionStats())
-        stats.predicted += _predicted_regions(task, version)
-        stats.accepted += len(accepted)
-    events = [Event(rid, t, s, e, tuple(args[rid])) for rid, (t, s, e) in triggers.items()]
-    meta = dict(data.get("meta") or {}) if isinstance(data.get("meta"), dict) else {}
-    meta["annotation"] = {"annotator": who, "id": ann_id, "task": task_id}
-    if annotation.get("ground_truth"):
-        meta["annotation"]["ground_truth"] = True
-    if accepted:
-        meta["annotation"]["accepted_predictions"] = sorted(accepted, key=lambda r: (r["start"], r["end"], r["label"]))
-    summary.annotators.add(who)
-    doc = Document(str(doc_id), text, tuple(entities.values()), tuple(events), meta)
-    summary.entities += len(entities)
-    summary.events += len(events)
-    summary.arguments += sum(len(x) for x in args.values())
-    return canonical(doc)
+    return args
 
 
 def _pick(head: str, annotations: list[dict[str, Any]], pick: Pick, problems: list[str], summary: ImportSummary):  # type: ignore[no-untyped-def]
@@ -719,87 +755,7 @@ def _tasks(tasks: Iterable[Any], where: str) -> Iterator[Any]:
     yield from tasks
 
 
-_CHUNK = 1 << 20  # characters read from an export file at a time
-_SPACE = re.compile(r"[ \t\n\r]*")  # the whitespace JSON allows between values
-_NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*")  # what may still belong to a number cut at the end of the window
-_DECODER = json.JSONDecoder()
-
-
-class _NotPlain(Exception):
-    """The file is not a JSON list of values read to its end: only reading it whole tells what it is."""
-
-
-class _Window:
-    """The part of an open export file read and not yet parsed."""
-
-    def __init__(self, fh: TextIO) -> None:
-        self.fh, self.buf, self.pos, self.eof = fh, "", 0, False
-
-    def more(self) -> None:
-        """Read on: at least as much as is left unparsed, so that a long task costs linear time."""
-        if self.eof:
-            raise _NotPlain
-        chunk = self.fh.read(max(_CHUNK, len(self.buf) - self.pos))
-        self.buf, self.pos, self.eof = self.buf[self.pos :] + chunk, 0, not chunk
-
-    def next_char(self) -> str:
-        """The next character after whitespace ('' at the end of the file)."""
-        while True:
-            self.pos = _SPACE.match(self.buf, self.pos).end()  # type: ignore[union-attr]  # matches the empty string
-            if self.pos < len(self.buf) or self.eof:
-                return self.buf[self.pos : self.pos + 1]
-            self.more()
-
-    def value(self) -> Any:
-        """The JSON value at the current position, parsed by the json module (as `json.loads` parses it)."""
-        while True:
-            try:
-                obj, end = _DECODER.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError:
-                self.more()  # the value goes on in the next chunk, or the file is not JSON (more() gives up at its end)
-                continue
-            if self.eof or not _NUMBER_GOES_ON.fullmatch(self.buf, end):
-                self.pos = end
-                return obj
-            self.more()  # a number at the end of the window ("12", "0.", "1e") may go on in the next chunk
-
-
-def _ends_like_a_list(path: Path) -> bool:
-    """Whether the file's last character (but whitespace) is ']': an export cut short (a download that broke off)
-    is found before its tasks are read."""
-    with path.open("rb") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        fh.seek(max(0, size - 4096))
-        return fh.read().rstrip(b" \t\n\r").endswith(b"]")
-
-
-def _stream(path: Path) -> Iterator[Any]:
-    """The items of the JSON list in the file, one at a time; _NotPlain where the file is anything else."""
-    if not _ends_like_a_list(path):
-        raise _NotPlain
-    with path.open(encoding="utf-8") as fh:  # decoded as Path.read_text decodes it
-        w = _Window(fh)
-        if w.next_char() != "[":
-            raise _NotPlain
-        w.pos += 1
-        if w.next_char() == "]":
-            w.pos += 1
-        else:
-            while True:
-                w.next_char()
-                item = w.value()
-                sep = w.next_char()
-                if sep not in (",", "]"):
-                    raise _NotPlain
-                w.pos += 1
-                yield item  # only once what follows it is read: it is whole
-                if sep == "]":
-                    break
-        if w.next_char():
-            raise _NotPlain  # something after the list
-
-
-def iter_export(path: Path) -> Iterator[Any]:
+def iter_export(path: Path, chunk: int = CHUNK) -> Iterator[Any]:
     """The tasks of a Label Studio JSON export file, read one at a time: the file is never held whole.
 
     Exactly what `load_export` gives, task by task, and the same errors: each task is parsed by the json
@@ -811,11 +767,11 @@ def iter_export(path: Path) -> Iterator[Any]:
     path = Path(path)
     given = 0
     try:
-        for task in _stream(path):
+        for task in stream_list(path, chunk):
             yield task
             given += 1
         return
-    except (_NotPlain, OSError, ValueError, RecursionError):
+    except (NotPlain, OSError, ValueError, RecursionError):
         pass  # read whole below, out of this handler: the window read so far is freed first
     yield from load_export(path)[given:]
 
@@ -851,9 +807,11 @@ def import_export(
     *,
     pick: Pick = Pick.ONLY,
     offsets: OffsetMode = OffsetMode.AUTO,
+    chunk: int = CHUNK,
 ) -> ImportSummary:
-    """`annot import`: check the export at `path` and write its documents to `output` (JSONL)."""
-    docs, summary = documents_from_export(iter_export(path), schema, where=str(path), pick=pick, offsets=offsets)
+    """`annot import`: check the export at `path` (read `chunk` characters at a time at least) and write its
+    documents to `output` (JSONL)."""
+    docs, summary = documents_from_export(iter_export(path, chunk), schema, where=str(path), pick=pick, offsets=offsets)
     if not docs:
         raise AnnotError(
             f"{path}: no completed annotation in {summary.tasks} task(s) "

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import __version__
 from ..files import atomic_write_text
+from ..project import DEFAULT_SEED
 from ..scoring.agreement import PairEvaluation, TokenAgreement
 from ..scoring.scorer import Evaluation
 from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
@@ -217,7 +218,7 @@ def build_agreement(
                 confidence=0.95,
                 event_levels=EVENT_LEVELS,
                 schemes=SCHEMES,
-                seed=13,
+                seed=DEFAULT_SEED,
                 zero_division="null",
             ),
             definitions=dict(DEFINITIONS),

@@ -28,7 +28,6 @@ from .templates import render
 
 ERRORS_SHOWN = 50  # errors shown per category, folded; the rest are counted (all listed ones are in report.json)
 DOCUMENTS_SHOWN = 1000  # per-document rows: those with the lowest strict F1 first
-FAILED_IN_BANNER = 5
 
 
 # ------------------------------------------------------------------ charts

@@ -51,12 +51,27 @@ def _ci(c: EntityScore | EventScore, metric: str) -> str:
 def to_markdown(report: Report, max_errors: int = 30) -> str:
     """A Markdown report that fits a pull-request comment, read top-down: which gold, the verdict, the headline
     scores with their intervals; then per label, events, groups, the gate's checks and the errors."""
-    m = report.meta
-    ents = report.entities
-    h = report.human
-    gold = m.gold
     events_scored = any(report.events.micro[lvl].gold or report.events.micro[lvl].predicted for lvl in EVENT_LEVELS)
     lines = [
+        *_header_lines(report),
+        *_verdict_lines(report.gate),
+        *_human_lines(report),
+        *_score_lines(report, events_scored),
+        *_entity_lines(report),
+        *(_event_lines(report) if events_scored else []),
+        *_group_lines(report),
+        *_gate_lines(report.gate),
+        *_error_lines(report, max_errors),
+        "",
+        "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in report.meta.definitions.schemes.items()) + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _header_lines(report: Report) -> list[str]:
+    m = report.meta
+    gold = m.gold
+    return [
         f"# annot evaluation: {md(m.system.name)}",
         "",
         f"Gold **{md(gold.path)}**"
@@ -64,8 +79,13 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         + f", **{gold.documents}** documents (sha256 `{gold.sha256[:12]}`); schema {md(m.schema.name)} "
         f"{md(m.schema.version)}; annot {m.annot_version}; {m.created_at}.",
         "",
-        *_verdict_lines(report.gate),
-        *_human_lines(report),
+    ]
+
+
+def _score_lines(report: Report, events_scored: bool) -> list[str]:
+    """The headline table: micro scores of every scheme and level with their intervals (and the humans' F1)."""
+    m, ents, h = report.meta, report.entities, report.human
+    lines = [
         "## Scores (micro"
         + (f", {round(m.settings.confidence * 100)}% intervals in brackets)" if m.settings.bootstrap_samples else ")"),
         "",
@@ -94,7 +114,13 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
     ]
     if not events_scored:
         lines += ["", "No events in the gold or the predictions: the event levels are not scored."]
-    lines += [
+    return lines
+
+
+def _entity_lines(report: Report) -> list[str]:
+    """Entity counts per scheme, scores per label, and the type confusion."""
+    ents, h = report.entities, report.human
+    lines = [
         "",
         "## Entities, micro",
         "",
@@ -123,20 +149,21 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
             f"| {md(lab)} | {fmt(c.precision)} | {fmt(c.recall)} | {fmt(c.f1)}{_ci(c, 'f1')} | "
             f"{c.possible} | {c.actual} | {c.correct} |{human}"
         )
-    evm = report.events.micro
-    lines += (
-        []
-        if not events_scored
-        else [
-            "",
-            "## Events",
-            "",
-            "| level | P | R | F1 | matched | predicted | gold |" + (" humans F1 |" if h else ""),
-            "|---|---|---|---|---|---|---|" + ("---|" if h else ""),
-        ]
-    )
-    for lvl in EVENT_LEVELS if events_scored else ():
-        e = evm[lvl]
+    return lines
+
+
+def _event_lines(report: Report) -> list[str]:
+    """Event levels, per type and per role (with the humans' F1), and the entity type confusion."""
+    h = report.human
+    lines = [
+        "",
+        "## Events",
+        "",
+        "| level | P | R | F1 | matched | predicted | gold |" + (" humans F1 |" if h else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if h else ""),
+    ]
+    for lvl in EVENT_LEVELS:
+        e = report.events.micro[lvl]
         lines.append(
             f"| {lvl} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)}{_ci(e, 'f1')} | {e.matched} | {e.predicted} | "
             f"{e.gold} |" + (f" {fmt(h.events.micro[lvl].f1)} |" if h else "")
@@ -166,9 +193,15 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
             e = lv["argument_classification"]
             human = f" {fmt(_human(h.events.per_role, r, 'argument_classification'))} |" if h else ""
             lines.append(f"| {md(r)} | {e.gold} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} |{human}")
-    if ents.confusion:
+    return lines
+
+
+def _group_lines(report: Report) -> list[str]:
+    """The entity confusion matrix and the scores per group of documents (`--group-by`)."""
+    lines: list[str] = []
+    if report.entities.confusion:
         lines += ["", "## Entity type confusion (overlapping mentions; rows gold, columns predicted)", ""]
-        lines += _matrix(ents.confusion)
+        lines += _matrix(report.entities.confusion)
     if report.groups is not None:
         grouped = report.groups
         lines += [
@@ -184,7 +217,13 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
                 f"| {md(name)} | {gs.documents} | {fmt(gs.entities['strict'].f1)} | {fmt(gs.entities['partial'].f1)} | "
                 f"{fmt(gs.events['trigger_classification'].f1)} | {fmt(gs.events['argument_classification'].f1)} |"
             )
-    lines += _gate_lines(report.gate)
+    return lines
+
+
+def _error_lines(report: Report, max_errors: int) -> list[str]:
+    """Event error counts per category, then the first `max_errors` entity errors with their context."""
+    m, ents = report.meta, report.entities
+    lines: list[str] = []
     ev_errs = report.events.errors
     if ev_errs:
         cats = Counter(e.category for e in ev_errs) + Counter(report.events.errors_left_out)
@@ -204,8 +243,7 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         lines.append(f"- {md(err.document)} {err.category}: gold {g}, predicted {p}: {md(err.context)}")
     if len(errs) > max_errors:
         lines.append(f"- … {len(errs) - max_errors} more in report.json")
-    lines += ["", "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in m.definitions.schemes.items()) + "."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _left_out(left: dict[str, int], limit: int) -> list[str]:

@@ -468,11 +468,6 @@ def read_rules(path: Path) -> dict[str, Any]:
     return read_toml(Path(path), "event extractor rules", "Check the path (default: configs/event_extractor.toml).")
 
 
-def load_rules(path: Path, schema: Schema, label_map: LabelMap, dep_labels: Iterable[str] = ()) -> dict[str, Any]:
-    """Read the rules file and compile it (see :func:`compile_rules`)."""
-    return compile_rules(read_rules(path), schema, label_map, str(Path(path)), dep_labels)
-
-
 # ------------------------------------------------------------- component
 
 
@@ -755,6 +750,6 @@ def doc_events(sdoc: Doc) -> list[EventTuple]:
     if found is None:
         raise AnnotError(
             f"the document has no events from the {FACTORY!r} component",
-            "Add the component with annot.extractor.add_event_extractor before running the pipeline.",
+            "Add the component with annot.systems.extractor.add_event_extractor before running the pipeline.",
         )
     return [(str(t), int(s), int(e), [(str(r), int(a), int(b)) for r, a, b in args]) for t, s, e, args in found]

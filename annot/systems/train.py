@@ -21,17 +21,20 @@ the misaligned spans) and ``training.json`` (the summary returned here).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
 import logging
 import re
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..corpus.splits import read_gold, story
 from ..documents import Document
@@ -40,6 +43,24 @@ from ..files import atomic_write_text, display_path, sha256_file
 from ..project import GOLD, MODELS, TRAIN_CONFIG
 
 HOLDOUT = 3  # documents held out of the training split when no dev split is given
+
+# (epoch, max_epochs, step, development score): called at each of spaCy's evaluations during training.
+Progress = Callable[[int, int, int, float | None], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainOptions:
+    """What to train on and how: the gold file and its split, the development split (None: whole stories held
+    out of the training split), spaCy's training config with its seed and limits, and a pipeline to fine-tune."""
+
+    gold: Path = GOLD
+    split: str = "dev"
+    dev_split: str | None = None
+    config: Path = TRAIN_CONFIG
+    seed: int = 0
+    max_epochs: int | None = None
+    max_steps: int | None = None
+    base_model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,22 +240,12 @@ def _captured_spacy_log(log: list[str]) -> Iterator[None]:
 # ------------------------------------------------------------------ training
 
 
-def train_ner(
-    gold: Path,
-    train_split: str,
-    dev_split: str | None,
-    output: Path,
-    config: Path,
-    *,
-    seed: int = 0,
-    max_epochs: int | None = None,
-    max_steps: int | None = None,
-    base_model: str | None = None,
-    progress: Callable[[int, int, int, float | None], None] | None = None,
-) -> TrainResult:
-    """Train an NER pipeline on the gold documents of `train_split`; spaCy evaluates on `dev_split` (or held-out documents).
+def train_ner(options: TrainOptions, output: Path, progress: Progress | None = None) -> TrainResult:
+    """Train an NER pipeline into `output` on the gold documents of `options.split`; spaCy evaluates on
+    `options.dev_split` (or held-out documents).
 
-    `progress(epoch, max_epochs, step, dev F1)` is called at each of spaCy's evaluations (a row of its table).
+    `progress(epoch, max_epochs, step, dev F1)` is called at each of spaCy's evaluations, by annot's registered
+    spaCy logger (`progress_logger`), which wraps the logger of the config.
     """
     import spacy
     from catalogue import RegistryError
@@ -242,18 +253,21 @@ def train_ner(
     from spacy.training.loop import train as spacy_train
     from thinc.api import ConfigValidationError
 
-    gold, output, config = Path(gold), Path(output), Path(config)
+    gold, output, config = Path(options.gold), Path(output), Path(options.config)
+    train_split, dev_split, seed, base_model = options.split, options.dev_split, options.seed, options.base_model
     if dev_split is not None and dev_split == train_split:
         raise AnnotError(
             f"the development split is the training split ({train_split!r})",
             "Give another --dev-split, or none to hold out documents of the training split.",
         )
     overrides: dict[str, Any] = {"system.seed": seed}
-    if max_epochs is not None:
-        overrides["training.max_epochs"] = max_epochs
-    if max_steps is not None:
-        overrides["training.max_steps"] = max_steps
+    if options.max_epochs is not None:
+        overrides["training.max_epochs"] = options.max_epochs
+    if options.max_steps is not None:
+        overrides["training.max_steps"] = options.max_steps
     cfg = load_train_config(config, overrides)
+    # annot's logger wraps the config's own (which still writes spaCy's table to train.log) and reports progress.
+    cfg["training"]["logger"] = {"@loggers": PROGRESS_LOGGER, "inner": dict(cfg["training"]["logger"])}
     train_docs = read_gold(gold, train_split).documents
     if dev_split is None:
         train_docs, dev_docs = hold_out(train_docs)
@@ -279,11 +293,13 @@ def train_ner(
     cfg["paths"]["dev"] = str(corpus / "dev.spacy")
 
     log: list[str] = []
-    console: io.StringIO = io.StringIO()
-    if progress is not None:
-        console = _Rows(progress, int(cfg["training"]["max_epochs"] or 0))
+    console = io.StringIO()
+    max_epochs = int(cfg["training"]["max_epochs"] or 0)
+    reporter = None if progress is None else functools.partial(_report, progress, max_epochs)
     started = time.perf_counter()
-    with _captured_spacy_log(log):
+    if PROGRESS_LOGGER not in spacy.registry.loggers:  # annot not installed as a package (no entry point)
+        spacy.registry.loggers.register(PROGRESS_LOGGER, func=progress_logger)
+    with _reporting_to(reporter), _captured_spacy_log(log):
         try:
             nlp = init_nlp(cfg, use_gpu=-1)
         except (ConfigValidationError, RegistryError) as exc:
@@ -324,57 +340,59 @@ def train_ner(
     return result
 
 
-class _Rows(io.StringIO):
-    """spaCy's training table, kept as text; each row of it (epoch, step, losses, scores) is also reported."""
+# ------------------------------------------------------------------ progress
 
-    ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(?:[\d.]+\s+)+([\d.]+)\s*$")
+PROGRESS_LOGGER = "annot.ProgressLogger.v1"  # registered with spaCy through the entry point spacy_loggers
+_PROGRESS: ContextVar[Callable[[int, int, float | None], None] | None] = ContextVar("annot_progress", default=None)
 
-    def __init__(self, report: Callable[[int, int, int, float | None], None], max_epochs: int) -> None:
-        super().__init__()
-        self.report, self.max_epochs, self.pending = report, max_epochs, ""
 
-    def write(self, text: str) -> int:
-        self.pending += text
-        *lines, self.pending = self.pending.split("\n")
-        for line in lines:
-            m = self.ROW.match(re.sub(r"\x1b\[[0-9;]*m", "", line))
-            if m:
-                self.report(int(m.group(1)), self.max_epochs, int(m.group(2)), float(m.group(3)))
-        return super().write(text)
+def _report(progress: Progress, max_epochs: int, epoch: int, step: int, score: float | None) -> None:
+    progress(epoch, max_epochs, step, score)
+
+
+@contextlib.contextmanager
+def _reporting_to(reporter: Callable[[int, int, float | None], None] | None) -> Iterator[None]:
+    """The training under way in this context reports its evaluations to `reporter` (None: to nobody)."""
+    token = _PROGRESS.set(reporter)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def progress_logger(inner: Callable[..., Any]) -> Callable[..., Any]:
+    """A spaCy training logger (registered as "annot.ProgressLogger.v1") that runs the config's logger `inner`
+    and reports each evaluation (epoch, step, score) to the training under way in this context, if it asked.
+
+    It leaves spaCy's own output alone: the console table still goes where `inner` writes it.
+    """
+
+    def setup(nlp: Any, stdout: IO[str] = sys.stdout, stderr: IO[str] = sys.stderr) -> tuple[Any, Any]:
+        log_step, finalize = inner(nlp, stdout, stderr)
+        report = _PROGRESS.get()
+
+        def step(info: dict[str, Any] | None) -> None:
+            log_step(info)
+            if info is not None and report is not None:
+                score = info.get("score")
+                report(int(info["epoch"]), int(info["step"]), None if score is None else float(score))
+
+        return step, finalize
+
+    return setup
 
 
 def train_command(
-    name: str,
-    gold: Path = GOLD,
-    split: str = "dev",
-    dev_split: str | None = None,
-    config: Path = TRAIN_CONFIG,
-    models: Path = MODELS,
-    seed: int = 0,
-    max_epochs: int | None = None,
-    max_steps: int | None = None,
-    base_model: str | None = None,
-    progress: Callable[[int, int, int, float | None], None] | None = None,
+    name: str, options: TrainOptions = TrainOptions(), models: Path = MODELS, progress: Progress | None = None
 ) -> list[str]:
-    """Body of `annot train`: train models/<name>/ from the corpus of `gold` and return the lines to print."""
+    """Body of `annot train`: train <models>/<name>/ as `options` say and return the lines to print."""
     if not name or "/" in name or "\\" in name or name in (".", ".."):
         raise AnnotError(f"--name {name!r}: give a plain folder name, such as ner-dev")
-    r = train_ner(
-        gold,
-        split,
-        dev_split,
-        models / name,
-        config,
-        seed=seed,
-        max_epochs=max_epochs,
-        max_steps=max_steps,
-        base_model=base_model,
-        progress=progress,
-    )
+    r = train_ner(options, models / name, progress)
     f = r.scores.get("ents_f")
     lines = [
-        f"trained on {r.train_docs} document(s) of split {split!r} ({r.entities} entity mentions) in {r.seconds:.0f} s; "
-        f"development: {r.dev_docs} document(s)"
+        f"trained on {r.train_docs} document(s) of split {options.split!r} ({r.entities} entity mentions) in "
+        f"{r.seconds:.0f} s; development: {r.dev_docs} document(s)"
         + (
             f", F1 {f:.3f} (P {r.scores.get('ents_p', 0):.3f}, R {r.scores.get('ents_r', 0):.3f})"
             if f is not None

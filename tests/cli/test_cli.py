@@ -161,15 +161,15 @@ def test_cli_schema_config_check(runner, tmp_path: Path):
     assert r.exit_code == 2 and f"{stale} is out of date" in r.output
 
 
-def test_cli_evaluate_configured_default(runner, tmp_path: Path, eval_config):
-    r = run(runner, "evaluate", "--config", eval_config, "-o", tmp_path / "reports", "--bootstrap", "20")
-    assert r.exit_code == 0, r.output
-    rep = json.loads((tmp_path / "reports" / "spacy-sm" / "report.json").read_text(encoding="utf-8"))
+def test_cli_evaluate_configured_default(configured_run):
+    assert configured_run.exit_code == 0, configured_run.output
+    reports = configured_run.reports
+    rep = json.loads((reports / "spacy-sm" / "report.json").read_text(encoding="utf-8"))
     assert rep["meta"]["system"]["name"] == "spacy-sm"
     assert rep["meta"]["gold"]["path"] == "gold/news/documents.jsonl"
     assert rep["entities"]["micro"]["strict"]["possible"] > 0
     # the three configured systems, side by side
-    table = json.loads((tmp_path / "reports" / "comparison.json").read_text(encoding="utf-8"))
+    table = json.loads((reports / "comparison.json").read_text(encoding="utf-8"))
     assert [s["system"] for s in table["systems"]] == ["spacy-sm", "spacy-sm-events", "ner-trained"]
     events = table["systems"][1]["metrics"]["events.micro.trigger_classification.f1"]
     assert events["value"] > 0.5 and events["p_value"] < 0.01

@@ -278,9 +278,8 @@ def test_gate_baseline_undefined_now_is_no_evidence(tmp_path: Path):
     assert not res.passed  # recall and F1 did drop: that is evidence
 
 
-def test_gate_configured_from_evaluation_toml(runner, tmp_path: Path, eval_config):
-    assert "[gate" in eval_config.read_text(encoding="utf-8")
-    r = run(runner, "evaluate", "--config", eval_config, "-o", tmp_path / "reports", "--bootstrap", "0")
-    assert r.exit_code == 0, r.output
+def test_gate_configured_from_evaluation_toml(configured_run):
+    assert "[gate" in configured_run.config.read_text(encoding="utf-8")
+    assert configured_run.exit_code == 0, configured_run.output
     for system in ("spacy-sm", "spacy-sm-events", "ner-trained"):
-        assert f"{system}: gate PASSED" in r.output
+        assert f"{system}: gate PASSED" in configured_run.output

@@ -12,11 +12,12 @@ from annot.documents import Document, Entity, read_documents, write_documents
 from annot.errors import AnnotError
 from annot.systems.labelmap import load_label_map
 from annot.systems.predict import predict_documents
-from annot.systems.train import TrainResult, hold_out, to_docbin, train_command, train_ner
+from annot.systems.train import TrainOptions, TrainResult, hold_out, to_docbin, train_command, train_ner
 
 from support import ROOT
 
 CONFIG = ROOT / "configs" / "train_ner.cfg"
+PROGRESS: list[tuple[int, int, int, float | None]] = []  # what the training of the `trained` fixture reported
 GOLD = ROOT / "gold" / "news" / "documents.jsonl"
 TRAIN_IDS = [
     "sahel-aes-force-eu-sanctions-2025-11",
@@ -51,7 +52,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainResult, list
     gold, splits, train = tiny_corpus(tmp_path_factory.mktemp("corpus"))
     out = tmp_path_factory.mktemp("models") / "tiny"
     started = time.perf_counter()
-    result = train_ner(gold, "train", "dev", out, CONFIG, seed=1, max_steps=30)
+    seen: list[tuple[int, int, int, float | None]] = []
+    options = TrainOptions(gold=gold, split="train", dev_split="dev", config=CONFIG, seed=1, max_steps=30)
+    result = train_ner(options, out, progress=lambda *a: seen.append(a))
+    PROGRESS.extend(seen)
     return result, train, time.perf_counter() - started
 
 
@@ -109,15 +113,15 @@ def test_train_bad_inputs(tmp_path: Path):
     gold, splits, _ = tiny_corpus(tmp_path / "c")
     out = tmp_path / "m"
     cases = [
-        ((gold, "nope", None, out, CONFIG), f"{splits}: no split named 'nope' (have: dev, empty, train)"),
-        ((gold, "empty", None, out, CONFIG), f"{splits}: split 'empty' is empty"),
-        ((tmp_path / "no.jsonl", "train", None, out, CONFIG), f"{tmp_path / 'no.jsonl'}: gold file not found"),
-        ((gold, "train", None, out, tmp_path / "no.cfg"), f"{tmp_path / 'no.cfg'}: training config not found"),
-        ((gold, "train", "train", out, CONFIG), "the development split is the training split ('train')"),
+        ((gold, "nope", None, CONFIG), f"{splits}: no split named 'nope' (have: dev, empty, train)"),
+        ((gold, "empty", None, CONFIG), f"{splits}: split 'empty' is empty"),
+        ((tmp_path / "no.jsonl", "train", None, CONFIG), f"{tmp_path / 'no.jsonl'}: gold file not found"),
+        ((gold, "train", None, tmp_path / "no.cfg"), f"{tmp_path / 'no.cfg'}: training config not found"),
+        ((gold, "train", "train", CONFIG), "the development split is the training split ('train')"),
     ]
-    for args, message in cases:
+    for (g, split, dev, config), message in cases:
         with pytest.raises(AnnotError) as err:
-            train_ner(*args)
+            train_ner(TrainOptions(gold=g, split=split, dev_split=dev, config=config), out)
         assert err.value.message == message
         assert err.value.hint
 
@@ -127,21 +131,21 @@ def test_train_invalid_config_and_unwritable_output(tmp_path: Path):
     bad = tmp_path / "bad.cfg"
     bad.write_text("[nlp\nlang = en\n", encoding="utf-8")
     with pytest.raises(AnnotError) as err:
-        train_ner(gold, "train", "dev", tmp_path / "m", bad)
+        train_ner(TrainOptions(gold=gold, split="train", dev_split="dev", config=bad), tmp_path / "m")
     assert err.value.message.startswith(f"{bad}: invalid training config: ")
     no_ner = tmp_path / "no_ner.cfg"
     no_ner.write_text(
         CONFIG.read_text(encoding="utf-8").replace('pipeline = ["tok2vec", "ner"]', 'pipeline = ["tok2vec"]')
     )
     with pytest.raises(AnnotError) as err:
-        train_ner(gold, "train", "dev", tmp_path / "m", no_ner)
+        train_ner(TrainOptions(gold=gold, split="train", dev_split="dev", config=no_ner), tmp_path / "m")
     assert (
         err.value.message == f"{no_ner}: invalid training config: no 'ner' component in [nlp] pipeline and [components]"
     )
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(AnnotError) as err:
-        train_ner(gold, "train", "dev", blocker / "model", CONFIG)
+        train_ner(TrainOptions(gold=gold, split="train", dev_split="dev", config=CONFIG), blocker / "model")
     assert err.value.message == f"{blocker / 'model'}: cannot write the model there (Not a directory)"
 
 
@@ -151,19 +155,18 @@ def test_train_command_rejects_a_path_as_name():
     assert err.value.message == "--name '../elsewhere': give a plain folder name, such as ner-dev"
 
 
-def test_train_progress_reads_every_row_of_spacys_table():
-    from annot.systems.train import _Rows
+def test_train_progress_comes_from_the_registered_spacy_logger(trained):
+    """Every evaluation of spaCy's loop reaches the progress callback through annot's registered logger, which
+    still lets the config's console logger write spaCy's table to train.log."""
+    import spacy
 
-    seen = []
-    rows = _Rows(lambda *a: seen.append(a), 40)
-    table = (
-        "E    #       LOSS TOK2VEC  LOSS NER  ENTS_F  ENTS_P  ENTS_R  SCORE \n"
-        "---  ------  ------------  --------  ------  ------  ------  ------\n"
-        "  0       0          0.00    496.79    0.00    0.00    0.00    0.00\n"
-        "  2      48         28.56   1988.18   24.54   27.50   22.15    0.25\n"
-        "\x1b[38;5;2m✔ Saved pipeline to output directory\x1b[0m\n"
-    )
-    for piece in (table[:70], table[70:150], table[150:]):  # written in pieces, as spaCy flushes
-        rows.write(piece)
-    assert seen == [(0, 40, 0, 0.0), (2, 40, 48, 0.25)]
-    assert rows.getvalue() == table
+    from annot.systems.train import PROGRESS_LOGGER
+
+    result, _, _ = trained
+    assert PROGRESS_LOGGER in spacy.registry.loggers
+    assert PROGRESS and all(epoch >= 0 and max_epochs > 0 and step >= 0 for epoch, max_epochs, step, _ in PROGRESS)
+    steps = [step for _, _, step, _ in PROGRESS]
+    assert steps == sorted(steps) and steps[0] == 0  # spaCy evaluates at step 0, then every eval_frequency steps
+    log = (result.model_dir.parent / "train.log").read_text(encoding="utf-8")
+    assert "ENTS_F" in log  # the console table, still written by the config's own logger
+    assert len([line for line in log.splitlines() if line.strip()[:1].isdigit()]) >= len(PROGRESS)
