@@ -85,3 +85,15 @@ def test_docs_the_figures_of_the_bundled_systems_are_the_reports():
         [sys.executable, str(ROOT / "scripts" / "readme_figures.py"), "--check"], capture_output=True, text=True
     )
     assert r.returncode == 0, r.stderr
+
+
+def test_docs_the_readme_defines_exactly_the_schemes_and_levels_of_the_vocabulary():
+    """One definition of each scheme and level (annot/scoring/vocabulary.py): the README's tables name exactly
+    those, and each level's row is its definition."""
+    from annot.scoring.vocabulary import LEVEL_DEFINITIONS, SCHEMES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    schemes = re.search(r"\| scheme \| correct \| incorrect \| partial \|\n\|[-|]+\|\n((?:\|.*\|\n)+)", readme)
+    assert schemes and [row.split("|")[1].strip() for row in schemes.group(1).splitlines()] == list(SCHEMES)
+    for level, definition in LEVEL_DEFINITIONS.items():
+        assert f"| {level} | {definition} |" in readme

@@ -116,3 +116,48 @@ def test_layout_no_import_cycle():
 
     for node in sorted(graph):
         visit(node, [])
+
+
+# Inside a stage, modules by role: the definition before the machinery that computes it, records before what
+# builds and writes them. A module imports only modules of a lower rank in its own package.
+ROLES = {
+    "scoring": {
+        "vocabulary": 0,  # names and definitions
+        "counts": 1,
+        "table": 2,
+        "analysis": 1,
+        "reference": 3,  # the executable definition
+        "bootstrap": 3,
+        "engine": 4,  # the same counts over columns
+        "execution": 5,  # where the engine runs
+        "scorer": 6,  # the scoring entry
+        "agreement": 7,
+    },
+    "reporting": {
+        "codec": 0,
+        "templates": 0,
+        "model": 1,  # the records
+        "paths": 2,
+        "build": 2,
+        "markdown": 2,
+        "terminal": 3,
+        "html": 3,
+        "agreement": 4,
+        "write": 5,
+    },
+}
+
+
+@pytest.mark.parametrize("package", sorted(ROLES))
+def test_layout_modules_of_a_stage_import_by_role(package: str):
+    ranks = ROLES[package]
+    files = sorted((PACKAGE / package).glob("*.py"))
+    names = {p.stem for p in files} - {"__init__"}
+    assert names == set(ranks), f"annot/{package}: give each module a rank in ROLES"
+    for path in files:
+        if path.stem == "__init__":
+            continue
+        for target in _imports(path):
+            parts = target.split(".")
+            if len(parts) == 3 and parts[1] == package:
+                assert ranks[parts[2]] < ranks[path.stem], f"{package}/{path.stem} imports {parts[2]}"
