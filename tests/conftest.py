@@ -23,6 +23,22 @@ hypothesis_settings.register_profile("annot", derandomize=True, database=None, d
 hypothesis_settings.load_profile("annot")
 
 
+def _no_local_constants() -> None:
+    """Hypothesis also draws literals found in the project's modules loaded so far ("local constants"), so a
+    derandomized test draws other examples depending on which tests ran (imported modules) before it: a test
+    passed alone and failed in its folder. Drawing none of them makes every test's examples depend on the test
+    alone. (An internal of hypothesis, pinned in constraints.txt; if it moves, this says so.)"""
+    from hypothesis.internal.conjecture import providers
+
+    if not hasattr(providers, "_get_local_constants"):
+        raise RuntimeError("hypothesis changed: find how to keep local constants out of generation")
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+
+
+_no_local_constants()
+
+
 @pytest.fixture(autouse=True)
 def _project_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands resolve configs/ relative to the project root, as a user at the root would."""

@@ -44,6 +44,13 @@ def _base() -> dict:
         ),
         (lambda d: d["events"]["Life.Die"].pop("guideline"), "events.Life.Die: 'guideline' must be a non-empty string"),
         (lambda d: d.pop("version"), "'version' must be a non-empty string"),
+        (  # the pair the team confused: a brown LOC and a brown Life.Injure
+            lambda d: (
+                d["entities"]["LOC"].update(color="#b3541e"),
+                d["events"]["Life.Injure"].update(color="#a34700"),
+            ),
+            "color #a34700 is hard to tell from #b3541e (LOC): a difference of 7.2, at least 20 (CIE76)",
+        ),
     ],
 )
 def test_schema_invalid_reports_each_problem(mutate, expected):
@@ -70,3 +77,15 @@ def test_schema_role_problem(schema):
         == "a GPE cannot fill role 'Time' of Movement.Deploy (allowed: DATE)"
     )
     assert "not a role of Movement.Deploy" in schema.role_problem("Movement.Deploy", "Victim", "PER")
+
+
+def test_schema_every_pair_of_bundled_colours_is_told_apart(schema):
+    import itertools
+
+    from annot.schema import MIN_COLOR_DISTANCE, color_distance
+
+    colours = {t.name: t.color for t in [*schema.entities.values(), *schema.events.values()]}
+    closest = min(color_distance(a, b) for a, b in itertools.combinations(colours.values(), 2))
+    assert closest >= MIN_COLOR_DISTANCE
+    assert color_distance(colours["LOC"], colours["Life.Injure"]) >= MIN_COLOR_DISTANCE
+    assert color_distance(colours["NORP"], colours["Policy.Sanction"]) >= MIN_COLOR_DISTANCE

@@ -1,10 +1,12 @@
 """The root of the command line: the Typer app, its command groups, and the one error handler.
 
-Exit codes: 0 ok, 1 quality gate failed, 2 bad usage, config or data.
+Exit codes: 0 ok, 1 quality gate failed, 2 bad usage, config or data; 130 interrupted (Ctrl-C); 141 the
+output was closed early (`annot ... | head`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -19,6 +21,8 @@ from .. import __version__
 from ..errors import AnnotError
 
 EXIT_OK, EXIT_GATE, EXIT_BAD = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+EXIT_PIPE = 141  # 128 + SIGPIPE, as shells report a writer whose reader went away
 
 
 SchedulerOpt = Annotated[
@@ -63,6 +67,15 @@ class AnnotGroup(TyperGroup):
             return super().invoke(ctx)
         except AnnotError as exc:
             fail(exc)
+        except BrokenPipeError:
+            # The reader of our output went away (`annot ... | head`): not an error of annot. Nothing more may
+            # reach the closed pipe, not even at exit.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_PIPE) from None
+        except KeyboardInterrupt:
+            typer.echo("\nInterrupted: nothing was written (outputs are written whole or not at all).", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except OSError as exc:
             fail(os_error(exc))
         except RecursionError:
@@ -72,7 +85,7 @@ class AnnotGroup(TyperGroup):
                     "Check the JSON files given: nesting that deep is not data annot reads.",
                 )
             )
-        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit):
+        except (ClickException, typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:
             if os.environ.get("ANNOT_DEBUG"):

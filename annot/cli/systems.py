@@ -15,7 +15,11 @@ from .schema import SchemaOpt, load
 @app.command("predict")
 def predict_cmd(
     documents: Annotated[
-        Path, typer.Argument(help="Documents (JSONL, e.g. the gold corpus); their annotations are ignored.")
+        list[Path],
+        typer.Argument(
+            help="Documents (JSONL, e.g. the gold corpus; their annotations are ignored), or articles as for "
+            "`annot export`: .txt files or folders of them."
+        ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The prediction file to write (JSONL).")],
     model: Annotated[
@@ -55,17 +59,17 @@ def predict_cmd(
 
     Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
 
+    Articles as they come: annot predict articles/ -o preds.jsonl   (then: annot export articles/ --predictions preds.jsonl ...)
+
     One split of a corpus: annot predict gold/news/documents.jsonl --split test -o preds-test.jsonl
 
     On a Dask cluster: annot predict archive.jsonl -o preds.jsonl --scheduler tcp://10.0.0.5:8786
     """
     from ..cluster import scheduler_address
-    from ..corpus.splits import select_split
-    from ..documents import read_documents
-    from ..systems.predict import predict_file
+    from ..systems.predict import documents_to_predict, predict_file
 
     address = scheduler_address(scheduler)
-    docs = select_split(read_documents(documents), documents, split)
+    docs = documents_to_predict(documents, split)
     advance, stop = progress(len(docs), "predicting")
     try:
         stats = predict_file(

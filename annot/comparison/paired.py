@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AnnotError
+from ..limits import MAX_PAIRED_SAMPLES, MAX_SEED, bounded
 from ..project import DEFAULT_SEED
 from ..reporting.model import Cell, Comparison, PairedComparison, Report, SideBySide, SystemRow
 from ..reporting.paths import MetricPath, parse_metric
@@ -95,6 +96,8 @@ def paired_test(
     zero_division: str = ZeroDivision.NULL,
 ) -> Comparison:
     """Approximate randomisation test of B - A on one metric (tables on the same documents)."""
+    bounded("paired resamples (--samples)", samples, 1, MAX_PAIRED_SAMPLES)
+    bounded("seed (--seed)", seed, 0, MAX_SEED)
     mp = parse_metric(path)
     a, b = _aligned(a, b)
     va, vb = float(_values(a, mp, zero_division)), float(_values(b, mp, zero_division))

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..columns import Columns
-from ..errors import raise_if_problems
+from ..errors import AnnotError, raise_if_problems
+from ..limits import MAX_BOOTSTRAP, MAX_ERRORS, MAX_SEED, bounded
 from ..parallel import LOCAL, Execution, release_memory
 from ..project import DEFAULT_SEED
 from .analysis import ErrorItem, context, event_error_item
@@ -38,6 +39,13 @@ class ScoringSettings:
     confidence: float = 0.95
     zero_division: ZeroDivision = ZeroDivision.NULL
     max_errors: int = 1000  # errors listed per category (the others are counted)
+
+    def __post_init__(self) -> None:
+        bounded("bootstrap samples (--bootstrap)", self.bootstrap_samples, 0, MAX_BOOTSTRAP)
+        bounded("seed (--seed)", self.seed, 0, MAX_SEED)
+        bounded("errors listed per category (--max-errors)", self.max_errors, 0, MAX_ERRORS)
+        if not 0 < self.confidence < 1:
+            raise AnnotError(f"confidence {self.confidence!r} must be between 0 and 1", "Give e.g. 0.95.")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from annot.cli import app
+from annot.documents import read_documents
 from annot.labelstudio.authoring import author_export
 
 from support import DATA, ROOT, commands
@@ -122,7 +123,7 @@ def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, sc
         ),
         (
             ["import", "missing.json", "-o", "g.jsonl", "--pick", "first"],
-            "Usage: annot import",
+            "Error: --pick 'first': not a rule",
         ),
         (["export", "nothing-here.txt", "-o", "t.json"], "Error: cannot read the articles (1 problem)"),
         (["schema", "check", "--schema", "nope.toml"], "Error: nope.toml: schema file not found"),
@@ -135,8 +136,8 @@ def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, sc
 def test_cli_bad_usage_exit_2(runner, args, first_line):
     r = run(runner, *args)
     assert r.exit_code == 2, r.output
-    if "--pick" in args:  # choices are enums: click names the allowed values
-        assert "'first' is not one of 'only', 'ground-truth', 'latest'" in r.output
+    if "--pick" in args:  # the hint names every rule
+        assert "Give only, ground-truth, latest, or annotator:ID[,ID...]" in r.output
     assert r.output.splitlines()[0].startswith(first_line)
     assert "Traceback" not in r.output
 
@@ -212,3 +213,34 @@ def test_cli_predict_split_predicts_that_split_only(runner, tmp_path: Path):
     r = run(runner, "predict", loose, "--split", "test", "-o", tmp_path / "q.jsonl")
     assert r.exit_code == 2 and f"{tmp_path / 'splits.json'}: splits file not found" in r.output
     assert not (tmp_path / "q.jsonl").exists()
+
+
+def test_cli_predict_reads_what_export_reads(runner, tmp_path: Path):
+    """Articles as the workflow starts from them (.txt files, a folder): the predictions' texts are the tasks'
+    (normalised alike), so pre-annotations attach to them and score against their gold."""
+    arts = tmp_path / "articles"
+    arts.mkdir()
+    (arts / "kfor-a.txt").write_bytes(b"NATO sent troops to Kosovo on Monday.\r\n")
+    (arts / "kfor-b.txt").write_text("KFOR patrols reached Zvečan.\n", encoding="utf-8")
+    r = run(runner, "predict", arts, "-o", tmp_path / "p.jsonl")
+    assert r.exit_code == 0, r.output
+    preds = {d.id: d for d in read_documents(tmp_path / "p.jsonl")}
+    assert sorted(preds) == ["kfor-a", "kfor-b"] and preds["kfor-a"].text == "NATO sent troops to Kosovo on Monday.\n"
+    r = run(
+        runner,
+        "export",
+        arts,
+        "--predictions",
+        tmp_path / "p.jsonl",
+        "--model-version",
+        "sm",
+        "-o",
+        tmp_path / "t.json",
+    )
+    assert r.exit_code == 0, r.output  # the predictions' texts are the tasks' texts
+    r = run(runner, "predict", arts / "kfor-a.txt", "-o", tmp_path / "one.jsonl")
+    assert r.exit_code == 0 and [d.id for d in read_documents(tmp_path / "one.jsonl")] == ["kfor-a"]
+    r = run(runner, "predict", arts, "--split", "test", "-o", tmp_path / "x.jsonl")
+    assert r.exit_code == 2 and "--split reads the splits.json beside one documents file" in r.output
+    r = run(runner, "predict", arts, arts / "kfor-a.txt", "-o", tmp_path / "x.jsonl")
+    assert r.exit_code == 2 and "document id(s) given twice: kfor-a" in r.output
