@@ -14,7 +14,7 @@ from support import ROOT, project_copy, run
 
 
 def test_jobs_systems_side_by_side_with_a_prediction_file(runner, tmp_path: Path, monkeypatch):
-    root = project_copy(tmp_path, '[systems.oracle]\nkind = "file"\npath = "gold/news/documents.jsonl"\n')
+    root = project_copy(tmp_path, '[systems.oracle]\nkind = "file"\npath = "../gold/news/documents.jsonl"\n')
     monkeypatch.chdir(root)
     r = runner.invoke(app, ["evaluate"])
     assert r.exit_code == 0, r.output
@@ -34,7 +34,7 @@ def test_jobs_systems_side_by_side_with_a_prediction_file(runner, tmp_path: Path
 
 
 def test_jobs_prediction_file_problems_are_errors(runner, tmp_path: Path, monkeypatch):
-    root = project_copy(tmp_path, '[systems.mine]\nkind = "file"\npath = "mine.jsonl"\n')
+    root = project_copy(tmp_path, '[systems.mine]\nkind = "file"\npath = "../mine.jsonl"\n')
     lines = (root / "gold" / "news" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     docs = [json.loads(x) for x in lines]
     test_ids = json.loads((root / "gold" / "news" / "splits.json").read_text(encoding="utf-8"))["splits"]["test"]
