@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from ..errors import AnnotError
 from ..project import DEFAULT_MODEL, GOLD, LABEL_MAP, MODELS, TRAIN_CONFIG, project_path
-from .app import SchedulerOpt, SchedulerTimeoutOpt, app, progress, progress_to
+from .app import SchedulerOpt, SchedulerTimeoutOpt, app, progress, progress_to, say
 from .schema import SchemaOpt, load
 
 
@@ -29,7 +30,14 @@ def predict_cmd(
     ] = None,
     schema: SchemaOpt = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per batch for nlp.pipe.")] = 32,
-    n_process: Annotated[int, typer.Option(min=1, help="Worker processes (forked; each runs nlp.pipe on chunks).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (forked; each runs nlp.pipe on chunks; default 1)."),
+    ] = None,
+    n_process: Annotated[
+        int | None,
+        typer.Option("--n-process", min=1, hidden=True, help="Deprecated: the old name of --workers."),
+    ] = None,
     system: Annotated[str, typer.Option(help="System name written to meta.system.")] = "",
     events: Annotated[
         Path | None,
@@ -53,7 +61,7 @@ def predict_cmd(
 ) -> None:
     """Run a spaCy pipeline (and optionally annot's event extractor) over documents and write predictions.
 
-    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
+    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --workers 2
 
     One split of a corpus: annot predict gold/news/documents.jsonl --split test -o preds-test.jsonl
 
@@ -64,6 +72,10 @@ def predict_cmd(
     from ..documents import read_documents
     from ..systems.predict import predict_file
 
+    if n_process is not None:
+        if workers is not None and workers != n_process:
+            raise AnnotError(f"--workers {workers} and --n-process {n_process} disagree", "Give --workers only.")
+        say("Deprecated: --n-process is now --workers (the same option as annot evaluate's).", fg="yellow", err=True)
     address = scheduler_address(scheduler)
     docs = select_split(read_documents(documents), documents, split)
     advance, stop = progress(len(docs), "predicting")
@@ -77,7 +89,7 @@ def predict_cmd(
             events=events,
             system=system or model,
             batch_size=batch_size,
-            n_process=n_process,
+            n_process=workers or n_process or 1,
             progress=advance,
             scheduler=address,
             partition_size=partition_size,
@@ -100,7 +112,7 @@ def predict_cmd(
 @app.command("train")
 def train_cmd(
     name: Annotated[
-        str, typer.Option("--name", help="The model goes to <models>/<name>/ (model-best, model-last, train.log).")
+        str, typer.Option("--name", help="The model goes to MODELS/NAME/ (model-best, model-last, train.log).")
     ] = "ner-dev",
     gold: Annotated[
         Path | None,
