@@ -127,7 +127,7 @@ def _rows_by_head(table: list[list[str]]) -> dict[str, list[str]]:
 
 def test_html_has_the_per_label_rows_and_counts(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
     report = rendered[0]
-    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme"])
+    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme (same start, end and label)"])
     assert list(rows) == list(report["entities"]["per_label"])
     org = report["entities"]["per_label"]["ORG"]["strict"]
     assert rows["ORG"][:3] == [
@@ -154,7 +154,7 @@ def test_html_escapes_hostile_text(page_html: str) -> None:
 def test_html_unsupported_labels_say_no_support(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
     unsupported = rendered[0]["entities"]["unsupported_labels"]
     assert {"MIL", "NORP"} <= set(unsupported)
-    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme"])
+    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme (same start, end and label)"])
     for lab in unsupported:
         assert rows[lab][0] == "no support", lab
         assert not any("1.000" in cell for cell in rows[lab]), lab
@@ -243,11 +243,15 @@ def test_html_comparison_page(rendered: tuple[dict[str, Any], Path]) -> None:
     data["meta"]["system"]["name"] = "sys-<b>"
     b = Report.from_json(json.dumps(data))
     html = comparison_html(side_by_side({"sys-a": a, "sys-<b>": b}, samples=200))
-    rows = _rows_by_head(_tables(html)["F1 per system; below each value, the difference to sys-a and the p-value"])
-    assert list(rows) == ["sys-a reference", "sys-<b>"]
-    assert rows["sys-<b>"][0].endswith("+0.000, p = 1.000")
+    table = _tables(html)[
+        "A row per metric, a column per system: the value and its interval; for the other systems, the "
+        "difference to sys-a and the p-value"
+    ]
+    assert table[0] == ["metric", "sys-a reference", "sys-<b>"]
+    rows = _rows_by_head(table[1:])
+    assert rows["strict F1 ?"][1].endswith("+0.000, p = 1.000")  # a row per metric, a column per system
     assert "sys-&lt;b&gt;" in html and "<b>" not in html
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == 2  # a chart per group of metrics: entities micro and macro, events micro
 
 
 def test_html_loads_nothing_from_outside(page_html: str) -> None:
