@@ -119,10 +119,10 @@ def _eval_config(folder: Path, trained_model: Path) -> Path:
     import re
 
     text = (ROOT / "configs" / "evaluation.toml").read_text(encoding="utf-8")
-    text = text.replace('"models/ner-dev/model-best"', f'"{trained_model}"')
-    text = re.sub(
-        r'^(\w+ = |label_map = |events = |baseline = )"((?:configs|gold|reports)/[^"]*)"',
-        lambda m: f'{m.group(1)}"{ROOT / m.group(2)}"',
+    text = text.replace('"../models/ner-dev/model-best"', f'"{trained_model}"')
+    text = re.sub(  # the bundled config's paths, relative to configs/, made absolute
+        r'^((?:schema|gold|label_map|events|baseline) = )"([^"/][^"]*)"',
+        lambda m: f'{m.group(1)}"{(ROOT / "configs" / m.group(2)).resolve()}"',
         text,
         flags=re.M,
     )

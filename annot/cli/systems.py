@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from ..errors import AnnotError
 from ..project import DEFAULT_MODEL, GOLD, LABEL_MAP, MODELS, TRAIN_CONFIG, project_path
-from .app import SchedulerOpt, SchedulerTimeoutOpt, app, progress, progress_to
+from .app import SchedulerOpt, SchedulerTimeoutOpt, app, progress, progress_to, say
 from .schema import SchemaOpt, load
 
 
@@ -33,7 +34,14 @@ def predict_cmd(
     ] = None,
     schema: SchemaOpt = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per batch for nlp.pipe.")] = 32,
-    n_process: Annotated[int, typer.Option(min=1, help="Worker processes (forked; each runs nlp.pipe on chunks).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (forked; each runs nlp.pipe on chunks; default 1)."),
+    ] = None,
+    n_process: Annotated[
+        int | None,
+        typer.Option("--n-process", min=1, hidden=True, help="Deprecated: the old name of --workers."),
+    ] = None,
     system: Annotated[str, typer.Option(help="System name written to meta.system.")] = "",
     events: Annotated[
         Path | None,
@@ -57,7 +65,7 @@ def predict_cmd(
 ) -> None:
     """Run a spaCy pipeline (and optionally annot's event extractor) over documents and write predictions.
 
-    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
+    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --workers 2
 
     Articles as they come: annot predict articles/ -o preds.jsonl   (then: annot export articles/ --predictions preds.jsonl ...)
 
@@ -68,6 +76,10 @@ def predict_cmd(
     from ..cluster import scheduler_address
     from ..systems.predict import documents_to_predict, predict_file
 
+    if n_process is not None:
+        if workers is not None and workers != n_process:
+            raise AnnotError(f"--workers {workers} and --n-process {n_process} disagree", "Give --workers only.")
+        say("Deprecated: --n-process is now --workers (the same option as annot evaluate's).", fg="yellow", err=True)
     address = scheduler_address(scheduler)
     docs = documents_to_predict(documents, split)
     advance, stop = progress(len(docs), "predicting")
@@ -81,7 +93,7 @@ def predict_cmd(
             events=events,
             system=system or model,
             batch_size=batch_size,
-            n_process=n_process,
+            n_process=workers or n_process or 1,
             progress=advance,
             scheduler=address,
             partition_size=partition_size,
@@ -104,7 +116,7 @@ def predict_cmd(
 @app.command("train")
 def train_cmd(
     name: Annotated[
-        str, typer.Option("--name", help="The model goes to <models>/<name>/ (model-best, model-last, train.log).")
+        str, typer.Option("--name", help="The model goes to MODELS/NAME/ (model-best, model-last, train.log).")
     ] = "ner-dev",
     gold: Annotated[
         Path | None,

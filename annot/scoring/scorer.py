@@ -92,6 +92,9 @@ class Evaluation:
     event_errors_left_out: dict[str, int] = field(default_factory=dict)
 
 
+MISSING_LISTED = 5  # gold documents without a prediction named one a line; beyond, in one line
+
+
 def pairing(
     gold_ids: Sequence[str],
     gold_sha: Sequence[str],
@@ -112,12 +115,19 @@ def pairing(
         if d not in gold_set and d not in other_gold
     ]
     order = []
+    missing = [d for d in gold_ids if d not in by_id]
+    if len(missing) > MISSING_LISTED:  # one line, not one per document
+        problems.append(
+            f"{len(missing)} gold documents have no prediction: {', '.join(map(repr, missing[:MISSING_LISTED]))}, ... "
+            "(the system must output every gold document, even with no mention)"
+        )
     for d, sha in zip(gold_ids, gold_sha):
         i = by_id.get(d)
         if i is None:
-            problems.append(
-                f"document {d!r}: no prediction (the system must output every gold document, even with no mention)"
-            )
+            if len(missing) <= MISSING_LISTED:
+                problems.append(
+                    f"document {d!r}: no prediction (the system must output every gold document, even with no mention)"
+                )
         elif pred_sha[i] != sha:
             problems.append(
                 f"document {d!r}: the predicted text differs from the gold text (SHA-256 {pred_sha[i][:12]}... vs "

@@ -55,7 +55,7 @@ def test_edges_a_folder_where_a_file_is_expected(runner, tmp_path: Path):
     failed(evaluate(runner, folder, pred, tmp_path / "out"), "is a folder")
     failed(evaluate(runner, gold, folder, tmp_path / "out"), "is a folder")
     failed(run(runner, "import", folder, "-o", tmp_path / "x.jsonl"), "is a folder")
-    failed(run(runner, "compare", folder, folder), "is a folder")
+    failed(run(runner, "compare", folder, folder), "a folder with no report.json")
     # ... and as an output file
     failed(run(runner, "export", gold, "-o", folder), "is a folder")
     failed(run(runner, "predict", gold, "-o", folder), "is a folder")
