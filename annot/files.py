@@ -200,15 +200,16 @@ def staged_folder(target: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def output_lock(folder: Path, what: str = "output") -> Iterator[None]:
-    """Hold the lock of `what` in `folder` while writing it; refuse a second annot run writing it at the same time."""
+def output_lock(folder: Path, what: str = "output", wait: bool = False) -> Iterator[None]:
+    """Hold the lock of `what` in `folder` while writing it; refuse a second annot run writing it at the same time
+    (`wait`: wait for it instead, for short updates such as a ledger's)."""
     folder = Path(folder)
     _ensure_folder(folder)
     path = folder / f".{what}.annot.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, file_mode())
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):
                 raise

@@ -39,6 +39,51 @@ def _no_local_constants() -> None:
 _no_local_constants()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _bundled_ledger_untouched() -> Iterator[None]:
+    """The tests score the bundled corpus's held-out split with throwaway predictions (the gold against itself,
+    perturbed copies): they are not scorings of record, so the corpus's ledger is put back as it was after the
+    run (README, "Held-out splits")."""
+    from annot.corpus.ledger import LEDGER
+
+    path = ROOT / "gold" / "news" / LEDGER
+    before = path.read_bytes() if path.exists() else None
+    try:
+        yield
+    finally:
+        if before is None:
+            path.unlink(missing_ok=True)
+        elif path.read_bytes() != before:
+            path.write_bytes(before)
+
+
+def _bundled_files() -> dict[str, bytes]:
+    """The bundled data a user keeps (gold/, reports/, configs/), file by file."""
+    return {
+        str(p.relative_to(ROOT)): p.read_bytes()
+        for folder in ("gold", "reports", "configs")
+        for p in sorted((ROOT / folder).rglob("*"))
+        if p.is_file() and p.name != "ledger.jsonl"
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bundled_data_untouched() -> Iterator[None]:
+    """No test writes into the project's own gold/, reports/ or configs/ (a command run without -o writes under
+    reports/): a test that does fails the run, naming the files, and they are put back."""
+    before = _bundled_files()
+    yield
+    after = _bundled_files()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    for name in changed:
+        if name in before:
+            (ROOT / name).write_bytes(before[name])
+        else:
+            (ROOT / name).unlink()
+    if changed:
+        pytest.fail(f"tests changed the bundled project files (put back): {', '.join(changed[:10])}")
+
+
 @pytest.fixture(autouse=True)
 def _project_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands resolve configs/ relative to the project root, as a user at the root would."""

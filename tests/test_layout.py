@@ -123,6 +123,7 @@ def test_layout_no_import_cycle():
 ROLES = {
     "scoring": {
         "vocabulary": 0,  # names and definitions
+        "assignment": 0,  # the pairing solver (scipy's algorithm, no scipy import)
         "counts": 1,
         "table": 2,
         "analysis": 1,

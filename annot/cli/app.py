@@ -234,7 +234,12 @@ def print_rich(renderable: Any, width: int | None = None) -> None:
     """A rich table (or other renderable) on standard output, at the terminal's width (NO_COLOR honoured)."""
     from rich.console import Console
 
-    Console(width=width).print(renderable)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich exits 1 here, the code of a failed gate: let annot say 141
+            self.quiet = True
+            raise BrokenPipeError
+
+    _Console(width=width).print(renderable)
 
 
 def no_color() -> bool:

@@ -14,6 +14,12 @@ from ..project import DEFAULT_SEED
 from .app import EXIT_GATE, SchedulerOpt, SchedulerTimeoutOpt, app, console_width, print_rich, say
 
 
+class HeldOutPolicy(StrEnum):
+    RECORD = "record"
+    WARN = "warn"
+    REFUSE = "refuse"
+
+
 class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
@@ -108,6 +114,15 @@ def evaluate_cmd(
             "it is appended to $GITHUB_STEP_SUMMARY anyway.",
         ),
     ] = None,
+    held_out_policy: Annotated[
+        HeldOutPolicy | None,
+        typer.Option(
+            "--held-out-policy",
+            help="A held-out split (splits.json's held_out) is scored: record it in the corpus's ledger; warn, too, "
+            "when the system changed since its first score there or is scored again; refuse those (exit 2). "
+            "Default: the config's [held_out] policy, else warn.",
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option(
@@ -138,6 +153,7 @@ def evaluate_cmd(
     Exit codes: 0 ok (gate passed), 1 gate failed (a regression), 2 bad input or usage.
     """
     from ..cluster import scheduler_address
+    from ..corpus.ledger import Policy
     from ..jobs.evaluate import Options, plan_evaluation, run_plan, run_verdict, write_ci_files
 
     as_json = output_format == OutputFormat.JSON
@@ -163,6 +179,7 @@ def evaluate_cmd(
             alpha=alpha,
             no_gate=no_gate,
             group_by=group_by,
+            held_out_policy=Policy(held_out_policy) if held_out_policy else None,
         )
     )
     for note in plan.config.notes if plan.config else ():
@@ -174,6 +191,8 @@ def evaluate_cmd(
             err=True,
         )
     outcome = run_plan(plan, progress=lambda line: typer.echo(line, err=True))
+    for warning in outcome.warnings:
+        say(f"warning: {warning}", fg="yellow", err=True)
     verdict = run_verdict(outcome)
     if not as_json:
         _show(outcome, single=plan.pred is not None)

@@ -1,4 +1,5 @@
-"""A corpus's splits (splits.json): stories assigned to splits as a whole, and the documents of a split."""
+"""A corpus's splits (splits.json): theatres (else stories) assigned to splits as a whole, and the documents of a
+split."""
 
 from __future__ import annotations
 
@@ -88,34 +89,75 @@ def story(doc: Document) -> str:
     return str(doc.meta.get("story") or doc.id)
 
 
-def update_splits(corpus: Path, docs: list[Document], test_share: float) -> list[str]:
-    """Keep the declared story -> split assignment; assign new stories so the test share stays near `test_share`.
+def unit(doc: Document) -> str:
+    """What a document is assigned to a split with: its theatre (front matter `theatre`: every story told of one
+    conflict or place), else its story, else itself. Keys are prefixed with their kind (`theatre:kosovo`)."""
+    if doc.meta.get("theatre"):
+        return f"theatre:{doc.meta['theatre']}"
+    if doc.meta.get("story"):
+        return f"story:{doc.meta['story']}"
+    return f"document:{doc.id}"
 
-    Returns the stories that were newly assigned.
-    """
+
+@dataclass(frozen=True)
+class SplitUpdate:
+    """What `update_splits` changed: units assigned for the first time, and documents that changed split (a
+    theatre whose documents had been in two splits goes whole to the one that held most of them)."""
+
+    new: list[str]
+    moved: dict[str, tuple[str, str]]
+
+
+def _declared(old: dict[str, Any]) -> dict[str, str]:
+    """unit -> split of a splits.json; 0.2's files assigned stories ("stories": {story: split})."""
+    if "assigned" in old:
+        return {str(k): str(v) for k, v in old["assigned"].items()}
+    return {f"story:{k}": str(v) for k, v in old.get("stories", {}).items()}
+
+
+def update_splits(corpus: Path, docs: list[Document], test_share: float) -> SplitUpdate:
+    """Keep the declared unit -> split assignment (`unit`: theatre, story or document); a unit seen for the first
+    time keeps the split its documents were in, or goes where the test share stays near `test_share`."""
     path = corpus / SPLITS
     declared: dict[str, str] = {}
+    held_out: list[str] = []
+    was: dict[str, str] = {}
     if path.exists():
-        declared = dict(json.loads(path.read_text(encoding="utf-8")).get("stories", {}))
-    by_story: dict[str, list[str]] = {}
+        old = json.loads(path.read_text(encoding="utf-8"))
+        declared = _declared(old)
+        held_out = list(old.get("held_out", []))
+        was = {d: split for split, ids in old.get("splits", {}).items() for d in ids}
+    by_unit: dict[str, list[str]] = {}
     for d in docs:
-        by_story.setdefault(story(d), []).append(d.id)
-    new = sorted((s for s in by_story if s not in declared), key=lambda s: hashlib.sha256(s.encode()).hexdigest())
-    for s in new:
-        n_test = sum(len(ids) for st, ids in by_story.items() if declared.get(st) == "test")
-        n_all = sum(len(ids) for st, ids in by_story.items() if st in declared)
-        declared[s] = "test" if n_all == 0 or n_test < test_share * (n_all + len(by_story[s])) else "dev"
-    declared = {s: declared[s] for s in sorted(by_story)}
+        by_unit.setdefault(unit(d), []).append(d.id)
+    new = sorted((u for u in by_unit if u not in declared), key=lambda u: hashlib.sha256(u.encode()).hexdigest())
+    for u in new:
+        before = [was[d] for d in by_unit[u] if d in was]
+        if before:  # the split most of its documents were in (dev on a tie: a test set only shrinks)
+            count = {s: before.count(s) for s in sorted(set(before))}
+            top = max(count.values())
+            tied = [s for s, n in count.items() if n == top]
+            declared[u] = "dev" if "dev" in tied else tied[0]
+            continue
+        n_test = sum(len(ids) for x, ids in by_unit.items() if declared.get(x) == "test")
+        n_all = sum(len(ids) for x, ids in by_unit.items() if x in declared)
+        declared[u] = "test" if n_all == 0 or n_test < test_share * (n_all + len(by_unit[u])) else "dev"
+    declared = {u: declared[u] for u in sorted(by_unit)}
     splits: dict[str, list[str]] = {}
-    for s, split in declared.items():
-        splits.setdefault(split, []).extend(by_story[s])
-    obj = {
-        "note": "Stories (front matter 'story') are assigned to one split as a whole; edit 'stories' and rebuild.",
+    for u, split in declared.items():
+        splits.setdefault(split, []).extend(by_unit[u])
+    moved = {d: (was[d], split) for u, split in declared.items() for d in by_unit[u] if d in was and was[d] != split}
+    obj: dict[str, Any] = {
+        "note": "Documents go to splits as whole theatres (front matter 'theatre'), else whole stories ('story'); "
+        "edit 'assigned' and rebuild. A split named in 'held_out' is for reporting only: every scoring of it is "
+        "recorded in ledger.jsonl (annot corpus ledger).",
+        "assigned": declared,
         "splits": {k: sorted(v) for k, v in sorted(splits.items())},
-        "stories": declared,
     }
+    if held_out:
+        obj["held_out"] = held_out
     atomic_write_text(path, dump_json(obj))
-    return new
+    return SplitUpdate(new, dict(sorted(moved.items())))
 
 
 def select_split(docs: list[Document], gold: Path, split: str | None) -> list[Document]:

@@ -30,10 +30,9 @@ def corpus_stats(corpus: Path) -> Stats:
         name: [d for d in docs if d.id in set(ids)] for name, ids in sorted(splits.items())
     }
     groups["all"] = docs
-    import spacy
+    from ..tokens import tokenizer
 
-    tokenizer = spacy.blank("en").tokenizer
-    n_tokens = {d.id: len(tokenizer(d.text)) for d in docs}
+    n_tokens = {d.id: len(tokenizer()(d.text)) for d in docs}
     rows: dict[str, dict[str, int]] = {}
     for name, ds in groups.items():
         c: Counter[str] = Counter()

@@ -6,7 +6,10 @@ Layout of ``gold/<corpus>/``::
     exports/*.json      Label Studio JSON exports from the UI, if any
     export.json         the Label Studio export authored from sources/ (made by `annot corpus build`)
     documents.jsonl     the gold documents, made by `annot import` of every export
-    splits.json         declared splits: story -> split, and the document ids of each split
+    splits.json         declared splits: theatre (else story) -> split, the document ids of each split, the
+                        held-out splits
+    ledger.jsonl        every scoring of a held-out split (annot corpus ledger)
+    ceiling.json        the annotators' agreement per split, computed once (the human ceiling)
     manifest.json       document count, per-file SHA-256, schema name, version and SHA-256
 
 Every gold document enters through the importer (`documents_from_export`): the
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +33,7 @@ from ..labelstudio.importer import Annotated
 from ..schema import Schema
 from .adjudication import RECORD, read_record, stale
 from .annotations import ANNOTATORS, corpus_inputs, read_annotations
-from .splits import AUTHORED_EXPORT, DOCUMENTS, MANIFEST, SPLITS, dump_json, story, update_splits
+from .splits import AUTHORED_EXPORT, DOCUMENTS, MANIFEST, SPLITS, dump_json, story, unit, update_splits
 
 
 def _inputs(corpus: Path) -> list[Path]:
@@ -46,7 +50,8 @@ class BuildResult:
     entities: int
     events: int
     arguments: int
-    new_stories: list[str]
+    new_units: list[str]
+    moved: dict[str, tuple[str, str]]
 
 
 def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: float = 0.5) -> BuildResult:
@@ -68,14 +73,15 @@ def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: fl
     if sources:
         atomic_write_text(corpus / AUTHORED_EXPORT, json.dumps(authored, ensure_ascii=False, indent=1) + "\n")
     write_documents(corpus / DOCUMENTS, docs)
-    new = update_splits(corpus, docs, test_share)
+    update = update_splits(corpus, docs, test_share)
     write_manifest(corpus, schema, schema_path)
     return BuildResult(
         len(docs),
         sum(len(d.entities) for d in docs),
         sum(len(d.events) for d in docs),
         sum(len(ev.arguments) for d in docs for ev in d.events),
-        new,
+        update.new,
+        update.moved,
     )
 
 
@@ -136,8 +142,9 @@ def write_manifest(corpus: Path, schema: Schema, schema_path: Path) -> None:
     atomic_write_text(corpus / MANIFEST, dump_json(manifest))
 
 
-def verify_corpus(corpus: Path, schema: Schema, schema_path: Path) -> str:
-    """Check the corpus against its manifest, its splits and the schema; raise listing every problem."""
+def verify_corpus(corpus: Path, schema: Schema, schema_path: Path, more: Sequence[str] = ()) -> str:
+    """Check the corpus against its manifest, its splits and the schema; raise listing every problem (and the
+    `more` problems the caller found, such as stale stored figures)."""
     corpus = Path(corpus)
     problems: list[str] = []
     try:
@@ -197,17 +204,20 @@ def verify_corpus(corpus: Path, schema: Schema, schema_path: Path) -> str:
             problems.append(f"{corpus}/{SPLITS}: document {i!r} is in no split")
         for i in sorted(set(ids) - doc_ids):
             problems.append(f"{corpus}/{SPLITS}: document {i!r} is not in {DOCUMENTS}")
-        story_split: dict[str, set[str]] = {}
+        unit_split: dict[str, set[str]] = {}
         by_id = {d.id: d for d in docs}
         for split, members in splits.get("splits", {}).items():
             for i in members:
                 if i in by_id:
-                    story_split.setdefault(story(by_id[i]), set()).add(split)
-        for name, sp in sorted(story_split.items()):
+                    for key in {unit(by_id[i]), f"story:{story(by_id[i])}"}:
+                        unit_split.setdefault(key, set()).add(split)
+        for name, sp in sorted(unit_split.items()):
             if len(sp) > 1:
-                problems.append(f"{corpus}/{SPLITS}: story {name!r} is split across {sorted(sp)}")
+                kind, _, value = name.partition(":")
+                problems.append(f"{corpus}/{SPLITS}: {kind} {value!r} is split across {sorted(sp)}")
     except FileNotFoundError:
         problems.append(f"{corpus}/{SPLITS}: missing")
+    problems += more
     raise_if_problems(
         problems,
         f"{corpus}: the corpus does not verify",

@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from ..comparison.gate import GateSettings
+from ..corpus.ledger import Policy
 from ..documents import ID_PATTERN
 from ..files import read_toml
 from ..project import DEFAULT_SEED, EVALUATION_CONFIG
@@ -61,6 +62,10 @@ class _Gate(Strict):
     alpha: float = Field(0.05, gt=0, lt=1)
 
 
+class _HeldOut(Strict):
+    policy: Literal["record", "warn", "refuse"] = "warn"
+
+
 class _EvaluationFile(Strict):
     schema_path: str = Field("configs/schema.toml", alias="schema", min_length=1)
     gold: str = Field(min_length=1)
@@ -69,6 +74,7 @@ class _EvaluationFile(Strict):
     output: str = Field("reports", min_length=1)
     settings: _Settings = Field(default_factory=lambda: _Settings())
     gate: _Gate = Field(default_factory=lambda: _Gate())
+    held_out: _HeldOut = Field(default_factory=lambda: _HeldOut())
     systems: dict[
         Annotated[str, StringConstraints(pattern=ID_PATTERN)],
         Annotated[_SpacySystem | _FileSystem, Field(discriminator="kind")],
@@ -104,6 +110,7 @@ class EvalConfig:
     root: Path = Path(".")  # what relative paths resolve against: the config's folder
     group_by: str | None = None
     notes: tuple[str, ...] = ()  # what a reader of the config should change (a 0.2 layout of paths)
+    held_out_policy: Policy = Policy.WARN  # [held_out] policy: record, warn or refuse (corpus/ledger.py)
 
 
 def _at(root: Path, path: str) -> Path:
@@ -184,6 +191,7 @@ def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
             max_errors=st.max_errors,
         ),
         split=cfg.split,
+        held_out_policy=Policy(cfg.held_out.policy),
         gate=GateSettings(
             thresholds=dict(g.thresholds),
             baseline=g.baseline,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,9 @@ from ..cluster import DEFAULT_TIMEOUT
 from ..columns import Columns, Vocab, Vocabs, from_documents, read_files_columns
 from ..comparison.gate import GateSettings, parse_thresholds, run_gate
 from ..comparison.paired import side_by_side
-from ..corpus.splits import GoldColumns, checked_gold_file, gold_columns, read_gold, split_covered
+from ..corpus.ledger import Entry, Policy, check_policy, columns_digest, held_out_splits, read_ledger, record, standing
+from ..corpus.ledger import now as ledger_now
+from ..corpus.splits import SPLITS, GoldColumns, checked_gold_file, gold_columns, read_gold, split_covered, split_ids
 from ..documents import Document, read_documents, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path, output_lock, sha256_file, staged_folder
@@ -27,13 +30,14 @@ from ..formats.convert import refuse_other_format
 from ..parallel import LOCAL, Execution, release_memory, workers
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
 from ..reporting.build import build_report
-from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, Verdict
+from ..reporting.model import GoldInfo, HeldOut, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, Verdict
 from ..reporting.write import write_comparison, write_report
 from ..schema import Schema, load_schema, schema_from_names
 from ..scoring import scorer
 from ..scoring.execution import Cluster
 from ..scoring.scorer import Names, ScoringSettings, pairing
 from .config import EvalConfig, SystemConfig, load_eval_config
+from .stored import human_ceiling, stored_tokens
 
 IN_MEMORY = "(in memory)"  # how a report names gold given as documents in memory (the Python API)
 
@@ -78,6 +82,7 @@ def score_system(gold: GoldColumns, pred: Columns, system: SystemInfo, how: Scor
         ignored=ignored,
         execution=how.execution,
         cluster=how.cluster,
+        tokens=stored_tokens(gold.path.parent) if gold.path is not None else None,
     )
     meta = gold.columns.meta or []
     group_by = how.group_by
@@ -233,37 +238,6 @@ def overlapping_mentions(gold: GoldColumns) -> list[str]:
     return out
 
 
-def human_ceiling(gold: GoldColumns, schema: Schema, settings: ScoringSettings) -> HumanCeiling | None:
-    """The agreement of the gold's annotators on the scored documents that two or more annotated, when the
-    corpus keeps their annotations (an annotators/ folder beside the gold); None otherwise."""
-    from ..corpus.annotations import ANNOTATORS, by_annotator, read_annotations
-    from ..reporting.agreement import span_agreement
-    from ..scoring.agreement import agreement
-
-    if gold.path is None:
-        return None
-    corpus = gold.path.parent
-    if not (corpus / ANNOTATORS).is_dir():
-        return None
-    scored = set(gold.columns.ids)
-    annotated, _ = read_annotations([corpus], schema)
-    groups = by_annotator([a for a in annotated if a.document.id in scored])
-    pairs, pooled, _ = agreement(
-        groups, labels=list(schema.entities), event_types=list(schema.events), roles=schema.roles, settings=settings
-    )
-    if pooled is None:
-        return None
-    spans = span_agreement(pooled, SchemaInfo(name=schema.name, version=schema.version))
-    shared = sorted({d for p in pairs for d in p.documents})
-    return HumanCeiling(
-        documents=len(shared),
-        annotators=tuple(sorted({w for p in pairs for w in (p.a, p.b)})),
-        pairs=len(pairs),
-        entities=spans.entities,
-        events=spans.events,
-    )
-
-
 def gold_info(gold: GoldColumns, label: str | None = None) -> GoldInfo:
     """What a report says about its gold: file, SHA-256 of the file (or of the documents in memory), split, size."""
     c = gold.columns
@@ -322,6 +296,7 @@ class Options:
     alpha: float | None = None
     no_gate: bool = False
     group_by: str | None = None
+    held_out_policy: Policy | None = None  # None: the config's [held_out] policy (default warn)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -341,6 +316,7 @@ class Plan:
     execution: Execution = LOCAL
     scheduler: str | None = None  # count on this Dask cluster
     scheduler_timeout: float = DEFAULT_TIMEOUT
+    held_out_policy: Policy = Policy.WARN  # what scoring a held-out split does beyond recording it
 
 
 def plan_evaluation(o: Options) -> Plan:
@@ -390,6 +366,7 @@ def plan_evaluation(o: Options) -> Plan:
             execution=execution,
             scheduler=o.scheduler,
             scheduler_timeout=o.scheduler_timeout or DEFAULT_TIMEOUT,
+            held_out_policy=o.held_out_policy or (cfg.held_out_policy if cfg else Policy.WARN),
         )
     assert cfg is not None
     gate = None if o.no_gate else cfg.gate.merged(**overrides)  # type: ignore[arg-type]
@@ -406,6 +383,7 @@ def plan_evaluation(o: Options) -> Plan:
         execution=execution,
         scheduler=o.scheduler,
         scheduler_timeout=o.scheduler_timeout or DEFAULT_TIMEOUT,
+        held_out_policy=o.held_out_policy or cfg.held_out_policy,
     )
 
 
@@ -430,6 +408,7 @@ class Outcome:
     results: list[SystemResult]
     comparison: SideBySide | None = None
     comparison_paths: list[Path] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)  # the held-out ledger's, under policy warn
 
     @property
     def passed(self) -> bool:
@@ -502,9 +481,14 @@ def _run_plan(plan: Plan, cluster: Cluster | None, progress: Progress) -> Outcom
             group_by=plan.group_by,
         )
         report = _gated(score_system(gold, preds, info, how), plan.gate)
+        pending = held_out_scorings(gold, preds, report, None)
+        report, cautions = _held_out(report, pending, plan.held_out_policy)
         with output_lock(plan.output.parent, plan.output.name), staged_folder(plan.output) as staging:
             write_report(report, staging)
-        return Outcome(results=[SystemResult(name=info.name, report=report, paths=_paths(plan.output))])
+        _record(pending)
+        return Outcome(
+            results=[SystemResult(name=info.name, report=report, paths=_paths(plan.output))], warnings=cautions
+        )
     gold_docs = read_gold(plan.gold, plan.split)
     cfg = plan.config
     assert cfg is not None and plan.schema is not None
@@ -522,6 +506,8 @@ def _run_plan(plan: Plan, cluster: Cluster | None, progress: Progress) -> Outcom
         group_by=plan.group_by,
         gold_label=gold_label,
     )
+    warnings: list[str] = []
+    every_pending: list[tuple[Path, Entry]] = []
     for i, system in enumerate(cfg.systems, 1):
         doing = "reading its predictions" if system.kind == "file" else "predicting"
         progress(f"[{i}/{len(cfg.systems)}] {system.name}: {doing} ({len(gold_docs.documents)} documents) and scoring")
@@ -533,7 +519,12 @@ def _run_plan(plan: Plan, cluster: Cluster | None, progress: Progress) -> Outcom
             version=_models([p.meta for p in docs]) if system.model else None,
         )
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
-        report = _gated(score_system(gold, from_documents(docs, vocabs), info, how), gate)
+        pred = from_documents(docs, vocabs)
+        report = _gated(score_system(gold, pred, info, how), gate)
+        pending = held_out_scorings(gold, pred, report, system_digest(system, docs))
+        report, notes = _held_out(report, pending, plan.held_out_policy)
+        warnings += notes
+        every_pending += pending
         scored.append((system, report, docs))
     table = side_by_side({s.name: r for s, r, _ in scored}) if len(scored) > 1 else None
     with output_lock(plan.output, "reports"), contextlib.ExitStack() as stack:
@@ -543,8 +534,122 @@ def _run_plan(plan: Plan, cluster: Cluster | None, progress: Progress) -> Outcom
                 write_documents(staging / "predictions.jsonl", docs)
             write_report(report, staging)
         comparison_paths = [] if table is None else write_comparison(table, plan.output)
+    _record(every_pending)
     results = [SystemResult(name=s.name, report=r, paths=_paths(plan.output / s.name)) for s, r, _ in scored]
-    return Outcome(results=results, comparison=table, comparison_paths=comparison_paths)
+    return Outcome(results=results, comparison=table, comparison_paths=comparison_paths, warnings=warnings)
+
+
+# ------------------------------------------------------------- held out
+
+
+def held_out_scorings(
+    gold: GoldColumns, pred: Columns, report: Report, system_sha256: str | None
+) -> list[tuple[Path, Entry]]:
+    """The ledger entries of a scoring: one per held-out split of the gold's corpus whose documents were scored
+    (`system_sha256` None: the system is known only by its predictions, a file)."""
+    if gold.path is None:
+        return []
+    corpus = gold.path.parent
+    held = held_out_splits(corpus)
+    if not held:
+        return []
+    g, index_p = gold.columns, {d: i for i, d in enumerate(pred.ids)}
+    index_g = {d: i for i, d in enumerate(g.ids)}
+    micro = report.events.micro
+    figures = {
+        "documents_scored": float(len(g)),
+        "entities.micro.strict.f1": report.entities.micro["strict"].f1,
+        "events.micro.trigger_classification.f1": micro["trigger_classification"].f1,
+        "events.micro.argument_classification.f1": micro["argument_classification"].f1,
+    }
+    if report.groups is not None:  # the figures by group (--group-by) are figures of record too
+        for value, gs in report.groups.values.items():
+            at = f"groups.{report.groups.key}.{value}"
+            figures[f"{at}.documents"] = float(gs.documents)
+            figures[f"{at}.entities.strict.f1"] = gs.entities["strict"].f1
+            figures[f"{at}.events.trigger_classification.f1"] = gs.events["trigger_classification"].f1
+            figures[f"{at}.events.argument_classification.f1"] = gs.events["argument_classification"].f1
+    out = []
+    for split in held:
+        rows = [index_g[i] for i in split_ids(corpus / SPLITS, split, gold.path, None) if i in index_g]
+        if not rows:
+            continue
+        predicted = columns_digest(pred, [index_p[g.ids[r]] for r in rows if g.ids[r] in index_p])
+        entry = Entry(
+            scored_at=ledger_now(),
+            split=split,
+            gold_sha256=columns_digest(g, rows),
+            documents=len(rows),
+            system=report.meta.system.name,
+            system_sha256=system_sha256 or predicted,
+            predictions_sha256=predicted,
+            annot_version=report.meta.annot_version,
+            figures=figures,
+        )
+        out.append((corpus, entry))
+    return out
+
+
+def _held_out(report: Report, pending: list[tuple[Path, Entry]], policy: Policy) -> tuple[Report, list[str]]:
+    """The report with what the ledger says of its held-out split, and the policy's warnings; under policy
+    refuse, an AnnotError before anything is written."""
+    if not pending:
+        return report, []
+    notes: list[str] = []
+    for corpus, entry in pending:
+        notes += check_policy(read_ledger(corpus), entry, policy)
+    if notes and policy == Policy.REFUSE:
+        raise AnnotError(
+            "the held-out split's policy refuses this scoring; nothing was written",
+            "Score the development split while the system changes (--split dev); a held-out figure comes from a "
+            "system frozen before its first score there (README, 'Held-out splits').",
+            notes,
+        )
+    corpus, entry = pending[0]
+    st = standing(read_ledger(corpus), entry, policy)
+    held = HeldOut(
+        split=st.split,
+        documents=entry.documents,
+        scorings=st.scorings,
+        first_scored=st.first_scored,
+        system_scorings=st.system_scorings,
+        system_first_scored=st.system_first_scored,
+        system_changed=st.system_changed,
+        policy=st.policy,
+    )
+    return dataclasses.replace(report, meta=dataclasses.replace(report.meta, held_out=held)), notes
+
+
+def _record(pending: list[tuple[Path, Entry]]) -> None:
+    for corpus, entry in pending:
+        record(corpus, entry)
+
+
+# The code that turns a pipeline's output into predictions: part of what a configured system is.
+_SYSTEM_CODE = ("extractor.py", "labelmap.py", "predict.py", "pipeline.py")
+
+
+def system_digest(system: SystemConfig, docs: Sequence[Document]) -> str | None:
+    """A digest of what makes a configured system: its kind and model (the pipeline's name and version as it
+    reports them, and a trained model's record of how it was trained), its label map and event rules, and
+    annot's code that applies them. None for a prediction file (known by its predictions only)."""
+    import hashlib
+
+    if system.kind == "file":
+        return None
+    h = hashlib.sha256()
+    h.update(json.dumps([system.kind, system.model, _models([p.meta for p in docs]) or ""]).encode())
+    model = Path(system.model)
+    if model.is_dir() and (model / "meta.json").is_file():
+        meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
+        h.update(json.dumps(meta.get("annot", {}), sort_keys=True).encode())
+    for path in (system.label_map, system.events):
+        if path is not None:
+            h.update(Path(path).read_bytes())
+    code = Path(__file__).resolve().parent.parent / "systems"
+    for name in _SYSTEM_CODE:
+        h.update((code / name).read_bytes())
+    return h.hexdigest()
 
 
 def _paths(folder: Path) -> list[Path]:

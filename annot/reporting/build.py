@@ -9,8 +9,9 @@ import datetime as _dt
 from collections import Counter
 
 from .. import __version__
+from ..scoring.bootstrap import bootstrap_intervals
 from ..scoring.counts import CountKey, ZeroDivision, macro
-from ..scoring.scorer import Evaluation
+from ..scoring.scorer import Evaluation, ScoringSettings
 from ..scoring.table import CountTable
 from ..scoring.vocabulary import EVENT_LEVELS, ROLE_LEVELS, SCHEME_DEFINITIONS, SCHEMES
 from .model import (
@@ -163,25 +164,49 @@ def build_report(
         events=events,
         per_document=table,
         human=human,
-        groups=None if groups is None else group_scores(table, groups[0], groups[1], zd),
+        groups=None if groups is None else group_scores(table, groups[0], groups[1], zd, ev.settings),
     )
 
 
-def group_scores(table: CountTable, key: str, group_of: dict[str, str], zero_division: str) -> GroupScores:
-    """Micro scores per group; `group_of` maps document ids to their group ("(none)" when a document has none)."""
+def group_scores(
+    table: CountTable,
+    key: str,
+    group_of: dict[str, str],
+    zero_division: str,
+    settings: ScoringSettings | None = None,
+) -> GroupScores:
+    """Micro scores per group; `group_of` maps document ids to their group ("(none)" when a document has none).
+    With `settings` (bootstrap resamples, seed, confidence), the micro scores of each group of two or more
+    documents get their interval: a bootstrap over the group's own documents, with the report's seed (a single
+    document gives no interval: resampling it gives it back)."""
     members: dict[str, list[str]] = {}
     for doc_id in table.ids:
         members.setdefault(group_of.get(doc_id, "(none)"), []).append(doc_id)
+    keys = [CountKey("entities", None, s) for s in SCHEMES] + [CountKey("events", None, lvl) for lvl in EVENT_LEVELS]
     values = {}
     for name, ids in sorted(members.items()):
         sub = table.select(ids)
+        ci = (
+            {}
+            if settings is None or len(ids) < 2
+            else bootstrap_intervals(
+                sub, keys, settings.bootstrap_samples, settings.seed, settings.confidence, zero_division
+            )
+        )
         values[name] = GroupScore(
             documents=len(ids),
             entities={
-                s: EntityScore.of(sub.entity_total(CountKey("entities", None, s)), zero_division) for s in SCHEMES
+                s: EntityScore.of(
+                    sub.entity_total(CountKey("entities", None, s)),
+                    zero_division,
+                    ci.get(CountKey("entities", None, s)),
+                )
+                for s in SCHEMES
             },
             events={
-                lvl: EventScore.of(sub.event_total(CountKey("events", None, lvl)), zero_division)
+                lvl: EventScore.of(
+                    sub.event_total(CountKey("events", None, lvl)), zero_division, ci.get(CountKey("events", None, lvl))
+                )
                 for lvl in EVENT_LEVELS
             },
         )

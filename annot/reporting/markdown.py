@@ -78,7 +78,21 @@ def _header_lines(report: Report) -> list[str]:
         + f", **{gold.documents}** documents (sha256 `{gold.sha256[:12]}`); schema {md(m.schema.name)} "
         f"{md(m.schema.version)}; annot {m.annot_version}; {m.created_at}.",
         "",
+        *([] if m.held_out is None else [_held_out_sentence(m.held_out), ""]),
     ]
+
+
+def _held_out_sentence(h) -> str:  # type: ignore[no-untyped-def]
+    changed = (
+        " **This system changed after its first score there: this is not a held-out figure.**"
+        if h.system_changed
+        else " The system is the one first scored there."
+    )
+    return (
+        f"Held-out split **{md(h.split)}** ({h.documents} documents scored): {h.scorings} distinct scoring(s) "
+        f"recorded in the corpus's ledger since {h.first_scored}; this system's first on {h.system_first_scored} "
+        f"({h.system_scorings} in all).{changed}"
+    )
 
 
 def _score_lines(report: Report, events_scored: bool) -> list[str]:
@@ -229,8 +243,10 @@ def _group_lines(report: Report) -> list[str]:
         ]
         for name, gs in grouped.values.items():
             lines.append(
-                f"| {md(name)} | {gs.documents} | {fmt(gs.entities['strict'].f1)} | {fmt(gs.entities['partial'].f1)} | "
-                f"{fmt(gs.events['trigger_classification'].f1)} | {fmt(gs.events['argument_classification'].f1)} |"
+                f"| {md(name)} | {gs.documents} | {fmt(gs.entities['strict'].f1)}{_ci(gs.entities['strict'], 'f1')} | "
+                f"{fmt(gs.entities['partial'].f1)}{_ci(gs.entities['partial'], 'f1')} | "
+                f"{fmt(gs.events['trigger_classification'].f1)}{_ci(gs.events['trigger_classification'], 'f1')} | "
+                f"{fmt(gs.events['argument_classification'].f1)}{_ci(gs.events['argument_classification'], 'f1')} |"
             )
     return lines
 

@@ -245,6 +245,23 @@ class Meta:
     ignored_prediction_documents: tuple[str, ...] = ()
     alignment: AlignmentInfo | None = field(default=None, metadata=OMIT_NONE)
     versions: dict[str, str] = field(default_factory=dict, metadata=OMIT_EMPTY)
+    held_out: HeldOut | None = field(default=None, metadata=OMIT_NONE)  # when held-out documents were scored
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeldOut:
+    """What the corpus's ledger says of the held-out split this report scores (README, "Held-out splits"):
+    distinct scorings of the split since its first, this system's, and whether the system changed after its
+    first score there (then its figure is no longer a held-out figure)."""
+
+    split: str
+    documents: int  # held-out documents among those scored
+    scorings: int
+    first_scored: str | None
+    system_scorings: int
+    system_first_scored: str | None
+    system_changed: bool
+    policy: str
 
 
 # ------------------------------------------------------------------ groups

@@ -123,8 +123,11 @@ def worst_table(report: Report, n: int = WORST) -> Table | None:
 
 
 def notes(report: Report) -> list[str]:
-    """What the tables do not show but a reader should know: predictions ignored, spans off the tokens."""
+    """What the tables do not show but a reader should know: the held-out split's record, predictions ignored,
+    spans off the tokens."""
     out = []
+    if report.meta.held_out is not None:
+        out.append(held_out_line(report.meta.held_out))
     ignored = report.meta.ignored_prediction_documents
     if ignored:
         split = report.meta.gold.split
@@ -144,6 +147,20 @@ def notes(report: Report) -> list[str]:
             "(scored on characters; meta.alignment)"
         )
     return out
+
+
+def held_out_line(h) -> str:  # type: ignore[no-untyped-def]
+    """What the corpus's ledger says of the held-out split a report scores, in a sentence."""
+    changed = (
+        "; this system CHANGED after its first score there: not a held-out figure"
+        if h.system_changed
+        else "; the system is the one first scored there"
+    )
+    return (
+        f"held-out split {h.split} ({h.documents} documents scored): {h.scorings} distinct scoring(s) recorded since "
+        f"{h.first_scored}; this system's first on {h.system_first_scored}, {h.system_scorings} in all{changed} "
+        f"(ledger.jsonl beside the corpus; policy {h.policy})"
+    )
 
 
 def comparison_table(sbs: SideBySide, width: int = 120, title: str | None = None) -> Table:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -32,6 +31,7 @@ import numpy as np
 from ..columns import Vocab, Vocabs, from_documents
 from ..documents import Document
 from ..errors import raise_if_problems
+from ..tokens import tokenizer
 from .scorer import Evaluation, Names, ScoringSettings, score
 
 OUTSIDE = "O"
@@ -56,16 +56,9 @@ class TokenAgreement:
     per_role: dict[str, float | None]
 
 
-@cache
-def _tokenizer() -> Any:
-    import spacy
-
-    return spacy.blank("en").tokenizer
-
-
 def token_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each token of spaCy's English tokenizer, whitespace tokens left out."""
-    return [(t.idx, t.idx + len(t.text)) for t in _tokenizer()(text) if not t.is_space]
+    return [(t.idx, t.idx + len(t.text)) for t in tokenizer()(text) if not t.is_space]
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,23 @@ def _pairs(g: Columns, p: Columns) -> tuple[np.ndarray, np.ndarray]:
     return gi[order], pi[order]
 
 
+def components(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """The connected component of each of `n` nodes of the undirected graph with edges (u[i], v[i]), named by
+    its smallest node (so components come in the order of their first node, as scipy's `connected_components`
+    numbers them). Label propagation with pointer jumping: a few vectorised passes for the small components of
+    an overlap graph, and no scipy.sparse import."""
+    comp: np.ndarray = np.arange(n, dtype=np.int64)
+    while True:
+        low = np.minimum(comp[u], comp[v])
+        nxt = comp.copy()
+        np.minimum.at(nxt, u, low)
+        np.minimum.at(nxt, v, low)
+        nxt = nxt[nxt]
+        if np.array_equal(nxt, comp):
+            return comp
+        comp = nxt
+
+
 def _crowded(gi: np.ndarray, pi: np.ndarray, n_g: int, n_p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which pairs, gold and predicted mentions lie in a connected component of the overlap graph where some
     mention overlaps several on the other side (flags), and the component of each mention (gold, then pred)."""
@@ -213,13 +230,9 @@ def _crowded(gi: np.ndarray, pi: np.ndarray, n_g: int, n_p: int) -> tuple[np.nda
     p_deg = np.bincount(pi, minlength=n_p)
     if not len(gi) or (g_deg.max(initial=0) <= 1 and p_deg.max(initial=0) <= 1):
         return np.zeros(len(gi), dtype=bool), np.zeros(n_g + n_p, dtype=bool), np.zeros(0, dtype=np.int64)
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = n_g + n_p
-    graph = coo_matrix((np.ones(len(gi), dtype=np.int8), (gi, n_g + pi)), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
-    busy = np.zeros(comp.max() + 1, dtype=bool)
+    comp = components(gi, n_g + pi, n)
+    busy = np.zeros(n, dtype=bool)
     busy[comp[:n_g][g_deg > 1]] = True
     busy[comp[n_g:][p_deg > 1]] = True
     node = busy[comp]

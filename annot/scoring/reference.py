@@ -145,7 +145,8 @@ def _assign(
     if max(g_deg.values()) == 1 and max(p_deg.values()) == 1:
         return [(g, p, o) for (g, p), o in edges.items()]
     import numpy as np
-    from scipy.optimize import linear_sum_assignment
+
+    from .assignment import assign
 
     out: list[tuple[int, int, Outcome]] = []
     for golds, preds in components(edges):
@@ -163,7 +164,7 @@ def _assign(
                 if o is not None:
                     shared = min(gold[g].end, pred[p].end) - max(gold[g].start, pred[p].start)
                     weight[i, j] = correct if o == "correct" else length + shared
-        rows, cols = linear_sum_assignment(weight, maximize=True)
+        rows, cols = assign(weight)
         for i, j in zip(rows, cols):
             g, p = golds[int(i)], preds[int(j)]
             if (g, p) in edges:

@@ -11,7 +11,7 @@ returns. No files, no printing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +21,7 @@ from ..errors import AnnotError, raise_if_problems
 from ..limits import MAX_BOOTSTRAP, MAX_ERRORS, MAX_SEED, bounded
 from ..parallel import LOCAL, Execution, release_memory
 from ..project import DEFAULT_SEED
+from ..tokens import bounds_of
 from .analysis import ErrorItem, context, event_error_item
 from .bootstrap import Interval, bootstrap_intervals
 from .counts import CountKey, ZeroDivision, entity_keys
@@ -153,12 +154,14 @@ def score(
     ignored: Sequence[str] = (),
     execution: Execution = LOCAL,
     cluster: Cluster | None = None,
+    tokens: Mapping[str, np.ndarray] | None = None,
 ) -> Evaluation:
     """Score paired columns (`p` holds the prediction of each document of `g`, in the same order).
 
     `names` (the schema's) are reported, with those the gold and predictions use. `texts(indices)` gives the
     texts of some gold documents: those whose errors the report lists and those the alignment count tokenises.
     `execution` and `cluster` say where the counting runs (`execution.run`); the scores are the same anywhere.
+    `tokens`: the gold texts' token bounds by text SHA-256, where stored (the others are tokenised).
     """
     sample = alignment_sample(g.sha256, execution.alignment_documents)
     sample_texts = dict(zip(sample, texts(sample)))
@@ -167,7 +170,7 @@ def score(
         p,
         execution,
         settings.max_errors,
-        beside=lambda: token_alignment(g, p, sample, sample_texts),
+        beside=lambda: token_alignment(g, p, sample, sample_texts, known=tokens),
         cluster=cluster,
     )
     release_memory()  # the scoring's temporaries: the bootstrap's matrices are mapped afresh
@@ -272,18 +275,19 @@ def alignment_sample(sha256: Sequence[str], size: int) -> list[int]:
 
 
 def token_alignment(
-    g: Columns, p: Columns, docs: Sequence[int], text_of: dict[int, str], examples: int = 20
+    g: Columns,
+    p: Columns,
+    docs: Sequence[int],
+    text_of: dict[int, str],
+    examples: int = 20,
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> Alignment:
     """Mentions whose boundaries fall inside a token of spaCy's English tokenizer, on documents `docs`.
 
     They are scored on characters like any other; the counts tell how far a system's spans are from
     what a token-based model could produce. A mention is aligned when it starts at a token's start and ends at a
-    token's end (what spaCy's `char_span` accepts).
+    token's end (what spaCy's `char_span` accepts). `known`: stored token bounds by text SHA-256 (`annot.tokens`).
     """
-    import spacy
-    from spacy.attrs import IDX, LENGTH
-
-    tokenizer = spacy.blank("en").tokenizer
     gold_n = pred_n = 0
     shown: list[ErrorItem] = []
     g_at = np.searchsorted(g.ent_doc, np.arange(len(g) + 1))
@@ -291,8 +295,8 @@ def token_alignment(
     labels = p.vocabs.labels.names
     for d in docs:
         text = text_of[d]
-        tokens = tokenizer(text).to_array([IDX, LENGTH]).astype(np.int64).reshape(-1, 2)
-        starts, ends = tokens[:, 0], tokens[:, 0] + tokens[:, 1]
+        tokens = bounds_of(text, g.sha256[d], known)
+        starts, ends = tokens[:, 0], tokens[:, 1]
         gs, ge = g.ent_start[g_at[d] : g_at[d + 1]], g.ent_end[g_at[d] : g_at[d + 1]]
         gold_n += int((~(np.isin(gs, starts) & np.isin(ge, ends))).sum())
         ps, pe = p.ent_start[p_at[d] : p_at[d + 1]], p.ent_end[p_at[d] : p_at[d + 1]]

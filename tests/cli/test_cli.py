@@ -354,7 +354,18 @@ def test_cli_evaluate_a_forgotten_split_is_named(runner, tmp_path: Path):
     assert "the predictions cover exactly split 'test' of the corpus" in r.output
     assert "Hint: Score that split only: add --split test" in r.output
     assert r.output.count("no prediction") == 0 and not (tmp_path / "r").exists()
-    r = run(runner, "evaluate", "--gold", ROOT / "gold" / "news" / "documents.jsonl", "--pred", pred, "--split", "test")
+    r = run(
+        runner,
+        "evaluate",
+        "--gold",
+        ROOT / "gold" / "news" / "documents.jsonl",
+        "--pred",
+        pred,
+        "--split",
+        "test",
+        "-o",
+        tmp_path / "r2",
+    )
     assert r.exit_code == 0 or "no prediction" not in r.output
 
 

@@ -33,8 +33,8 @@ def test_corpus_build_verify_and_stats(tmp_path: Path, schema):
     assert (r.documents, r.entities, r.events, r.arguments) == (4, 8, 4, 8)
     splits = json.loads((c / "splits.json").read_text(encoding="utf-8"))
     # stories stay together
-    for story, split in splits["stories"].items():
-        ids = [f"doc-{i}" for i in range(4) if f"story-{i // 2}" == story]
+    for key, split in splits["assigned"].items():
+        ids = [f"doc-{i}" for i in range(4) if f"story:story-{i // 2}" == key]
         assert all(i in splits["splits"][split] for i in ids)
     assert "verified" in verify_corpus(c, schema, SCHEMA)
     before = {p.name: p.read_bytes() for p in c.iterdir() if p.is_file()}

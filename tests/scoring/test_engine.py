@@ -117,3 +117,24 @@ def test_engine_predictions_in_any_order_score_the_same():
         b.role_confusion,
     )
     assert a.alignment == b.alignment and a.intervals == b.intervals
+
+
+def test_components_match_scipy_connected_components():
+    """The overlap graph's components, without scipy.sparse: the same partition as scipy's connected_components on
+    random graphs (seeded), each component named by its smallest node."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from annot.scoring.engine import components
+
+    rng = np.random.default_rng(2026)
+    for _ in range(2000):
+        n = int(rng.integers(1, 40))
+        m = int(rng.integers(0, 60))
+        u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+        got = components(u, v, n)
+        k, ref = connected_components(coo_matrix((np.ones(m), (u, v)), shape=(n, n)), directed=False)
+        assert len(set(got.tolist())) == k
+        for label in range(k):
+            nodes = np.flatnonzero(ref == label)
+            assert (got[nodes] == nodes.min()).all()
