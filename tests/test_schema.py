@@ -44,6 +44,12 @@ def _base() -> dict:
         ),
         (lambda d: d["events"]["Life.Die"].pop("guideline"), "events.Life.Die: 'guideline' must be a non-empty string"),
         (lambda d: d.pop("version"), "'version' must be a non-empty string"),
+        (lambda d: d.update(mentions={"nested": "yes"}), "mentions.nested must be true or false, got 'yes'"),
+        (
+            lambda d: d.update(mentions={"overlap": True}),
+            "mentions.overlap: unknown key (known: nested, discontinuous)",
+        ),
+        (lambda d: d.update(mentions=[1]), "[mentions] must be a table (nested, discontinuous)"),
     ],
 )
 def test_schema_invalid_reports_each_problem(mutate, expected):
@@ -70,3 +76,24 @@ def test_schema_role_problem(schema):
         == "a GPE cannot fill role 'Time' of Movement.Deploy (allowed: DATE)"
     )
     assert "not a role of Movement.Deploy" in schema.role_problem("Movement.Deploy", "Victim", "PER")
+
+
+def test_schema_mentions_are_flat_unless_declared(schema):
+    """The bundled schema declares nothing: mentions are flat and contiguous (its gold and scores unchanged); a
+    [mentions] table declares nested mentions (ACE, GENIA) and discontinuous ones; an event type may fill a role
+    (nested events)."""
+    assert (schema.nested, schema.discontinuous) == (False, False)
+    data = _base()
+    data["mentions"] = {"nested": True, "discontinuous": True}
+    data["events"]["Contact.Statement"]["roles"]["Topic"] = ["ORG", "Conflict.Attack"]
+    nested = schema_from_dict(data, "s.toml")
+    assert (nested.nested, nested.discontinuous) == (True, True)
+    assert nested.role_problem("Contact.Statement", "Topic", "Conflict.Attack") is None
+
+
+def test_schema_from_the_data_takes_mentions_as_they_are():
+    from annot.schema import schema_from_names
+
+    s = schema_from_names(["ORG"], {"Contact.Meet": {"Theme"}})
+    assert (s.nested, s.discontinuous) == (True, True)
+    assert s.role_problem("Contact.Meet", "Theme", "Contact.Meet") is None
