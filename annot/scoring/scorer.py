@@ -26,7 +26,7 @@ from .counts import CountKey, ZeroDivision, entity_keys
 from .engine import Scores
 from .execution import Cluster, run
 from .table import CountTable
-from .vocabulary import ENTITY_ERROR_CATEGORIES, EVENT_LEVELS
+from .vocabulary import ENTITY_ERROR_CATEGORIES, EVENT_LEVELS, EXTENSION_DEFINITIONS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +82,7 @@ class Evaluation:
     alignment: Alignment
     errors_left_out: dict[str, int] = field(default_factory=dict)  # per category, beyond settings.max_errors
     event_errors_left_out: dict[str, int] = field(default_factory=dict)
+    extensions: tuple[str, ...] = ()  # the rules of vocabulary.EXTENSION_DEFINITIONS that the data makes apply
 
 
 def pairing(
@@ -185,7 +186,28 @@ def score(
         alignment=alignment,
         errors_left_out=left_out,
         event_errors_left_out=event_left_out,
+        extensions=extensions_used(g, p),
     )
+
+
+def extensions_used(*sides: Columns) -> tuple[str, ...]:
+    """The extension rules (`vocabulary.EXTENSION_DEFINITIONS`) that apply to these columns: nested mentions
+    (two mentions of one side overlap), fragments, events filling roles."""
+    used = set()
+    for c in sides:
+        if len(c.ent_doc) > 1:
+            order = np.lexsort((c.ent_end, c.ent_start, c.ent_doc))
+            doc, start = c.ent_doc[order], c.ent_start[order]
+            # the furthest end so far within the document: a start before it overlaps an earlier mention
+            scale = int(c.lengths.max(initial=0)) + 1
+            reach = np.maximum.accumulate(doc * scale + c.ent_end[order])
+            if ((doc[1:] * scale + start[1:]) < reach[:-1]).any():
+                used.add("nested")
+        if (c.ent_frag != 0).any():
+            used.add("fragments")
+        if (c.arg_ref >= 0).any():
+            used.add("event_arguments")
+    return tuple(k for k in EXTENSION_DEFINITIONS if k in used)
 
 
 def _error_items(
