@@ -24,7 +24,17 @@ from typing import Any, TypeGuard
 
 from ..documents import Argument, Document, Entity, Event
 from .common import SENTENCES, Located, Loss, Sink
-from .tokens import Sentence, arguments_placed, joined, locate, lost_scores, place, segment, sentences_in_meta
+from .tokens import (
+    Sentence,
+    arguments_placed,
+    joined,
+    json_objects,
+    locate,
+    lost_scores,
+    place,
+    segment,
+    sentences_in_meta,
+)
 
 NAME = "DyGIE++"
 KEYS = frozenset({"doc_key", "sentences"})
@@ -49,19 +59,8 @@ def parse_dygiepp(
     located: list[Located] = []
     skipped: list[Loss] = []
     seen: dict[str, int] = {}
-    for n, line in enumerate(raw.removeprefix("\ufeff").split("\n"), 1):
-        if not line.strip():
-            continue
+    for n, obj, key in json_objects(raw, path, "doc_key", f"a {NAME} document object", sink):
         w = f"{path}:{n}"
-        try:
-            obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            sink.problems.append(f"{w}: not a JSON object ({type(exc).__name__})")
-            continue
-        key = obj.get("doc_key") if isinstance(obj, dict) else None
-        if not isinstance(key, str) or not key:
-            sink.problems.append(f"{w}: expected a {NAME} document object with a 'doc_key' string")
-            continue
         problems: list[str] = []
         if key in seen:
             problems.append(f"{w}: doc_key {key!r} already used on line {seen[key]}")

@@ -11,7 +11,7 @@ tokenizer and rule-based sentencizer, a line break ending a sentence (as the CoN
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -254,6 +254,24 @@ def _span(obj: Any, n: int) -> tuple[int, int] | None:
     return (s, e) if _int(s) and _int(e) and 0 <= s < e <= n else None
 
 
+def json_objects(raw: str, path: str, key: str, what: str, sink: Sink) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """(line number, object, its `key`) of each non-blank line of a JSON lines file; a line that is not JSON, or
+    not an object with a non-empty `key` string, is a problem of the whole input (`sink`)."""
+    for n, line in enumerate(raw.removeprefix("\ufeff").split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            sink.problems.append(f"{path}:{n}: not a JSON object ({type(exc).__name__})")
+            continue
+        value = obj.get(key) if isinstance(obj, dict) else None
+        if not isinstance(value, str) or not value:
+            sink.problems.append(f"{path}:{n}: expected {what} with a {key!r} string")
+            continue
+        yield n, obj, value
+
+
 @dataclass
 class _DocParts:
     """A document being read, a sentence at a time."""
@@ -270,18 +288,7 @@ def read_instances(
     `references`, the reference document's text, the tokens found in it). A document with a malformed sentence
     is left out (`sink`); what annot has no place for (relations, mention attributes) is skipped and listed."""
     docs: dict[str, _DocParts] = {}
-    for n, line in enumerate(raw.removeprefix("\ufeff").split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            sink.problems.append(f"{path}:{n}: not a JSON object ({type(exc).__name__})")
-            continue
-        doc_id = obj.get("doc_id") if isinstance(obj, dict) else None
-        if not isinstance(doc_id, str) or not doc_id:
-            sink.problems.append(f"{path}:{n}: expected a {style.name} sentence object with a 'doc_id' string")
-            continue
+    for n, obj, doc_id in json_objects(raw, path, "doc_id", f"a {style.name} sentence object", sink):
         docs.setdefault(doc_id, _DocParts(f"{path}:{n}")).lines.append((n, obj))
     located: list[Located] = []
     skipped: list[Loss] = []

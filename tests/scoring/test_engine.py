@@ -34,6 +34,19 @@ def engine(gold, pred):  # type: ignore[no-untyped-def]
     return score_columns(from_documents(gold, vocabs), from_documents(pred, vocabs))
 
 
+def entity_error_rows(scores, gold):  # type: ignore[no-untyped-def]
+    """The engine's entity error rows as the reference lists them: (document, category, gold, predicted)."""
+    rows = scores.entity_errors
+
+    def triple(r):  # type: ignore[no-untyped-def]
+        return None if r[0] < 0 else (int(r[0]), int(r[1]), LABELS[r[2]])
+
+    return [
+        (gold[d].id, ENTITY_ERROR_CATEGORIES[c], triple(gr), triple(pr))
+        for d, c, gr, pr in zip(rows.doc, rows.category, rows.gold, rows.pred)
+    ]
+
+
 @pytest.mark.parametrize("seed, crowded", [(1, 0.0), (2, 0.3), (3, 1.0), (4, 0.6)])
 def test_engine_counts_equal_the_one_document_reference(seed: int, crowded: float):
     gold, pred = corpus(seed, 150, crowded)
@@ -60,16 +73,7 @@ def test_engine_errors_and_confusions_equal_the_reference(seed: int, crowded: fl
         errs, roles = event_errors(g, p)
         want_ev += [(e.doc_id, e.category, e.gold, e.pred) for e in errs]
         want_roles.update(roles)
-    rows = scores.entity_errors
-
-    def triple(r):  # type: ignore[no-untyped-def]
-        return None if r[0] < 0 else (int(r[0]), int(r[1]), LABELS[r[2]])
-
-    got = [
-        (gold[d].id, ENTITY_ERROR_CATEGORIES[c], triple(gr), triple(pr))
-        for d, c, gr, pr in zip(rows.doc, rows.category, rows.gold, rows.pred)
-    ]
-    assert got == want_errors
+    assert entity_error_rows(scores, gold) == want_errors
     assert scores.confusion == want_conf
     assert [(gold[r.doc].id, r.category, r.gold, r.pred) for r in scores.event_errors] == want_ev
     assert scores.role_confusion == want_roles
@@ -144,16 +148,7 @@ def test_engine_equals_the_reference_on_nested_corpora(seed: int):
         ]
         want_conf.update(entity_confusion(g, p, match_entities(g.entities, p.entities, "type")))
         want_ev += [(e.doc_id, e.category, e.gold, e.pred) for e in event_errors(g, p)[0]]
-    rows = scores.entity_errors
-
-    def triple(r):  # type: ignore[no-untyped-def]
-        return None if r[0] < 0 else (int(r[0]), int(r[1]), LABELS[r[2]])
-
-    got = [
-        (gold[d].id, ENTITY_ERROR_CATEGORIES[c], triple(gr), triple(pr))
-        for d, c, gr, pr in zip(rows.doc, rows.category, rows.gold, rows.pred)
-    ]
-    assert sorted(got, key=repr) == sorted(want_errors, key=repr)
+    assert entity_error_rows(scores, gold) == want_errors
     assert scores.confusion == want_conf
     assert [(gold[r.doc].id, r.category, r.gold, r.pred) for r in scores.event_errors] == want_ev
 
