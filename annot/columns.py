@@ -80,6 +80,7 @@ class Vocabs:
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+FRAG = np.int32  # the fragments' code of each mention: nearly always 0, so the narrow type
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,15 +137,15 @@ class Columns:
         ev_doc = new[self.ev_doc]
         ev_rows = np.flatnonzero(ev_doc >= 0)
         ev_rows = ev_rows[np.argsort(ev_doc[ev_rows], kind="stable")]
-        ent_at = np.full(len(self.ent_doc), -1, dtype=np.int64)
-        ent_at[ent_rows] = np.arange(len(ent_rows))
-        ev_at = np.full(len(self.ev_doc), -1, dtype=np.int64)
-        ev_at[ev_rows] = np.arange(len(ev_rows))
-        arg_event = ev_at[self.arg_event] if len(self.arg_event) else self.arg_event
+        # new row of each old one, -1 when dropped; one more place at the end, so that row -1 (no entity, no
+        # event filling a role) stays -1
+        ent_to = np.full(len(self.ent_doc) + 1, -1, dtype=np.int64)
+        ent_to[ent_rows] = np.arange(len(ent_rows))
+        ev_to = np.full(len(self.ev_doc) + 1, -1, dtype=np.int64)
+        ev_to[ev_rows] = np.arange(len(ev_rows))
+        arg_event = ev_to[self.arg_event] if len(self.arg_event) else self.arg_event
         arg_rows = np.flatnonzero(arg_event >= 0)
         arg_rows = arg_rows[np.argsort(arg_event[arg_rows], kind="stable")]
-        ent_to = np.append(ent_at, -1)  # row -1 (no entity, no event) stays -1
-        ev_to = np.append(ev_at, -1)
         return Columns(
             ids=[self.ids[i] for i in order],
             sha256=[self.sha256[i] for i in order],
@@ -246,7 +247,7 @@ def from_documents(docs: Sequence[Document], vocabs: Vocabs, meta_keys: Sequence
         ent_start=np.array(ent_start, dtype=np.int64),
         ent_end=np.array(ent_end, dtype=np.int64),
         ent_label=vocabs.labels.encode(labels),
-        ent_frag=vocabs.fragments.encode(frags),
+        ent_frag=vocabs.fragments.encode(frags).astype(FRAG),
         ev_doc=np.array(ev_doc, dtype=np.int64),
         ev_start=np.array(ev_start, dtype=np.int64),
         ev_end=np.array(ev_end, dtype=np.int64),
@@ -346,13 +347,13 @@ def _columns_of_wire(
     _check(bool(((ent_start >= 0) & (ent_start < ent_end) & (ent_end <= text_len[ent_doc])).all()))
     labels = [e.label for e in ents]
     _check(all(labels))
-    frags = [""] * len(ents)
+    ent_frag = np.zeros(len(ents), dtype=FRAG)  # contiguous mentions (nearly all): code 0, no string made
     for k, e in enumerate(ents):
         if e.fragments is not msgspec.UNSET:
             f = e.fragments
             _check(len(f) >= 2 and f[0][0] == e.start and f[-1][1] == e.end)
             _check(all(0 <= a < b for a, b in f) and all(x[1] < y[0] for x, y in zip(f, f[1:])))
-            frags[k] = fragment_key(f)
+            ent_frag[k] = vocabs.fragments.code(fragment_key(f))
     # Entity ids: given (non-empty) or T1.., unique per document; arguments resolve to them.
     bounds = np.concatenate(([0], np.cumsum(n_ent))).tolist()
     eids = [e.id for e in ents]
@@ -412,7 +413,7 @@ def _columns_of_wire(
         ent_start=ent_start,
         ent_end=ent_end,
         ent_label=vocabs.labels.encode(labels),
-        ent_frag=vocabs.fragments.encode(frags),
+        ent_frag=ent_frag,
         ev_doc=ev_doc,
         ev_start=ev_start,
         ev_end=ev_end,
@@ -545,7 +546,10 @@ def _recoded(c: Columns, vocabs: Vocabs) -> Columns:
     def remap(own: Vocab, shared: Vocab, codes: np.ndarray) -> np.ndarray:
         if not len(own.names):
             return codes
-        return shared.encode(own.names)[codes]
+        mapped = shared.encode(own.names)
+        if np.array_equal(mapped, np.arange(len(mapped))):
+            return codes  # the same codes: no copy of a column of a million rows
+        return mapped[codes].astype(codes.dtype)
 
     return replace(
         c,

@@ -330,8 +330,7 @@ def nested_corpus(seed: int, n: int) -> tuple[list[Document], list[Document]]:
 
 def crowded_files(tmp_path: Path, n: int = 300) -> tuple[Path, Path]:
     """Gold and shuffled predictions of `n` random documents as JSONL files in `tmp_path` (a folder outside the
-    project: labels from the data). Gold mentions stay apart (the CLI refuses overlapping gold); predictions
-    crowd."""
+    project: labels from the data). Gold mentions stay apart (as in a flat corpus); predictions crowd."""
     from annot.documents import dumps_document
 
     gold, pred = crowded_corpus(11, n, 0.0)

@@ -79,6 +79,7 @@ class Scores:
     confusion: Counter[tuple[str, str]]
     role_confusion: Counter[tuple[str, str]]
     crowded_components: int  # groups of mentions matched by the exact assignment, one at a time
+    nested_gold: bool = False  # some gold mentions of a document overlap each other
 
 
 # ------------------------------------------------------------------ helpers
@@ -173,8 +174,9 @@ def _overlapping_gold(c: Columns, order: np.ndarray, scale: int) -> np.ndarray:
     return bad
 
 
-def _pairs(g: Columns, p: Columns) -> tuple[np.ndarray, np.ndarray]:
-    """Every overlapping (gold row, predicted row) of the same document, sorted by gold row then predicted row.
+def _pairs(g: Columns, p: Columns) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Every overlapping (gold row, predicted row) of the same document, sorted by gold row then predicted row,
+    and whether the gold mentions of some document overlap each other (by their extents).
 
     Gold mentions of a document that do not overlap each other are sorted by start and end alike, so those a
     prediction overlaps are one run, found by two binary searches; documents whose gold mentions overlap each
@@ -204,7 +206,7 @@ def _pairs(g: Columns, p: Columns) -> tuple[np.ndarray, np.ndarray]:
     gi, pi = np.concatenate(gi_all), np.concatenate(pi_all)
     gi, pi = _fragments_overlap(g, p, gi, pi)
     order = np.lexsort((pi, gi))
-    return gi[order], pi[order]
+    return gi[order], pi[order], bool(dense.any())
 
 
 def _entity(c: Columns, row: int) -> Entity:
@@ -216,9 +218,9 @@ def _entity(c: Columns, row: int) -> Entity:
 def _fragments_overlap(g: Columns, p: Columns, gi: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pairs whose extents overlap, less those where a discontinuous mention's fragments share no character
     with the other mention (the gaps are not the mention's)."""
-    check = np.flatnonzero((g.ent_frag[gi] != 0) | (p.ent_frag[pi] != 0))
-    if not len(check):
+    if not (g.ent_frag.any() or p.ent_frag.any()):
         return gi, pi
+    check = np.flatnonzero((g.ent_frag[gi] != 0) | (p.ent_frag[pi] != 0))
     keep = np.ones(len(gi), dtype=bool)
     for k in check.tolist():
         a, b = g.entity_pieces(int(gi[k])), p.entity_pieces(int(pi[k]))
@@ -254,15 +256,15 @@ def _entity_counts(g: Columns, p: Columns, n_labels: int) -> tuple[np.ndarray, n
     """
     n = len(g)
     n_g, n_p = len(g.ent_doc), len(p.ent_doc)
-    gi_all, pi_all = _pairs(g, p)
+    gi_all, pi_all, nested = _pairs(g, p)
     crowded_pair, crowded_node, comp = _crowded(gi_all, pi_all, n_g, n_p)
     gi, pi = gi_all[~crowded_pair], pi_all[~crowded_pair]
     g_free = ~crowded_node[:n_g]
     p_free = ~crowded_node[n_g:]
     doc = g.ent_doc[gi]
-    same_bounds = (
-        (g.ent_start[gi] == p.ent_start[pi]) & (g.ent_end[gi] == p.ent_end[pi]) & (g.ent_frag[gi] == p.ent_frag[pi])
-    )
+    same_bounds = (g.ent_start[gi] == p.ent_start[pi]) & (g.ent_end[gi] == p.ent_end[pi])
+    if g.ent_frag.any() or p.ent_frag.any():
+        same_bounds &= g.ent_frag[gi] == p.ent_frag[pi]
     same_label = g.ent_label[gi] == p.ent_label[pi]
     paired_g = np.zeros(n_g, dtype=bool)
     paired_g[gi] = True
@@ -310,6 +312,7 @@ def _entity_counts(g: Columns, p: Columns, n_labels: int) -> tuple[np.ndarray, n
         "spurious": spurious_rows,
         "comp": comp,
         "crowded": crowded_node,
+        "nested": nested,
     }
     return micro, per_label.reshape(n, n_labels, 4, 5), pieces
 
@@ -463,20 +466,20 @@ def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[n
 
     def arg_keys(c: Columns, cell: np.ndarray, trig: np.ndarray) -> dict[str, np.ndarray]:
         ev, ent, ref = c.arg_event, c.arg_entity, c.arg_ref
+        keys = {"cell": cell[ev], "trigger": trig[ev], "role": c.arg_role, "doc": c.ev_doc[ev]}
         is_ev = ref >= 0
+        if not is_ev.any():  # no event fills a role (nearly always): entity rows only, no temporaries
+            keys["span"] = c.ent_start[ent] * scale + c.ent_end[ent]
+            keys["filler"] = c.ent_frag[ent] if c.ent_frag.any() else np.zeros(len(ev), dtype=np.int8)
+            return keys
         e, r = np.where(is_ev, 0, ent), np.where(is_ev, ref, 0)  # rows that exist, for the side not taken
         if not len(c.ent_doc):
             e_span = e_fill = np.zeros(len(ev), dtype=np.int64)
         else:
             e_span, e_fill = c.ent_start[e] * scale + c.ent_end[e], c.ent_frag[e]
-        return {
-            "cell": cell[ev],
-            "trigger": trig[ev],
-            "span": np.where(is_ev, trig[r] if len(trig) else 0, e_span),
-            "filler": np.where(is_ev, n_frag + c.ev_type[r] if len(trig) else 0, e_fill),
-            "role": c.arg_role,
-            "doc": c.ev_doc[ev],
-        }
+        keys["span"] = np.where(is_ev, trig[r], e_span)
+        keys["filler"] = np.where(is_ev, n_frag + c.ev_type[r], e_fill)
+        return keys
 
     ga, pa = arg_keys(g, g_cell, g_trig), arg_keys(p, p_cell, p_trig)
     g_tcell, p_tcell = ga["cell"], pa["cell"]
@@ -628,6 +631,7 @@ def score_columns(
         confusion=_confusion(g, p, pieces) + crowded_conf,
         role_confusion=role_confusion,
         crowded_components=len({int(c) for c in pieces["comp"][pieces["crowded"]]}) if len(pieces["comp"]) else 0,
+        nested_gold=pieces["nested"],
     )
 
 
@@ -701,4 +705,5 @@ def merge(
         confusion=confusion,
         role_confusion=role_confusion,
         crowded_components=sum(part.crowded_components for part in parts),
+        nested_gold=any(part.nested_gold for part in parts),
     )

@@ -186,23 +186,16 @@ def score(
         alignment=alignment,
         errors_left_out=left_out,
         event_errors_left_out=event_left_out,
-        extensions=extensions_used(g, p),
+        extensions=extensions_used(g, p, scores.nested_gold),
     )
 
 
-def extensions_used(*sides: Columns) -> tuple[str, ...]:
-    """The extension rules (`vocabulary.EXTENSION_DEFINITIONS`) that apply to these columns: nested mentions
-    (two mentions of one side overlap), fragments, events filling roles."""
-    used = set()
-    for c in sides:
-        if len(c.ent_doc) > 1:
-            order = np.lexsort((c.ent_end, c.ent_start, c.ent_doc))
-            doc, start = c.ent_doc[order], c.ent_start[order]
-            # the furthest end so far within the document: a start before it overlaps an earlier mention
-            scale = int(c.lengths.max(initial=0)) + 1
-            reach = np.maximum.accumulate(doc * scale + c.ent_end[order])
-            if ((doc[1:] * scale + start[1:]) < reach[:-1]).any():
-                used.add("nested")
+def extensions_used(gold: Columns, pred: Columns, nested_gold: bool) -> tuple[str, ...]:
+    """The extension rules (`vocabulary.EXTENSION_DEFINITIONS`) that apply: nested mentions (gold mentions that
+    overlap each other; overlapping predictions were always paired one to one), fragments and events filling
+    roles (on either side)."""
+    used = {"nested"} if nested_gold else set()
+    for c in (gold, pred):
         if (c.ent_frag != 0).any():
             used.add("fragments")
         if (c.arg_ref >= 0).any():
