@@ -226,3 +226,29 @@ def test_conll_references_must_match_the_tokens():
     assert problems.every_problem() == [
         "x.conll: 1 document(s), but the reference documents (--text-from) are 2: they are matched in order"
     ]
+
+
+def test_conll_and_docbin_list_discontinuous_and_nested_mentions():
+    """One tag per token and one span per mention: a discontinuous mention and a nested one are listed, never
+    written as their extent."""
+    from annot.formats.docbin import docbin_bytes
+
+    doc = Document(
+        "d",
+        "North and South Korea met.",
+        (
+            Entity(0, 21, "GPE", "T1", None, ((0, 5), (16, 21))),
+            Entity(10, 21, "GPE", "T2"),
+            Entity(16, 21, "GPE", "T3"),
+        ),
+    )
+    _, lost, _, n_ents = dump_conll([Located(doc, "d.jsonl:1")], TagScheme.IOB2, Sink())
+    assert n_ents == 1 and sorted((x.where, x.why) for x in lost) == [
+        ("d.jsonl:1 (T1)", "is discontinuous (CoNLL: one span per mention)"),
+        ("d.jsonl:1 (T3)", "overlaps another one (CoNLL: one tag per token)"),
+    ]
+    _, lost, n_ents = docbin_bytes([Located(doc, "d.jsonl:1")])
+    assert n_ents == 1 and sorted(x.why for x in lost) == [
+        "is discontinuous (a DocBin: one span per mention)",
+        "overlaps another one (DocBin: one tag per token)",
+    ]
