@@ -14,21 +14,80 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .documents import Document
+from .errors import AnnotError
 from .project import DEFAULT_SEED
-from .reporting.model import Report, SchemaInfo, SystemInfo
+from .reporting.model import Report, SideBySide, SystemInfo
 from .schema import Schema, data_schema, load_schema
 from .scoring.counts import ZeroDivision
 from .scoring.scorer import ScoringSettings
 
 
+class Documents(list[Document]):
+    """Documents read from a file (`annot.read_documents`): a list that remembers the file, the split it was
+    cut to and the ids of the corpus's other documents, so that `annot.evaluate` can name the gold's file and
+    ignore predictions for the other splits."""
+
+    path: Path | None = None
+    split: str | None = None
+    other_ids: frozenset[str] = frozenset()
+    sha256: str = ""
+
+
+def read_documents(path: str | Path, split: str | None = None) -> Documents:
+    """The documents of a JSONL file; with `split`, those of that split (splits.json beside the file).
+
+    >>> import annot
+    >>> test = annot.read_documents("gold/news/documents.jsonl", split="test")
+    >>> len(test), test.split
+    (22, 'test')
+    """
+    from .corpus.splits import read_gold
+    from .documents import read_documents as read_file
+
+    path = Path(path)
+    if split is None:
+        docs = Documents(read_file(path))
+        docs.path = path
+        return docs
+    gold = read_gold(path, split)
+    docs = Documents(gold.documents)
+    docs.path, docs.split, docs.other_ids, docs.sha256 = path, split, gold.other_ids, gold.sha256
+    return docs
+
+
+def _documents(value: Iterable[Document] | str | Path, split: str | None, what: str) -> Documents:
+    """Documents given as a path (read, cut to `split`) or in memory (cut to `split` when read from a file)."""
+    if isinstance(value, str | Path):
+        return read_documents(value, split)
+    if isinstance(value, Documents):
+        if split is None or value.split == split:
+            return value
+        if value.split is not None:
+            raise AnnotError(
+                f"{what}: documents of split {value.split!r} cannot be scored as split {split!r}",
+                "Read the whole file (annot.read_documents(path)) or the split you mean.",
+            )
+        assert value.path is not None
+        return read_documents(value.path, split)
+    docs = Documents(value)
+    if split is not None:
+        raise AnnotError(
+            f"split={split!r}: the {what} documents were not read from a file, so their corpus's splits are unknown",
+            "Give the gold file's path (annot.evaluate('gold/news/documents.jsonl', pred, split='test')) or "
+            "documents read with annot.read_documents(path).",
+        )
+    return docs
+
+
 def evaluate(
-    gold: Iterable[Document],
-    pred: Iterable[Document],
+    gold: Iterable[Document] | str | Path,
+    pred: Iterable[Document] | str | Path,
     *,
+    split: str | None = None,
     schema: Schema | Path | str | None = None,
     system: str = "system",
     bootstrap_samples: int = 1000,
@@ -38,6 +97,9 @@ def evaluate(
 ) -> Report:
     """Score predicted documents against gold documents (same ids and texts): every entity scheme and event level.
 
+    `gold` and `pred` are documents or the paths of JSONL files. With `split`, only the gold documents of that
+    split are scored (splits.json beside the gold file) and predictions for the corpus's other documents are
+    ignored (listed in `report.meta.ignored_prediction_documents`), as `annot evaluate --split` does.
     With a `schema` (a Schema or the path of a schema file), every label, event type and role of the schema
     gets a row, also without support; without one, the labels, types and roles are those found in the data.
     """
@@ -45,7 +107,8 @@ def evaluate(
     from .corpus.splits import GoldColumns
     from .jobs.evaluate import Scoring, score_system, vocabs_of
 
-    gold_docs, pred_docs = list(gold), list(pred)
+    gold_docs = _documents(gold, split, "gold")
+    pred_docs = list(_documents(pred, None, "predicted"))
     if isinstance(schema, str | Path):
         schema = load_schema(Path(schema))
     if schema is None:
@@ -55,11 +118,40 @@ def evaluate(
     )
     vocabs = vocabs_of(schema)
     return score_system(
-        GoldColumns.from_documents(gold_docs, vocabs),
+        GoldColumns.from_documents(
+            gold_docs,
+            vocabs,
+            path=gold_docs.path,
+            split=gold_docs.split,
+            other_ids=gold_docs.other_ids,
+            sha256=gold_docs.sha256,
+        ),
         from_documents(pred_docs, vocabs),
         SystemInfo(name=system),
         Scoring(schema=schema, settings=settings),
     )
 
 
-__all__ = ["SchemaInfo", "evaluate"]
+def compare(
+    *reports: Report | str | Path,
+    metrics: Sequence[str] | None = None,
+    samples: int = 10000,
+    seed: int = DEFAULT_SEED,
+) -> SideBySide:
+    """Two or more reports (Report records, report.json files or report folders) on the same gold compared: each
+    metric per system, the difference to the first and a paired p-value; what `annot compare` writes.
+
+    `comparison.to_dataframe()` tabulates it (pandas); `comparison.to_json()` is comparison.json.
+    """
+    from .comparison.paired import _names, default_metrics, side_by_side
+    from .reporting.model import load_report, report_file
+
+    if len(reports) < 2:
+        raise AnnotError(f"compare needs two or more reports, got {len(reports)}", "annot.compare(report_a, report_b)")
+    loaded = [r if isinstance(r, Report) else load_report(r) for r in reports]
+    files = [Path(f"report-{i}") if isinstance(r, Report) else report_file(r) for i, r in enumerate(reports)]
+    names = _names(files, loaded)
+    return side_by_side(dict(zip(names, loaded)), tuple(metrics or default_metrics(loaded[0])), samples, seed)
+
+
+__all__ = ["Documents", "compare", "evaluate", "read_documents"]

@@ -6,7 +6,9 @@ temporary file in the same folder, renamed into place, so that a reader never
 sees half a file. Temporary files carry the writer's process id; the next
 writer in the folder removes those of processes that are gone (a killed run
 leaves nothing behind for long). Files get the mode the umask gives (0644 with
-the usual 022), not the 0600 of a temporary file. A folder of outputs that
+the usual 022), not the 0600 of a temporary file; files that hold annotators'
+work or personal data (Label Studio exports pulled from a server) are written
+0600 (`private=True`). A folder of outputs that
 belong together (a report) is written in a staging folder beside it and
 swapped in whole (`staged_folder`); concurrent runs into one output are
 refused (`output_lock`).
@@ -55,19 +57,58 @@ def _alive(pid: int) -> bool:
 
 
 def clean_leftovers(folder: Path) -> None:
-    """Remove temporary files and staging folders that runs now gone left in `folder`."""
+    """Remove temporary files and staging folders that runs now gone left in `folder`; put back a previous output
+    folder that such a run had moved aside and not yet replaced (a run killed between the two renames of a swap
+    on a system without an atomic exchange), so that no output is ever lost."""
     try:
         entries = list(Path(folder).iterdir())
     except OSError:
         return
     for entry in entries:
         m = _TMP.match(entry.name) or _STAGING.match(entry.name)
-        if m and not _alive(int(m.group("pid"))):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    entry.unlink()
+        if not m or _alive(int(m.group("pid"))):
+            continue
+        target = entry.parent / m.group("name")
+        if ".old-" in entry.name and entry.is_dir() and not target.exists():
+            with contextlib.suppress(OSError):
+                os.rename(entry, target)  # the previous version, recovered
+                continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+
+
+_RENAME_EXCHANGE = 2  # renameat2's flag: swap two paths in one step (Linux 3.15, glibc 2.28)
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths atomically (renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    global _RENAMEAT2
+    if _RENAMEAT2 is None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            _RENAMEAT2 = libc.renameat2
+        except (OSError, AttributeError):
+            _RENAMEAT2 = False
+    if not _RENAMEAT2:
+        return False
+    import ctypes
+
+    done = _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV):
+        return False  # not on this system or file system: the caller renames in two steps
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+_RENAMEAT2: Any = None
 
 
 def _ensure_folder(folder: Path) -> None:
@@ -83,9 +124,14 @@ def _ensure_folder(folder: Path) -> None:
         ) from None
 
 
+PRIVATE = 0o600  # the mode of a file that holds annotators' work or personal data, or a secret
+
+
 @contextlib.contextmanager
-def _replacing(path: Path) -> Iterator[BinaryIO]:
-    """A temporary file in `path`'s folder to write; renamed to `path` when the block ends, removed if it fails."""
+def _replacing(path: Path, private: bool = False) -> Iterator[BinaryIO]:
+    """A temporary file in `path`'s folder to write; renamed to `path` when the block ends, removed if it fails.
+    The file gets the umask's mode, or 0600 when `private` (then it is never readable by others, not even while
+    it is written: the temporary file is 0600 from the start)."""
     path = Path(path)
     if path.is_dir():
         raise AnnotError(f"{path}: is a folder; a file is written here", "Give a file name, not a folder.")
@@ -95,22 +141,22 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
-        os.chmod(tmp, file_mode())
+        os.chmod(tmp, PRIVATE if private else file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_bytes(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder and a rename."""
-    with _replacing(path) as fh:
+def write_bytes(path: Path, content: bytes, private: bool = False) -> None:
+    """Write `content` to `path` through a temporary file in the same folder and a rename (0600 when `private`)."""
+    with _replacing(path, private) as fh:
         fh.write(content)
 
 
-def atomic_write_text(path: Path, content: str) -> None:
-    """Write `content` (UTF-8, LF line endings) to `path` atomically."""
-    write_bytes(path, content.encode("utf-8"))
+def atomic_write_text(path: Path, content: str, private: bool = False) -> None:
+    """Write `content` (UTF-8, LF line endings) to `path` atomically (0600 when `private`)."""
+    write_bytes(path, content.encode("utf-8"), private)
 
 
 def atomic_write_lines(path: Path, lines: Iterable[str]) -> None:
@@ -125,8 +171,10 @@ def atomic_write_lines(path: Path, lines: Iterable[str]) -> None:
 def staged_folder(target: Path) -> Iterator[Path]:
     """A staging folder beside `target`: what the block writes in it replaces `target` whole, or not at all.
 
-    The old folder is moved aside, the staging folder renamed to `target`, the old one removed; a run killed
-    in between leaves a staging or old folder that the next run removes.
+    The new folder and the old are swapped in one atomic step where the system can (Linux's renameat2), so that
+    `target` always holds a complete version; the old one is then removed. Elsewhere the old folder is moved
+    aside first, and a run killed between the two renames leaves it aside under a name the next run recognises
+    and puts back.
     """
     target = Path(target)
     _ensure_folder(target.parent)
@@ -138,6 +186,9 @@ def staged_folder(target: Path) -> Iterator[Path]:
     staging.mkdir()
     try:
         yield staging
+        if target.exists() and exchange(staging, target):
+            shutil.rmtree(staging, ignore_errors=True)  # now the old version
+            return
         old = target.parent / f".{target.name}.old-{tag}"
         if target.exists():
             os.rename(target, old)
@@ -171,6 +222,19 @@ def output_lock(folder: Path, what: str = "output") -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def refuse_overwriting(output: Path, *inputs: Path) -> None:
+    """Refuse an output path that is one of the inputs (or lies inside an input folder): a command never writes
+    over what it reads."""
+    out = Path(output).resolve()
+    for given in inputs:
+        src = Path(given).resolve()
+        if out == src or (src.is_dir() and src in out.parents):
+            raise AnnotError(
+                f"{output}: is {'inside ' if out != src else ''}the input {given}; nothing was written",
+                "Give another output path: annot never writes over what it reads.",
+            )
 
 
 def sha256_file(path: Path) -> str:

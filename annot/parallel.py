@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .errors import AnnotError
+from .limits import MAX_WORKERS, bounded
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,13 +31,14 @@ _JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 def workers(requested: int | None = None) -> int:
     """The number of worker processes: `requested`, else ANNOT_WORKERS, else the CPUs this process may use."""
     if requested is not None:
-        return max(1, requested)
+        return bounded("--workers", requested, 1, MAX_WORKERS)
     env = os.environ.get("ANNOT_WORKERS", "").strip()
     if env:
         try:
-            return max(1, int(env))
+            number = int(env)
         except ValueError:
             raise AnnotError(f"ANNOT_WORKERS={env!r} is not a number", "Set it to the number of processes.") from None
+        return bounded("ANNOT_WORKERS", number, 1, MAX_WORKERS)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # them would do two things at once. tests/test_schema.py checks this list against the installed keymap.
 LABEL_STUDIO_KEYS = frozenset("bekhmoprvuw[]")
 MIN_CONTRAST = 3.0  # against white, so that a label's name in its colour stays readable (WCAG 2 large text)
+# Two highlight colours at least this far apart (CIE76 colour difference in CIELAB, where about 2.3 is just
+# noticeable side by side): labels must be told apart at a glance, alone in a text, not only side by side.
+MIN_COLOR_DISTANCE = 20.0
 
 
 def contrast_on_white(color: str) -> float:
@@ -35,6 +39,31 @@ def contrast_on_white(color: str) -> float:
 
     r, g, b = (channel(int(color[i : i + 2], 16) / 255) for i in (1, 3, 5))
     return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def color_distance(a: str, b: str) -> float:
+    """The CIE76 difference of two colours (#rrggbb): their Euclidean distance in CIELAB (D65 white).
+
+    >>> round(color_distance("#000000", "#ffffff"), 1), color_distance("#1e7b34", "#1e7b34")
+    (100.0, 0.0)
+    """
+
+    def lab(color: str) -> tuple[float, float, float]:
+        def linear(c: float) -> float:
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (linear(int(color[i : i + 2], 16) / 255) for i in (1, 3, 5))
+        x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+        y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+        z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+        def f(t: float) -> float:
+            return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+        fx, fy, fz = f(x), f(y), f(z)
+        return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+    return math.dist(lab(a), lab(b))
 
 
 @dataclass(frozen=True)
@@ -130,6 +159,13 @@ def schema_from_dict(data: dict[str, Any], where: str = "schema") -> Schema:
                 f"{w}: color {color} has a contrast of {contrast_on_white(color):.2f}:1 against white; "
                 f"at least {MIN_CONTRAST:g}:1 keeps the label's name readable (take a darker shade)"
             )
+        else:
+            for other, other_name in colors.items():
+                if _COLOR.match(other) and (d := color_distance(color, other)) < MIN_COLOR_DISTANCE:
+                    problems.append(
+                        f"{w}: color {color} is hard to tell from {other} ({other_name}): a difference of {d:.1f}, "
+                        f"at least {MIN_COLOR_DISTANCE:g} (CIE76) keeps them apart; take another hue"
+                    )
         colors[color.lower()] = tname
         key = hotkey.lower()
         if hotkey and len(hotkey) != 1:

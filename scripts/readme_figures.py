@@ -1,12 +1,13 @@
 """The README's figures of the bundled systems, made from the reports, and checked against them.
 
-    python scripts/readme_figures.py --check   # exit 1 and a diff when README.md's table is not what reports/ say
+    python scripts/readme_figures.py --check   # exit 3 and a diff when README.md's table is not what reports/ say
     python scripts/readme_figures.py --write   # rewrite the table in README.md from reports/
 
 The table sits between the markers `<!-- figures:systems -->` and `<!-- /figures -->`
 in README.md. The main job (scripts/evaluate.sh) runs `--check` after it has made the
 reports again on a fresh clone, so the README's figures are reproduced, or the job says
-which differ.
+which differ. Exit 3 means "README figures out of date", never a regression: annot's
+exit 1 is kept for a failed gate, 2 for bad input.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+EXIT_FIGURES = 3  # README figures out of date (scripts/evaluate.sh passes it on)
 README = ROOT / "README.md"
 START, END = "<!-- figures:systems -->", "<!-- /figures -->"
 
@@ -84,7 +86,11 @@ def main() -> int:
         return 0
     print("README.md: the figures of the bundled systems differ from the reports just made:", file=sys.stderr)
     sys.stderr.writelines(difflib.unified_diff(body.splitlines(True), want.splitlines(True), "README.md", "reports"))
-    return 1
+    print(
+        "README figures out of date (exit 3): python scripts/readme_figures.py --write puts the new ones in",
+        file=sys.stderr,
+    )
+    return EXIT_FIGURES
 
 
 if __name__ == "__main__":

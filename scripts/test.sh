@@ -12,7 +12,7 @@ fi
 if [ -t 1 ] && [ -z "${CI:-}" ]; then PIP_SHOW="--progress-bar on"; else PIP_SHOW="--quiet"; fi
 [ -x .venv/bin/annot ] || echo "== setting up .venv: annot and its libraries (the first run takes a few minutes)"
 .venv/bin/python -m pip install $PIP_SHOW --upgrade pip
-.venv/bin/python -m pip install $PIP_SHOW -c constraints.txt -e '.[model,server,cluster,dev]'
+.venv/bin/python -m pip install $PIP_SHOW -c constraints.txt -e '.[model,server,cluster,dev,pandas]'
 export PATH="$PWD/.venv/bin:$PATH"
 
 step() { printf '\n== %s\n' "$*"; }

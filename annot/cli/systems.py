@@ -7,15 +7,20 @@ from typing import Annotated
 
 import typer
 
+from ..errors import AnnotError
 from ..project import DEFAULT_MODEL, GOLD, LABEL_MAP, MODELS, TRAIN_CONFIG, project_path
-from .app import SchedulerOpt, SchedulerTimeoutOpt, app, progress, progress_to
+from .app import SchedulerOpt, SchedulerTimeoutOpt, app, progress, progress_to, say
 from .schema import SchemaOpt, load
 
 
 @app.command("predict")
 def predict_cmd(
     documents: Annotated[
-        Path, typer.Argument(help="Documents (JSONL, e.g. the gold corpus); their annotations are ignored.")
+        list[Path],
+        typer.Argument(
+            help="Documents (JSONL, e.g. the gold corpus; their annotations are ignored), or articles as for "
+            "`annot export`: .txt files or folders of them."
+        ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The prediction file to write (JSONL).")],
     model: Annotated[
@@ -29,7 +34,14 @@ def predict_cmd(
     ] = None,
     schema: SchemaOpt = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per batch for nlp.pipe.")] = 32,
-    n_process: Annotated[int, typer.Option(min=1, help="Worker processes (forked; each runs nlp.pipe on chunks).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (forked; each runs nlp.pipe on chunks; default 1)."),
+    ] = None,
+    n_process: Annotated[
+        int | None,
+        typer.Option("--n-process", min=1, hidden=True, help="Deprecated: the old name of --workers."),
+    ] = None,
     system: Annotated[str, typer.Option(help="System name written to meta.system.")] = "",
     events: Annotated[
         Path | None,
@@ -53,19 +65,23 @@ def predict_cmd(
 ) -> None:
     """Run a spaCy pipeline (and optionally annot's event extractor) over documents and write predictions.
 
-    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --n-process 2
+    Example: annot predict gold/news/documents.jsonl -o preds.jsonl --events configs/event_extractor.toml --workers 2
+
+    Articles as they come: annot predict articles/ -o preds.jsonl   (then: annot export articles/ --predictions preds.jsonl ...)
 
     One split of a corpus: annot predict gold/news/documents.jsonl --split test -o preds-test.jsonl
 
     On a Dask cluster: annot predict archive.jsonl -o preds.jsonl --scheduler tcp://10.0.0.5:8786
     """
     from ..cluster import scheduler_address
-    from ..corpus.splits import select_split
-    from ..documents import read_documents
-    from ..systems.predict import predict_file
+    from ..systems.predict import documents_to_predict, predict_file
 
+    if n_process is not None:
+        if workers is not None and workers != n_process:
+            raise AnnotError(f"--workers {workers} and --n-process {n_process} disagree", "Give --workers only.")
+        say("Deprecated: --n-process is now --workers (the same option as annot evaluate's).", fg="yellow", err=True)
     address = scheduler_address(scheduler)
-    docs = select_split(read_documents(documents), documents, split)
+    docs = documents_to_predict(documents, split)
     advance, stop = progress(len(docs), "predicting")
     try:
         stats = predict_file(
@@ -77,7 +93,7 @@ def predict_cmd(
             events=events,
             system=system or model,
             batch_size=batch_size,
-            n_process=n_process,
+            n_process=workers or n_process or 1,
             progress=advance,
             scheduler=address,
             partition_size=partition_size,
@@ -100,7 +116,7 @@ def predict_cmd(
 @app.command("train")
 def train_cmd(
     name: Annotated[
-        str, typer.Option("--name", help="The model goes to <models>/<name>/ (model-best, model-last, train.log).")
+        str, typer.Option("--name", help="The model goes to MODELS/NAME/ (model-best, model-last, train.log).")
     ] = "ner-dev",
     gold: Annotated[
         Path | None,

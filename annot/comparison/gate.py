@@ -18,6 +18,7 @@ compared unrounded.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,7 @@ class GateSettings:
             return self
         path = Path(self.baseline.format(system=system))
         if root is not None and not path.is_absolute():
-            path = root / path
+            path = Path(os.path.normpath(root / path))
         return dataclasses.replace(self, baseline=str(path))
 
 

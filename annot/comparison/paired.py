@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AnnotError
+from ..limits import MAX_PAIRED_SAMPLES, MAX_SEED, bounded
 from ..project import DEFAULT_SEED
 from ..reporting.model import Cell, Comparison, PairedComparison, Report, SideBySide, SystemRow
 from ..reporting.paths import MetricPath, parse_metric
@@ -95,6 +96,8 @@ def paired_test(
     zero_division: str = ZeroDivision.NULL,
 ) -> Comparison:
     """Approximate randomisation test of B - A on one metric (tables on the same documents)."""
+    bounded("paired resamples (--samples)", samples, 1, MAX_PAIRED_SAMPLES)
+    bounded("seed (--seed)", seed, 0, MAX_SEED)
     mp = parse_metric(path)
     a, b = _aligned(a, b)
     va, vb = float(_values(a, mp, zero_division)), float(_values(b, mp, zero_division))
@@ -147,10 +150,37 @@ SIDE_BY_SIDE = (
 METHOD = "approximate randomisation, paired over documents, against the reference (first) system"
 
 
+def _layer_predicted(report: Report, path: str) -> bool:
+    """Whether the system predicted anything of the layer `path` scores (entities, or events) in any document."""
+    if parse_metric(path).section == "entities":
+        return report.entities.micro["strict"].actual > 0
+    return report.events.micro["trigger_identification"].predicted > 0
+
+
+def _interval(report: Report, path: str) -> tuple[float | None, float | None]:
+    """The bootstrap interval of the metric in `report`, where the report has one (micro and per-label scores)."""
+    mp = parse_metric(path)
+    record = mp.score(report)
+    ci = getattr(record, "ci", None)
+    ends = None if ci is None else getattr(ci, mp.metric, None)
+    return (ends[0], ends[1]) if ends else (None, None)
+
+
 def side_by_side(
-    reports: dict[str, Report], metrics: tuple[str, ...] = SIDE_BY_SIDE, samples: int = 10000, seed: int = DEFAULT_SEED
+    reports: dict[str, Report],
+    metrics: Sequence[str] = SIDE_BY_SIDE,
+    samples: int = 10000,
+    seed: int = DEFAULT_SEED,
+    *,
+    intervals: bool = True,
+    sources: dict[str, str] | None = None,
 ) -> SideBySide:
-    """Several systems on the same gold: each metric per system, and a paired test of each against the first."""
+    """Several systems on the same gold: each metric per system, and a paired test of each against the first.
+
+    Each cell carries the system's interval from its report (unless `intervals` is false: reports restricted to
+    a split after the fact have no interval of the split) and says when the system predicted nothing of the
+    metric's layer.
+    """
     names = list(reports)
     if not names:
         raise AnnotError("no system to compare")
@@ -163,14 +193,24 @@ def side_by_side(
         zd = reports[n].zero_division
         cells = {}
         for m in metrics:
+            low, high = _interval(reports[n], m) if intervals else (None, None)
+            absent = not _layer_predicted(reports[n], m)
             if n == ref:
-                cells[m] = Cell(value=metric_value(tables[n], m, zd), delta=None, p_value=None)
+                value = metric_value(tables[n], m, zd)
+                cells[m] = Cell(value=value, delta=None, p_value=None, low=low, high=high, not_predicted=absent)
             else:
                 c = paired_test(tables[ref], tables[n], m, samples, seed, zd)
-                cells[m] = Cell(value=c.b, delta=c.delta, p_value=c.p_value)
+                cells[m] = Cell(value=c.b, delta=c.delta, p_value=c.p_value, low=low, high=high, not_predicted=absent)
         rows.append(SystemRow(system=n, metrics=cells))
     return SideBySide(
-        reference=ref, method=METHOD, samples=samples, seed=seed, metrics=tuple(metrics), systems=tuple(rows)
+        reference=ref,
+        method=METHOD,
+        samples=samples,
+        seed=seed,
+        metrics=tuple(metrics),
+        systems=tuple(rows),
+        gold=reports[ref].meta.gold,
+        sources=dict(sources or {}),
     )
 
 
@@ -230,3 +270,58 @@ def compare_files(
     if output is not None:
         atomic_write_text(output, result.to_json())
     return result, a.system_name or "A", b.system_name or "B"
+
+
+def _names(paths: Sequence[Path], reports: Sequence[Report]) -> list[str]:
+    """A name per report: its system's name; the report's folder added where two share one."""
+    names = [r.system_name or p.parent.name for p, r in zip(paths, reports)]
+    if len(set(names)) < len(names):
+        names = [f"{n} ({p.parent.name})" if names.count(n) > 1 else n for n, p in zip(names, paths)]
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} #{seen[n]}")
+    return out
+
+
+def compare_paths(
+    paths: Sequence[Path | str],
+    metrics: Sequence[str] | None = None,
+    samples: int = 10000,
+    seed: int = DEFAULT_SEED,
+    split: str | None = None,
+    gold: Path | None = None,
+) -> SideBySide:
+    """`annot compare`: two or more reports (report.json files or report folders) on the same gold, the first
+    the reference; every metric (default: micro F1s, macro, per label, event levels) with paired tests.
+
+    With `split`, only the documents of that split count (splits.json beside `gold`, by default the gold file
+    the first report names).
+    """
+    from ..reporting.model import load_report, report_file
+
+    if len(paths) < 2:
+        raise AnnotError(
+            f"compare needs two or more reports, got {len(paths)}",
+            "Give report folders or report.json files: annot compare reports/a reports/b [reports/c ...]",
+        )
+    files = [report_file(p) for p in paths]
+    reports = [load_report(f) for f in files]
+    if split is not None:
+        gold_path = Path(gold) if gold is not None else Path(reports[0].meta.gold.path)
+        if not gold_path.is_file():
+            raise AnnotError(
+                f"{gold_path}: the gold file of {files[0]} is not here, so split {split!r} cannot be looked up",
+                "Give the gold file with --gold (its splits.json is read).",
+            )
+        reports = [restrict_to_split(r, split, gold_path, str(f)) for r, f in zip(reports, files)]
+    names = _names(files, reports)
+    return side_by_side(
+        dict(zip(names, reports)),
+        tuple(metrics or default_metrics(reports[0])),
+        samples,
+        seed,
+        intervals=split is None,
+        sources={n: str(f) for n, f in zip(names, files)},
+    )

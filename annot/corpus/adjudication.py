@@ -93,8 +93,37 @@ def from_items(doc_id: str, text: str, agreed: set[Item], meta: dict[str, Any]) 
 
 @dataclass(frozen=True, kw_only=True)
 class Conflict:
+    """One item some annotators have and others have not: its number in the document (what a reviewer decides
+    by), what it is, who has it, and the reviewer's decision ("keep" or "drop") once there is one."""
+
     item: str
     annotators: dict[str, bool]
+    id: int = 0
+    decision: str | None = None
+
+
+KEEP, DROP = "keep", "drop"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Review:
+    """What a reviewer decided on one document in a review project made by `annot adjudicate --push`: the
+    conflicts the task listed (by description, in order) and the choices ticked, per conflict number."""
+
+    listed: tuple[str, ...]
+    choices: dict[int, frozenset[str]]
+    annotator: str = ""  # the reviewer's Label Studio id
+    regions: bool = True  # whether the reviewer's annotation has regions (else: the review decided by choices only)
+
+
+def conflicts_of(group: Sequence[Annotated]) -> tuple[set[Item], list[tuple[Item, dict[str, bool]]]]:
+    """What every annotator of a document has alike, and every other item with who has it, in a stable order
+    (the order of the conflict numbers)."""
+    sets = {a.annotator: items(a.document) for a in group}
+    agreed = set.intersection(*sets.values())
+    union = set.union(*sets.values())
+    ordered = sorted(union - agreed, key=lambda i: (i[1], i[2], str(i)))
+    return agreed, [(i, {w: i in s for w, s in sets.items()}) for i in ordered]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,7 +151,12 @@ class Decision:
             "by": list(self.by),
             "decided_at": self.decided_at,
             "resolved": self.resolved,
-            "conflicts": [{"item": c.item, "annotators": dict(sorted(c.annotators.items()))} for c in self.conflicts],
+            "conflicts": [
+                {"item": c.item, "annotators": dict(sorted(c.annotators.items()))}
+                | ({"id": c.id} if c.id else {})
+                | ({"decision": c.decision} if c.decision else {})
+                for c in self.conflicts
+            ],
             "gold": None
             if self.gold is None
             else {k: v for k, v in document_to_dict(self.gold).items() if k != "meta"},
@@ -137,13 +171,19 @@ def decide(
     annotations: Sequence[Annotated],
     reviewed: dict[str, Annotated] | None = None,
     previous: dict[str, Decision] | None = None,
+    reviews: dict[str, Review] | None = None,
+    problems: list[str] | None = None,
 ) -> list[Decision]:
     """A decision for every document with two or more annotations (or a review), by the rule above.
 
+    A reviewed document whose review project listed its conflicts (`reviews`) is decided only when the reviewer
+    decided every conflict, keep or drop; otherwise it stays undecided, and `problems` names what is missing.
     A previous decision whose inputs are unchanged is kept as it was (with its date and author).
     """
     reviewed = reviewed or {}
     previous = previous or {}
+    reviews = reviews or {}
+    problems = problems if problems is not None else []
     by_doc: dict[str, list[Annotated]] = {}
     for a in annotations:
         by_doc.setdefault(a.document.id, []).append(a)
@@ -161,6 +201,9 @@ def decide(
         inputs = {a.annotator: digest(a.document) for a in group}
         sha = group[0].document.sha256 if group else reviewed[doc_id].document.sha256
         old = previous.get(doc_id)
+        if doc_id in reviewed and doc_id in reviews:
+            out.append(_reviewed(doc_id, text, sha, inputs, group, reviewed[doc_id], reviews[doc_id], problems))
+            continue
         if doc_id in reviewed:
             r = reviewed[doc_id]
             out.append(
@@ -198,12 +241,9 @@ def decide(
                 )
             )
             continue
-        sets = {a.annotator: items(a.document) for a in group}
-        agreed = set.intersection(*sets.values())
-        union = set.union(*sets.values())
+        agreed, listed = conflicts_of(group)
         conflicts = tuple(
-            Conflict(item=describe(i, text), annotators={w: i in s for w, s in sets.items()})
-            for i in sorted(union - agreed, key=lambda i: (i[1], i[2], str(i)))
+            Conflict(item=describe(i, text), annotators=who, id=n) for n, (i, who) in enumerate(listed, 1)
         )
         if len(truth) > 1:
             conflicts += (
@@ -219,13 +259,114 @@ def decide(
                 sha256=sha,
                 inputs=inputs,
                 decision="agreed",
-                by=tuple(sets),
+                by=tuple(a.annotator for a in group),
                 decided_at=old.decided_at if same and old is not None else _now(),
                 conflicts=conflicts,
                 gold=from_items(doc_id, text, agreed, {}),
             )
         )
     return out
+
+
+def _reviewed(
+    doc_id: str,
+    text: str,
+    sha: str,
+    inputs: dict[str, str],
+    group: Sequence[Annotated],
+    reviewer: Annotated,
+    review: Review,
+    problems: list[str],
+) -> Decision:
+    """The decision of a document reviewed conflict by conflict: the reviewer's regions (the agreed part as they
+    left or corrected it) with every conflict kept or dropped as they decided. Undecided, doubly decided or
+    impossible decisions leave the document undecided (the agreed part is its gold meanwhile), named in
+    `problems`."""
+    agreed, listed = conflicts_of(group)
+    descriptions = tuple(describe(i, text) for i, _ in listed)
+    where = f"document {doc_id!r}"
+    if descriptions != review.listed:
+        problems.append(
+            f"{where}: its conflicts changed since the review project was made (an annotation was edited): the "
+            "review is not applied; push the review again (annot adjudicate --push)"
+        )
+        return _undecided(doc_id, sha, inputs, group, text, agreed, listed, {})
+    decided: dict[int, str] = {}
+    undecided, both = [], []
+    for n in range(1, len(listed) + 1):
+        got = review.choices.get(n, frozenset())
+        if len(got) == 1:
+            decided[n] = next(iter(got))
+        elif got:
+            both.append(n)
+        else:
+            undecided.append(n)
+    base = items(reviewer.document)
+    kept = {i for n, (i, _) in enumerate(listed, 1) if decided.get(n) == KEEP}
+    clash = [n for n, (i, _) in enumerate(listed, 1) if decided.get(n) == DROP and i in base]
+    gold = base | kept
+    present = {(i[1], i[2], i[3]) for i in gold if i[0] in ("entity", "trigger")}
+    orphans = [
+        n
+        for n, (i, _) in enumerate(listed, 1)
+        if decided.get(n) == KEEP
+        and i[0] == "argument"
+        and ((i[1], i[2], i[3]) not in present or (i[4], i[5], i[6]) not in present)
+    ]
+    wrong = []
+    if undecided:
+        wrong.append(f"conflict(s) {_numbers(undecided)} undecided (tick keep or drop)")
+    if both:
+        wrong.append(f"conflict(s) {_numbers(both)} both kept and dropped (keep one of the two)")
+    if clash:
+        wrong.append(f"conflict(s) {_numbers(clash)} dropped, but the review annotation still has them")
+    if orphans:
+        wrong.append(f"conflict(s) {_numbers(orphans)} keep an argument whose event word or participant is not kept")
+    if wrong:
+        problems.append(f"{where}: " + "; ".join(wrong) + "; the document stays undecided")
+        return _undecided(doc_id, sha, inputs, group, text, agreed, listed, decided)
+    return Decision(
+        document=doc_id,
+        sha256=sha,
+        inputs=inputs,
+        decision="reviewed",
+        by=(reviewer.annotator,),
+        decided_at=_now(),
+        conflicts=tuple(
+            Conflict(item=describe(i, text), annotators=who, id=n, decision=decided[n])
+            for n, (i, who) in enumerate(listed, 1)
+        ),
+        gold=from_items(doc_id, text, gold, {}),
+    )
+
+
+def _undecided(
+    doc_id: str,
+    sha: str,
+    inputs: dict[str, str],
+    group: Sequence[Annotated],
+    text: str,
+    agreed: set[Item],
+    listed: list[tuple[Item, dict[str, bool]]],
+    decided: dict[int, str],
+) -> Decision:
+    return Decision(
+        document=doc_id,
+        sha256=sha,
+        inputs=inputs,
+        decision="agreed",
+        by=tuple(a.annotator for a in group),
+        decided_at=_now(),
+        conflicts=tuple(
+            Conflict(item=describe(i, text), annotators=who, id=n, decision=decided.get(n))
+            for n, (i, who) in enumerate(listed, 1)
+        ),
+        gold=from_items(doc_id, text, agreed, {}),
+    )
+
+
+def _numbers(ns: Sequence[int]) -> str:
+    return ", ".join(f"#{n}" for n in ns)
 
 
 # ------------------------------------------------------------------ record
@@ -263,7 +404,15 @@ def read_record(path: Path) -> dict[str, Decision]:
                 decision=d["decision"],
                 by=tuple(d["by"]),
                 decided_at=d["decided_at"],
-                conflicts=tuple(Conflict(item=c["item"], annotators=dict(c["annotators"])) for c in d["conflicts"]),
+                conflicts=tuple(
+                    Conflict(
+                        item=c["item"],
+                        annotators=dict(c["annotators"]),
+                        id=int(c.get("id", 0)),
+                        decision=c.get("decision"),
+                    )
+                    for c in d["conflicts"]
+                ),
                 gold=gold,
             )
         return out

@@ -62,6 +62,27 @@ def split_ids(splits: Path, name: str, gold: Path | None, have: Sequence[str] | 
     return ids
 
 
+def declared_splits(gold: Path) -> dict[str, list[str]]:
+    """The splits declared in the splits.json beside `gold` ({} when there is none or it cannot be read)."""
+    try:
+        declared = json.loads((Path(gold).parent / SPLITS).read_text(encoding="utf-8")).get("splits", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {k: v for k, v in declared.items() if isinstance(v, list)} if isinstance(declared, dict) else {}
+
+
+def split_covered(gold: Path, gold_ids: Sequence[str], pred_ids: Sequence[str]) -> str | None:
+    """The split of `gold`'s corpus whose documents are exactly the gold documents the predictions have, when
+    some gold documents have none (predictions made for one split, scored against the whole corpus)."""
+    have = set(gold_ids) & set(pred_ids)
+    if not have or have == set(gold_ids):
+        return None
+    for name, ids in sorted(declared_splits(gold).items()):
+        if set(ids) == have:
+            return name
+    return None
+
+
 def story(doc: Document) -> str:
     """The story of a document (front matter `story`), or its id."""
     return str(doc.meta.get("story") or doc.id)

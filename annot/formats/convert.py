@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -124,6 +125,64 @@ def detect_format(path: Path, option: str = "--from") -> Format:
             hint,
         )
     return fmt
+
+
+_TAG = re.compile(r"^(O|[BIESLU]-\S+)$")
+_BRAT_LINE = re.compile(r"^[TERAMN#*]\d*\t")
+
+
+def sniff_format(path: Path) -> Format | None:
+    """The corpus format of a file or folder that is clearly not annot's JSONL (None: it may be JSONL, or
+    nothing recognisable): a brat folder or .ann file, a CoNLL file (token and tag columns, -DOCSTART-), a spaCy
+    DocBin. Read from the name and the first few kilobytes; JSONL is never taken for another format."""
+    path = Path(path)
+    if path.is_dir():
+        return Format.BRAT if any(path.glob("*.ann")) else None
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return None
+    suffix = path.suffix.lower()
+    if suffix == docbin.SUFFIX or head[:1] == b"\x78" and not _utf8(head):
+        return Format.SPACY
+    if suffix in conll.SUFFIXES:
+        return Format.CONLL
+    if not _utf8(head):
+        return None
+    lines = [x for x in head.decode("utf-8", "ignore").splitlines()[:-1] if x.strip()][:50]
+    if not lines:
+        return None
+    if suffix == ".ann" or all(_BRAT_LINE.match(x) for x in lines):
+        return Format.BRAT
+    tagged = [x for x in lines if x.startswith("-DOCSTART-") or (len(x.split()) >= 2 and _TAG.match(x.split()[-1]))]
+    return Format.CONLL if len(tagged) >= max(1, len(lines) * 0.9) else None
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(data) - 4  # a character cut by the end of the sample
+    return True
+
+
+def refuse_other_format(path: Path, what: str, text_from: Path | None = None) -> None:
+    """Refuse a brat, CoNLL or DocBin input where annot's JSONL documents are expected, naming the conversion."""
+    fmt = sniff_format(path)
+    if fmt is None:
+        return
+    target = Path(path).with_suffix(".jsonl").name if not Path(path).is_dir() else Path(path).name + ".jsonl"
+    extra = f" --text-from {text_from}" if fmt == Format.CONLL and text_from is not None else ""
+    raise AnnotError(
+        f"{path}: {what} in {fmt.value} format, not annot's JSONL documents",
+        f"Convert it first: annot convert {path} --from {fmt.value} -o {target}{extra}"
+        + (" (--text-from gives each CoNLL document the gold's id and text, so that it can be scored)" if extra else "")
+        + f"; or score it as it is, gold and predictions alike: annot evaluate --from {fmt.value}"
+        + "; README, 'Any corpus in and out'.",
+    )
 
 
 def _format(value: Format | str, option: str) -> Format:

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..corpus.adjudication import RECORD, Decision, decide, read_record, write_record
+from ..corpus.adjudication import (
+    DROP,
+    KEEP,
+    RECORD,
+    Decision,
+    Review,
+    conflicts_of,
+    decide,
+    describe,
+    read_record,
+    write_record,
+)
 from ..corpus.annotations import by_annotator, read_annotations
-from ..documents import write_documents
+from ..documents import Document, write_documents
 from ..errors import AnnotError
+from ..labelstudio.config import CONFLICT_ITEMS, CONFLICTS_FIELD, DECISIONS_CONTROL
 from ..labelstudio.importer import Annotated, annotations_from_export, iter_export
 from ..reporting.agreement import AgreementReport, build_agreement, write_agreement
 from ..reporting.model import SchemaInfo
@@ -56,6 +69,7 @@ class AdjudicationResult:
     record: Path | None
     gold: Path | None
     review: tuple[int, int] | None = None  # (project id, tasks pushed)
+    review_problems: tuple[str, ...] = ()  # reviewed documents left undecided, each with what is missing
 
     @property
     def conflicts(self) -> list[Decision]:
@@ -80,8 +94,10 @@ def adjudicate(
         record = corpus / RECORD
     previous = read_record(record) if record is not None else {}
     reviews: dict[str, Annotated] = {}
+    choices: dict[str, Review] = {}
     if reviewed is not None:
-        found, _ = annotations_from_export(iter_export(reviewed), schema, where=str(reviewed))
+        tasks, choices = split_review(iter_export(reviewed), str(reviewed))
+        found, _ = annotations_from_export(tasks, schema, where=str(reviewed))
         known = {a.document.id: a.document.sha256 for a in annotated}
         for r in found:
             if r.document.id not in known:
@@ -98,7 +114,13 @@ def adjudicate(
                     "Keep one review per document in the review project.",
                 )
             reviews[r.document.id] = dataclasses.replace(r, annotator=f"reviewer {r.annotator}")
-    decisions = decide(annotated, reviews, previous)
+        texts = {a.document.id: a.document.text for a in annotated}
+        for doc_id, review in choices.items():
+            if doc_id not in reviews and not review.regions and doc_id in texts:
+                empty = Document(doc_id, texts[doc_id])
+                reviews[doc_id] = Annotated(f"reviewer {review.annotator}", empty)
+    problems: list[str] = []
+    decisions = decide(annotated, reviews, previous, {d: c for d, c in choices.items() if d in reviews}, problems)
     if record is not None:
         write_record(record, decisions)
     if output is not None:
@@ -108,7 +130,56 @@ def adjudicate(
             d = decided.get(doc_id)
             docs.append(group[0].document if d is None or d.gold is None else d.gold)
         write_documents(output, docs)
-    return AdjudicationResult(decisions=decisions, record=record, gold=output)
+    return AdjudicationResult(decisions=decisions, record=record, gold=output, review_problems=tuple(problems))
+
+
+def split_review(tasks: Iterable[Any], where: str) -> tuple[list[Any], dict[str, Review]]:
+    """A review project's export as plain tasks (the decisions control taken out of every annotation, so the
+    importer checks the regions as any export's) and, per document whose task listed conflicts, what the
+    reviewer decided: the conflicts listed and the keep / drop choices ticked, by conflict number."""
+    out: list[Any] = []
+    reviews: dict[str, Review] = {}
+    for task in tasks:
+        if not isinstance(task, dict):
+            out.append(task)
+            continue
+        raw = task.get("data")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        listed = data.get(CONFLICT_ITEMS)
+        annotations = task.get("annotations")
+        if not isinstance(listed, list) or not isinstance(annotations, list):
+            out.append(task)  # not a conflict-by-conflict review: the reviewer's annotation is the gold
+            continue
+        task = dict(task)
+        task["annotations"] = []
+        for ann in annotations:
+            if not isinstance(ann, dict) or not isinstance(ann.get("result"), list):
+                task["annotations"].append(ann)
+                continue
+            ticked: dict[int, set[str]] = {}
+            kept = []
+            for region in ann["result"]:
+                if isinstance(region, dict) and region.get("from_name") == DECISIONS_CONTROL:
+                    raw = region.get("value")
+                    ticks = raw.get("choices") if isinstance(raw, dict) else None
+                    for value in ticks if isinstance(ticks, list) else []:
+                        number, _, what = str(value).partition(":")
+                        if number.isdigit() and what in (KEEP, DROP):
+                            ticked.setdefault(int(number), set()).add(what)
+                else:
+                    kept.append(region)
+            if ann.get("was_cancelled") is not True:
+                who = ann.get("completed_by")
+                reviews[str(data.get("doc_id"))] = Review(
+                    listed=tuple(str(x) for x in listed),
+                    choices={n: frozenset(v) for n, v in ticked.items()},
+                    annotator=str(who.get("id") if isinstance(who, dict) else who),
+                    regions=bool(kept),
+                )
+            if kept:  # a review with no region left (nothing agreed, nothing drawn) is decided by its choices
+                task["annotations"].append({**ann, "result": kept})
+        out.append(task)
+    return out, reviews
 
 
 def _groups(annotated: Sequence[Annotated]) -> dict[str, list[Annotated]]:
@@ -119,8 +190,15 @@ def _groups(annotated: Sequence[Annotated]) -> dict[str, list[Annotated]]:
 
 
 def review_tasks(annotated: Sequence[Annotated], decisions: Sequence[Decision]) -> list[dict]:  # type: ignore[type-arg]
-    """Label Studio tasks for the documents with conflicts: each annotator's version (and the agreed part) as a
-    prediction whose model version names it, for a reviewer to start from."""
+    """Label Studio tasks of a review project for the documents with conflicts.
+
+    The task starts from what every annotator agreed on (its one prediction, "agreed by all", which the labeling
+    stream and the Data Manager both show) and lists every conflict as two choices of the review config's
+    decisions control, "#N keep" and "#N drop", each saying who has the item and who has not: whichever way
+    the reviewer opens the task, every annotator's version of every conflict is on screen.
+    """
+    from html import escape
+
     from ..labelstudio.tasks import prediction_result
 
     groups = _groups(annotated)
@@ -130,9 +208,18 @@ def review_tasks(annotated: Sequence[Annotated], decisions: Sequence[Decision]) 
             continue
         group = sorted(groups[d.document], key=lambda a: a.annotator)
         doc = group[0].document
-        predictions = [
-            {"model_version": f"annotator {a.annotator}", "result": prediction_result(a.document)} for a in group
-        ]
+        agreed, listed = conflicts_of(group)
+        choices = []
+        items = []
+        for n, (item, who) in enumerate(listed, 1):
+            text = describe(item, doc.text)
+            items.append(text)
+            has = ", ".join(f"annotator {w}" for w, yes in sorted(who.items()) if yes)
+            not_ = ", ".join(f"annotator {w}" for w, yes in sorted(who.items()) if not yes)
+            said = f"{escape(text)} <i>(has it: {escape(has)}; has not: {escape(not_)})</i>"
+            choices.append({"value": f"{n}:{KEEP}", "html": f"<b>#{n} keep</b>: {said}"})
+            choices.append({"value": f"{n}:{DROP}", "html": f"<b>#{n} drop</b>: {said}"})
+        predictions = []
         if d.gold is not None:
             predictions.append({"model_version": "agreed by all", "result": prediction_result(d.gold)})
         tasks.append(
@@ -141,7 +228,9 @@ def review_tasks(annotated: Sequence[Annotated], decisions: Sequence[Decision]) 
                     "text": doc.text,
                     "doc_id": doc.id,
                     "sha256": doc.sha256,
-                    "meta": {"conflicts": len(d.conflicts), "annotators": [a.annotator for a in group]},
+                    CONFLICTS_FIELD: choices,
+                    CONFLICT_ITEMS: items,
+                    "meta": {"conflicts": len(listed), "annotators": [a.annotator for a in group]},
                 },
                 "predictions": predictions,
             }

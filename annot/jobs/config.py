@@ -1,11 +1,16 @@
 """The evaluation config (configs/evaluation.toml): the gold, the systems to score, the settings and the gate.
 
 The file is validated against the models below: unknown keys and wrong types
-are refused, every problem reported at once with its key.
+are refused, every problem reported at once with its key. Relative paths in it
+resolve against the config file's folder (since annot 0.3). A config written
+for annot 0.2, whose paths resolve only against the folder above its own (the
+project root of `configs/evaluation.toml`), is read that way with a note saying
+how to update it.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -96,17 +101,50 @@ class EvalConfig:
     settings: ScoringSettings = field(default_factory=ScoringSettings)
     split: str | None = None
     gate: GateSettings = field(default_factory=GateSettings)
-    root: Path = Path(".")
+    root: Path = Path(".")  # what relative paths resolve against: the config's folder
     group_by: str | None = None
+    notes: tuple[str, ...] = ()  # what a reader of the config should change (a 0.2 layout of paths)
+
+
+def _at(root: Path, path: str) -> Path:
+    """`path` resolved against `root` (an absolute path as is), without '..' parts."""
+    return Path(os.path.normpath(root / path))
 
 
 def _model_ref(model: str, root: Path) -> str:
-    """A pipeline package name as is; a path (it has a '/') relative to the project root."""
-    return str(root / model) if "/" in model and not Path(model).is_absolute() else model
+    """A pipeline package name as is; a path (it has a '/') relative to `root`."""
+    return str(_at(root, model)) if "/" in model and not Path(model).is_absolute() else model
+
+
+def _inputs(cfg: _EvaluationFile) -> list[str]:
+    """The relative paths of files the config reads (not its output, not models that may be trained later)."""
+    paths = [cfg.schema_path, cfg.gold]
+    for s in cfg.systems.values():
+        if isinstance(s, _SpacySystem):
+            paths += [s.label_map] + ([s.events] if s.events else [])
+        else:
+            paths.append(s.path)
+    return [p for p in paths if not Path(p).is_absolute()]
+
+
+def _root(path: Path, cfg: _EvaluationFile) -> tuple[Path, tuple[str, ...]]:
+    """What the config's relative paths resolve against: its folder; the folder above for a config in 0.2's layout
+    (every input missing from its folder is found from there), with a note."""
+    here = path.resolve().parent
+    missing = [p for p in _inputs(cfg) if not (here / p).exists()]
+    if not missing or not all((here.parent / p).exists() for p in missing):
+        return here, ()
+    note = (
+        f"{path}: its paths ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}) are found only from "
+        f"the folder above it ({here.parent}), as annot 0.2 resolved them; since annot 0.3 paths in a config "
+        f"resolve against the config's own folder. Read as 0.2 did for now: write them relative to {here} "
+        f"(e.g. {missing[0]!r} becomes {os.path.relpath(here.parent / missing[0], here)!r})."
+    )
+    return here.parent, (note,)
 
 
 def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
-    """Read and check the evaluation config; paths are relative to the project root (the config's parent's parent)."""
+    """Read and check the evaluation config; relative paths resolve against the config file's folder."""
     path = Path(path)
     data = read_toml(
         path, "evaluation config", "Run from the project root, or pass --config, or give --gold and --pred."
@@ -114,7 +152,7 @@ def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
     cfg = validate(
         _EvaluationFile, data, str(path), "evaluation config", "Fix the keys named above (README, 'Configuration')."
     )
-    root = path.resolve().parent.parent
+    root, notes = _root(path, cfg)
     systems = []
     for name, s in cfg.systems.items():
         if isinstance(s, _SpacySystem):
@@ -123,20 +161,20 @@ def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
                     name=name,
                     kind="spacy",
                     model=_model_ref(s.model, root),
-                    label_map=root / s.label_map,
+                    label_map=_at(root, s.label_map),
                     description=s.description,
-                    events=None if s.events is None else root / s.events,
+                    events=None if s.events is None else _at(root, s.events),
                     n_process=s.n_process,
                     batch_size=s.batch_size,
                 )
             )
         else:
-            systems.append(SystemConfig(name=name, kind="file", path=root / s.path, description=s.description))
+            systems.append(SystemConfig(name=name, kind="file", path=_at(root, s.path), description=s.description))
     st, g = cfg.settings, cfg.gate
     return EvalConfig(
-        schema=root / cfg.schema_path,
-        gold=root / cfg.gold,
-        output=root / cfg.output,
+        schema=_at(root, cfg.schema_path),
+        gold=_at(root, cfg.gold),
+        output=_at(root, cfg.output),
         systems=systems,
         settings=ScoringSettings(
             bootstrap_samples=st.bootstrap_samples,
@@ -156,4 +194,5 @@ def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
         ),
         root=root,
         group_by=cfg.group_by,
+        notes=notes,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,15 @@ from ..cluster import DEFAULT_TIMEOUT
 from ..columns import Columns, Vocab, Vocabs, from_documents, read_files_columns
 from ..comparison.gate import GateSettings, parse_thresholds, run_gate
 from ..comparison.paired import side_by_side
-from ..corpus.splits import GoldColumns, checked_gold_file, gold_columns, read_gold
+from ..corpus.splits import GoldColumns, checked_gold_file, gold_columns, read_gold, split_covered
 from ..documents import Document, read_documents, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
 from ..files import display_path, output_lock, sha256_file, staged_folder
+from ..formats.convert import refuse_other_format
 from ..parallel import LOCAL, Execution, release_memory, workers
 from ..project import EVALUATION_CONFIG, REPORTS, SCHEMA, project_path
 from ..reporting.build import build_report
-from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo
+from ..reporting.model import GoldInfo, HumanCeiling, Report, SchemaInfo, SideBySide, SystemInfo, Verdict
 from ..reporting.write import write_comparison, write_report
 from ..schema import Schema, load_schema, schema_from_names
 from ..scoring import scorer
@@ -66,6 +67,7 @@ def score_system(gold: GoldColumns, pred: Columns, system: SystemInfo, how: Scor
     """
     schema = how.schema if how.schema is not None else columns_schema(gold.columns, pred)
     check_gold(gold, schema)
+    refuse_split_forgotten(gold, pred)
     order, ignored = pairing(gold.columns.ids, gold.columns.sha256, pred.ids, pred.sha256, gold.other_ids)
     ev = scorer.score(
         gold.columns,
@@ -91,6 +93,53 @@ def score_system(gold: GoldColumns, pred: Columns, system: SystemInfo, how: Scor
             group_by,
             {d: str(m[group_by]) for d, m in zip(gold.columns.ids, meta) if m.get(group_by) is not None},
         ),
+    )
+
+
+def refuse_split_forgotten(gold: GoldColumns, pred: Columns) -> None:
+    """Refuse, naming --split, predictions made for exactly one split of the gold's corpus and scored against the
+    whole corpus (the gold documents they lack are the other splits')."""
+    if gold.path is None or gold.split is not None:
+        return
+    name = split_covered(gold.path, gold.columns.ids, pred.ids)
+    if name is None:
+        return
+    lacking = sorted(set(gold.columns.ids) - set(pred.ids))
+    raise AnnotError(
+        f"{display_path(gold.path)}: the predictions cover exactly split {name!r} of the corpus; the "
+        f"{len(lacking)} gold documents without a prediction are the other splits' ({', '.join(lacking[:3])}, ...)",
+        f"Score that split only: add --split {name} (in Python: annot.evaluate(..., split={name!r})).",
+    )
+
+
+def check_systems(cfg: EvalConfig, where: Path | None = None) -> None:
+    """Check that every configured system can run (models, label maps, event rules, prediction files) before
+    any of them predicts; every problem at once."""
+    from ..systems.pipeline import model_problem
+
+    problems = []
+    for s in cfg.systems:
+        if s.kind == "file":
+            assert s.path is not None
+            if not s.path.is_file():
+                problems.append(f"systems.{s.name}.path: {display_path(s.path)}: prediction file not found")
+            else:
+                refuse_other_format(s.path, f"systems.{s.name}.path: predictions")
+            continue
+        problem = model_problem(s.model)
+        if problem is not None:
+            trained = Path(s.model).parent.name if Path(s.model).name == "model-best" else None
+            fix = f" (train it: annot train --name {trained})" if trained else ""
+            problems.append(f"systems.{s.name}.model: {problem}{fix}")
+        for key, path in (("label_map", s.label_map), ("events", s.events)):
+            if path is not None and not path.is_file():
+                problems.append(f"systems.{s.name}.{key}: {display_path(path)}: file not found")
+    raise_if_problems(
+        problems,
+        f"{display_path(where) if where else 'the evaluation config'}: the configured systems cannot all run; "
+        "nothing was predicted",
+        "Install the pipeline packages (pip install -e '.[model]'), train the models named, or fix the paths "
+        "(relative to the config's folder).",
     )
 
 
@@ -308,6 +357,7 @@ class Plan:
     output: Path
     pred: Path | None = None  # the file form
     config: EvalConfig | None = None  # the configured form
+    config_path: Path | None = None
     group_by: str | None = None
     execution: Execution = LOCAL
     scheduler: str | None = None  # count on this Dask cluster
@@ -381,6 +431,7 @@ def plan_evaluation(o: Options) -> Plan:
         split=o.split or cfg.split,
         output=o.output or cfg.output,
         config=cfg,
+        config_path=config_path,
         group_by=o.group_by or cfg.group_by,
         execution=execution,
         scheduler=o.scheduler,
@@ -437,15 +488,23 @@ def _cluster(plan: Plan) -> Iterator[Cluster | None]:
         yield Cluster(run=lambda fn, chunks: map_partitions(client, fn, chunks), pieces=pieces)
 
 
-def run_plan(plan: Plan) -> Outcome:
+Progress = Callable[[str], None]
+
+
+def run_plan(plan: Plan, progress: Progress | None = None) -> Outcome:
     """Score what the plan names, run the gate, write every report.
 
     Everything is scored first; then each report folder is written in a staging folder and all are swapped in
     together (a run that fails leaves the previous reports as they were). A second run into the same output at
-    the same time is refused.
+    the same time is refused. `progress` is told, in a line, what a long run is doing (each system predicting).
     """
+    if plan.pred is not None and plan.source_format in (None, "jsonl"):  # named before anything is read
+        refuse_other_format(plan.gold, "gold")
+        refuse_other_format(plan.pred, "predictions", text_from=plan.gold)
+    elif plan.config is not None:  # every configured system can run, checked before any predicts
+        check_systems(plan.config, plan.config_path)
     with _cluster(plan) as cluster:  # connected first: a missing scheduler fails before any file is read
-        return _run_plan(plan, cluster)
+        return _run_plan(plan, cluster, progress or (lambda line: None))
 
 
 def _read_other_format(plan: Plan, vocabs: Vocabs) -> tuple[GoldColumns, Columns]:
@@ -461,7 +520,7 @@ def _read_other_format(plan: Plan, vocabs: Vocabs) -> tuple[GoldColumns, Columns
     return gold, from_documents(pred_docs, vocabs, ("system", "model"))
 
 
-def _run_plan(plan: Plan, cluster: Cluster | None) -> Outcome:
+def _run_plan(plan: Plan, cluster: Cluster | None, progress: Progress) -> Outcome:
     if plan.pred is not None:
         schema = None if plan.schema is None else load_schema(plan.schema)
         vocabs = vocabs_of(schema)
@@ -509,7 +568,9 @@ def _run_plan(plan: Plan, cluster: Cluster | None) -> Outcome:
         group_by=plan.group_by,
         gold_label=gold_label,
     )
-    for system in cfg.systems:
+    for i, system in enumerate(cfg.systems, 1):
+        doing = "reading its predictions" if system.kind == "file" else "predicting"
+        progress(f"[{i}/{len(cfg.systems)}] {system.name}: {doing} ({len(gold_docs.documents)} documents) and scoring")
         docs = system_predictions(system, gold_docs.documents, schema)
         info = SystemInfo(
             name=system.name,
@@ -534,3 +595,42 @@ def _run_plan(plan: Plan, cluster: Cluster | None) -> Outcome:
 
 def _paths(folder: Path) -> list[Path]:
     return [folder / "report.json", folder / "report.md", folder / "report.html"]
+
+
+# --------------------------------------------------------------------- CI
+
+
+def run_verdict(outcome: Outcome) -> Verdict:
+    """The run's one verdict: every system's gate, the failed ones with the largest shortfall first."""
+    from ..reporting.ci import verdict
+
+    return verdict([(r.name, r.report, display_path(r.paths[0])) for r in outcome.results])
+
+
+def write_ci_files(
+    v: Verdict,
+    outcome: Outcome,
+    *,
+    junit: Path | None = None,
+    summary: Path | None = None,
+    step_summary: str | None = None,
+) -> list[str]:
+    """Write what CI systems read: the JUnit XML and the Markdown summary where asked (atomically), and the
+    summary appended to `step_summary` (GitHub's $GITHUB_STEP_SUMMARY file). Returns a line per file."""
+    from ..files import atomic_write_text
+    from ..reporting.ci import junit_xml
+    from ..reporting.ci import step_summary as summary_text
+
+    text = summary_text(v, [r.report for r in outcome.results], outcome.comparison)
+    done = []
+    if junit is not None:
+        atomic_write_text(Path(junit), junit_xml(v))
+        done.append(f"wrote {junit} (JUnit XML)")
+    if summary is not None:
+        atomic_write_text(Path(summary), text)
+        done.append(f"wrote {summary} (Markdown summary)")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as f:
+            f.write(text)
+        done.append("summary appended to $GITHUB_STEP_SUMMARY")
+    return done

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import AnnotError, raise_if_problems
 from ..files import atomic_write_text
 from ..schema import Schema
-from .config import LABEL_CONTROL, check_labeling_config, labeling_config
+from .config import DECISIONS_CONTROL, LABEL_CONTROL, check_labeling_config, labeling_config
 from .importer import task_data
 
 URL_ENV = "LABEL_STUDIO_URL"
@@ -74,7 +74,7 @@ def check_server(url: str, key: str, timeout: float = TIMEOUT, deadline: float =
         problems.append(f"{URL_ENV} must be an http:// or https:// URL with a host, like http://127.0.0.1:8080")
     if had_credentials:
         problems.append(f"{URL_ENV} must not hold a user name or password; the API key goes in {KEY_ENV}")
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):  # fullmatch: `$` would let a trailing newline through
         problems.append(
             f"{KEY_ENV} is not a usable API key: it must be 6 to 512 printable characters with no space, tab "
             "or line break (was it pasted with a newline?)"
@@ -149,9 +149,14 @@ def _deadline_transport(deadline: float) -> Any:
             self.inner = inner
 
         def __iter__(self) -> Any:
-            for chunk in self.inner:
-                check()
-                yield chunk
+            try:
+                for chunk in self.inner:
+                    check()
+                    yield chunk
+            except httpx.TimeoutException:
+                if time.monotonic() >= end:
+                    raise DeadlineExceeded(deadline) from None
+                raise
 
         def close(self) -> None:
             self.inner.close()
@@ -159,7 +164,19 @@ def _deadline_transport(deadline: float) -> Any:
     class Transport(httpx.HTTPTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             check()
-            r = super().handle_request(request)
+            # No wait of this request (connecting, the headers, each read) may outlast the deadline either.
+            left = max(0.001, end - time.monotonic())
+            timeouts = dict(request.extensions.get("timeout") or {})
+            request.extensions["timeout"] = {
+                k: left if v is None else min(float(v), left)
+                for k, v in {**dict.fromkeys(("connect", "read", "write", "pool")), **timeouts}.items()
+            }
+            try:
+                r = super().handle_request(request)
+            except httpx.TimeoutException:
+                if time.monotonic() >= end:
+                    raise DeadlineExceeded(deadline) from None
+                raise
             return httpx.Response(
                 status_code=r.status_code, headers=r.headers, stream=Stream(r.stream), extensions=r.extensions
             )
@@ -173,7 +190,7 @@ def _translate(exc: BaseException, server: Server, doing: str) -> AnnotError:
 
     if isinstance(exc, DeadlineExceeded):
         return AnnotError(
-            f"{doing}: {server.url} was still sending after {exc.seconds:g} s",
+            f"{doing}: {server.url} did not finish within the deadline of {exc.seconds:g} s",
             "The server or the network is slow: retry later, or raise --deadline.",
         )
     status = getattr(exc, "status_code", None)
@@ -218,8 +235,12 @@ def _translate(exc: BaseException, server: Server, doing: str) -> AnnotError:
     )
 
 
+_VERIFIED: set[Server] = set()  # servers (URL and key) whose key this process has tried
+
+
 class Session:
-    """An SDK client with annot's rules: explicit key, time limits, retries only for calls safe to repeat."""
+    """An SDK client with annot's rules: explicit key checked before the first request, time limits, retries
+    only for calls safe to repeat."""
 
     def __init__(self, server: Server) -> None:
         import httpx
@@ -236,8 +257,20 @@ class Session:
             ),
         )
 
+    def _verify(self) -> None:
+        """Before the first request of a command: the key, tried on the server (who it belongs to), so that a wrong
+        key is named as such before anything is read or sent, whatever the command does first."""
+        if self.server in _VERIFIED:
+            return
+        try:
+            self.client.users.whoami()
+        except Exception as exc:
+            raise _translate(exc, self.server, "connecting (checking the API key)") from None
+        _VERIFIED.add(self.server)
+
     def read(self, doing: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A call that changes nothing on the server (retried by the SDK on a 5xx or a dropped connection)."""
+        self._verify()
         try:
             return call(*args, **kwargs)
         except AnnotError:
@@ -247,6 +280,7 @@ class Session:
 
     def write(self, doing: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A call that creates or changes something: sent once, never retried blindly."""
+        self._verify()
         try:
             return call(*args, **kwargs, request_options={"max_retries": 0})
         except Exception as exc:
@@ -254,12 +288,20 @@ class Session:
 
     def download(self, doing: str, chunks: Callable[[], Iterable[bytes]]) -> bytes:
         """A streamed download (the session's deadline covers it byte by byte)."""
+        self._verify()
         try:
             return b"".join(chunks())
         except AnnotError:
             raise
         except Exception as exc:
             raise _translate(exc, self.server, doing) from None
+
+
+def _items(task: Any, name: str) -> list[Any]:
+    """A task's list field (annotations, drafts, predictions) when it is one; an export of another shape gives
+    none (the importer names it)."""
+    value = task.get(name) if isinstance(task, dict) else None
+    return value if isinstance(value, list) else []
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -325,9 +367,47 @@ def _info(p: Any) -> ProjectInfo:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Account:
+    """An account of the server: its id (what exports, reports and `--annotator` call an annotator) and login."""
+
+    id: int
+    email: str
+
+
+def list_accounts(server: Server) -> list[Account]:
+    """Every account of the server, by id."""
+    session = Session(server)
+    users = session.read("listing the accounts", lambda: list(session.client.users.list()))
+    return sorted(
+        (Account(id=int(_get(u, "id") or 0), email=str(_get(u, "email") or "")) for u in users), key=lambda a: a.id
+    )
+
+
+PAGE = 100  # projects asked for per page
+
+
+def all_projects(session: Session) -> list[Any]:
+    """Every project the key can see, page by page until the server's count is reached.
+
+    The SDK's own pager asks for the page after the last one, which the server answers with a 404 and a
+    traceback in its log each time; counting avoids that request.
+    """
+    out: list[Any] = []
+    page = 1
+    while True:
+        pager = session.read("listing projects", session.client.projects.list, page=page, page_size=PAGE)
+        got = list(pager.items or [])
+        out += got
+        total = _get(pager.response, "count")
+        if not got or len(got) < PAGE or (isinstance(total, int) and len(out) >= total):
+            return out
+        page += 1
+
+
 def list_projects(session: Session) -> list[ProjectInfo]:
     """Every project the key can see."""
-    return [_info(p) for p in session.read("listing projects", lambda: list(session.client.projects.list()))]
+    return [_info(p) for p in all_projects(session)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -339,9 +419,9 @@ class ConfigCheck:
     problems: tuple[str, ...] = ()
 
 
-def _config_check(schema: Schema, xml: str, where: str) -> ConfigCheck:
+def _config_check(schema: Schema, xml: str, where: str, review: bool = False) -> ConfigCheck:
     problems = check_labeling_config(schema, xml, where)
-    if not problems and xml.strip() == labeling_config(schema).strip():  # the server drops the final newline
+    if not problems and xml.strip() == labeling_config(schema, review).strip():  # the server drops the final newline
         return ConfigCheck(current=True, annot=True)
     annot_made = "Generated by `annot schema config`" in xml or f'name="{LABEL_CONTROL}"' in xml
     return ConfigCheck(current=False, annot=annot_made, problems=tuple(problems))
@@ -351,9 +431,9 @@ def _labels_in_use(tasks: list[dict[str, Any]]) -> Counter[str]:
     """Labels and relation roles of the project's annotations, drafts and predictions (what a config must keep)."""
     used: Counter[str] = Counter()
     for t in tasks:
-        results = [a.get("result") for a in t.get("annotations") or [] if isinstance(a, dict)]
-        results += [d.get("result") for d in t.get("drafts") or [] if isinstance(d, dict)]
-        results += [p.get("result") for p in t.get("predictions") or [] if isinstance(p, dict)]
+        results = [a.get("result") for a in _items(t, "annotations") if isinstance(a, dict)]
+        results += [d.get("result") for d in _items(t, "drafts") if isinstance(d, dict)]
+        results += [p.get("result") for p in _items(t, "predictions") if isinstance(p, dict)]
         for result in results:
             for r in result or []:
                 if not isinstance(r, dict):
@@ -363,7 +443,9 @@ def _labels_in_use(tasks: list[dict[str, Any]]) -> Counter[str]:
     return used
 
 
-def _update_config(session: Session, pid: int, schema: Schema, tasks: list[dict[str, Any]]) -> None:
+def _update_config(
+    session: Session, pid: int, schema: Schema, tasks: list[dict[str, Any]], review: bool = False
+) -> None:
     """Give project `pid` the schema's labeling config, unless its annotations use labels or roles it drops."""
     keep = set(schema.entities) | set(schema.events) | set(schema.roles)
     lost = {label: n for label, n in _labels_in_use(tasks).items() if label not in keep}
@@ -378,7 +460,7 @@ def _update_config(session: Session, pid: int, schema: Schema, tasks: list[dict[
         f"updating the labeling config of project {pid}",
         session.client.projects.update,
         id=pid,
-        label_config=labeling_config(schema),
+        label_config=labeling_config(schema, review),
     )
 
 
@@ -395,7 +477,9 @@ class PushReport:
     new: tuple[str, ...]
     unchanged: tuple[str, ...]
     foreign_tasks: int  # tasks of the project that annot did not make (no doc_id)
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # the settings asked for
+    differing: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (the project's, asked), not applied
+    applied: tuple[str, ...] = ()  # fields changed on an existing project
 
 
 def _task_key(task: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -461,11 +545,7 @@ def _resolve_project(session: Session, project: int | None, title: str) -> Any |
     """The project with id `project`, or the one titled `title` (None when there is none; refused when several)."""
     if project is not None:
         return session.read(f"reading project {project}", session.client.projects.get, id=project)
-    same = [
-        p
-        for p in session.read("listing projects", lambda: list(session.client.projects.list()))
-        if _get(p, "title") == title
-    ]
+    same = [p for p in all_projects(session) if _get(p, "title") == title]
     if len(same) > 1:
         raise AnnotError(
             f"{len(same)} projects are titled {title!r} (ids {', '.join(str(_get(p, 'id')) for p in same)})",
@@ -483,20 +563,27 @@ def push_tasks(
     project: int | None = None,
     settings: ProjectSettings | None = None,
     force: bool = False,
+    apply_settings: bool = True,
+    review: bool = False,
 ) -> PushReport:
-    """Bring a project in sync with `tasks`: created or found (by id or title), config and settings current,
-    and only the documents it does not have yet imported. A changed text is refused, never a second task."""
+    """Bring a project in sync with `tasks`: created or found (by id or title), config current, and only the
+    documents it does not have yet imported. A changed text is refused, never a second task.
+
+    A new project gets `settings`; an existing one gets them only with `apply_settings` (else the fields that
+    differ are reported in `PushReport.differing` and left as the project has them). With `review`, the project
+    is a review project (`annot adjudicate --push`): its config has the decisions control too.
+    """
     session = Session(server)
     settings = settings or ProjectSettings()
     found = _resolve_project(session, project, title)
     created = found is None
     if found is None:
-        found = _create_project(session, title, schema, settings)
+        found = _create_project(session, title, schema, settings, review)
     pid = int(_get(found, "id"))
     if not created and project is None:  # a project of the list: read it whole
         found = session.read(f"reading project {pid}", session.client.projects.get, id=pid)
     existing = export_tasks(session, pid, f"reading the tasks of project {pid}")
-    check = _config_check(schema, str(_get(found, "label_config") or ""), f"project {pid}")
+    check = _config_check(schema, str(_get(found, "label_config") or ""), f"project {pid}", review)
     config_action = "current"
     if not check.current:
         if not check.annot and not force:
@@ -506,7 +593,7 @@ def push_tasks(
                 "config with annot's.",
                 list(check.problems),
             )
-        _update_config(session, pid, schema, existing)
+        _update_config(session, pid, schema, existing, review)
         config_action = "forced" if not check.annot else "updated"
     on_server: dict[str, str | None] = {}
     foreign = 0
@@ -536,15 +623,19 @@ def push_tasks(
         )
     fields = settings.fields()
     current = {k: _get(found, k) for k in fields}
-    if created or current != fields:
+    differing = {k: (current[k], v) for k, v in fields.items() if current[k] != v}
+    applied: tuple[str, ...] = ()
+    if created or (differing and apply_settings):
         session.write(f"setting up project {pid}", session.client.projects.update, id=pid, **fields)
+        applied = () if created else tuple(sorted(differing))
+        differing = {}
     _import_new(session, pid, new)
     return PushReport(
         project=ProjectInfo(
             id=pid,
             title=str(_get(found, "title")),
             tasks=len(existing) + len(new),
-            overlap=settings.overlap or int(_get(found, "maximum_annotations") or 1),
+            overlap=int((settings.overlap if applied or created else None) or _get(found, "maximum_annotations") or 1),
         ),
         created=created,
         config=config_action,
@@ -552,16 +643,20 @@ def push_tasks(
         unchanged=tuple(unchanged),
         foreign_tasks=foreign,
         settings=fields,
+        differing=differing,
+        applied=applied,
     )
 
 
-def _create_project(session: Session, title: str, schema: Schema, settings: ProjectSettings) -> Any:
+def _create_project(
+    session: Session, title: str, schema: Schema, settings: ProjectSettings, review: bool = False
+) -> Any:
     try:
         return session.write(
             f"creating project {title!r}",
             session.client.projects.create,
             title=title,
-            label_config=labeling_config(schema),
+            label_config=labeling_config(schema, review),
             **settings.fields(),
         )
     except AnnotError as exc:
@@ -611,7 +706,8 @@ def _import_new(session: Session, pid: int, new: list[dict[str, Any]]) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectStatus:
-    """Where a project stands: tasks, completed annotations per annotator, drafts, tasks short of their overlap."""
+    """Where a project stands: tasks, completed annotations and drafts per annotator, tasks short of their
+    overlap, and the annotations that `annot import` would refuse (each named, with the fix)."""
 
     project: int
     title: str
@@ -622,33 +718,44 @@ class ProjectStatus:
     drafts: int
     short: int  # tasks with fewer completed annotations than the overlap
     finished: int
+    drafts_by: dict[str, int] = field(default_factory=dict)  # annotator id ("?" when unknown) -> drafts
+    problems: tuple[str, ...] = ()  # what the importer refuses in completed annotations (checked with a schema)
 
 
-def _clean(tasks: list[dict[str, Any]], predictions: dict[int, list[dict[str, Any]]]) -> None:
-    """No e-mail address survives into a file; predictions are given in full, not as ids."""
+def _clean(
+    tasks: list[dict[str, Any]], predictions: dict[int, list[dict[str, Any]]], ids: dict[str, int] | None = None
+) -> None:
+    """No e-mail address survives into a file (a draft's owner becomes the account's id, from `ids`: e-mail ->
+    id); predictions are given in full, not as ids."""
+    ids = ids or {}
     for t in tasks:
-        for a in t.get("annotations") or []:
+        for a in _items(t, "annotations"):
             if isinstance(a, dict):
                 for key in ("completed_by", "updated_by", "last_created_by"):
                     if isinstance(a.get(key), dict):
                         a[key] = a[key].get("id")
                 a.pop("created_username", None)
-        for d in t.get("drafts") or []:
+        for d in _items(t, "drafts"):
             if isinstance(d, dict):
-                d.pop("user", None)
+                owner = d.pop("user", None)
                 d.pop("created_username", None)
+                if isinstance(owner, int):
+                    d["user"] = owner
+                elif isinstance(owner, str) and owner in ids:
+                    d["user"] = ids[owner]
         t.pop("comment_authors", None)
         if isinstance(t.get("id"), int) and t["id"] in predictions:
             t["predictions"] = predictions[t["id"]]
 
 
-def status_of(tasks: list[dict[str, Any]], overlap: int) -> tuple[Counter[str], int, int, int, int]:
-    """Completed annotations per annotator, cancelled, drafts, tasks short of `overlap`, tasks finished."""
+def status_of(tasks: list[dict[str, Any]], overlap: int) -> tuple[Counter[str], int, Counter[str], int, int]:
+    """Completed annotations per annotator, cancelled, drafts per owner, tasks short of `overlap`, tasks finished."""
     completed: Counter[str] = Counter()
-    cancelled = drafts = short = finished = 0
+    drafts: Counter[str] = Counter()
+    cancelled = short = finished = 0
     for t in tasks:
         done = 0
-        for a in t.get("annotations") or []:
+        for a in _items(t, "annotations"):
             if not isinstance(a, dict):
                 continue
             if a.get("was_cancelled"):
@@ -657,7 +764,9 @@ def status_of(tasks: list[dict[str, Any]], overlap: int) -> tuple[Counter[str], 
             who = a.get("completed_by")
             completed[str(who.get("id") if isinstance(who, dict) else who)] += 1
             done += 1
-        drafts += len(t.get("drafts") or [])
+        for d in _items(t, "drafts"):
+            owner = d.get("user") if isinstance(d, dict) else None
+            drafts[str(owner) if isinstance(owner, int) else "?"] += 1
         if done >= overlap:
             finished += 1
         else:
@@ -665,7 +774,25 @@ def status_of(tasks: list[dict[str, Any]], overlap: int) -> tuple[Counter[str], 
     return completed, cancelled, drafts, short, finished
 
 
-def pull_export(server: Server, project: int, output: Path) -> ProjectStatus:
+def annotation_problems(tasks: list[dict[str, Any]], schema: Schema) -> list[str]:
+    """What `annot import` would refuse in the tasks' completed annotations: a relation whose role the event
+    type forbids, a region without a label ..., each named (task, annotator, words) with the fix."""
+    from .importer import ImportSummary, annotation_to_document
+
+    problems: list[str] = []
+    summary = ImportSummary()
+    for t in tasks:
+        for a in _items(t, "annotations"):
+            if isinstance(a, dict) and not a.get("was_cancelled") and isinstance(a.get("result"), list):
+                regions = [
+                    r for r in a["result"] if not (isinstance(r, dict) and r.get("from_name") == DECISIONS_CONTROL)
+                ]
+                if regions:  # a review's decisions are read by `annot adjudicate --reviewed`, not by import
+                    annotation_to_document(t, {**a, "result": regions}, schema, problems, summary)
+    return problems
+
+
+def pull_export(server: Server, project: int, output: Path, schema: Schema | None = None) -> ProjectStatus:
     """Download every task of a project with every annotator's work (no e-mail kept) to `output`."""
     session = Session(server)
     info = session.read(f"reading project {project}", session.client.projects.get, id=project)
@@ -684,12 +811,16 @@ def pull_export(server: Server, project: int, output: Path) -> ProjectStatus:
                     "result": _get(p, "result"),
                 }
             )
-    _clean(tasks, preds)
-    atomic_write_text(output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
-    return _status(project, info, tasks)
+    owners: dict[str, int] = {}
+    if any(t.get("drafts") for t in tasks):
+        owners = {a.email: a.id for a in list_accounts(server)}
+    _clean(tasks, preds, owners)
+    # annotators' work: private to the one who pulls it (README, "Secrets")
+    atomic_write_text(output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", private=True)
+    return _status(project, info, tasks, schema)
 
 
-def _status(project: int, info: Any, tasks: list[dict[str, Any]]) -> ProjectStatus:
+def _status(project: int, info: Any, tasks: list[dict[str, Any]], schema: Schema | None = None) -> ProjectStatus:
     overlap = int(_get(info, "maximum_annotations") or 1)
     completed, cancelled, drafts, short, finished = status_of(tasks, overlap)
     return ProjectStatus(
@@ -699,17 +830,23 @@ def _status(project: int, info: Any, tasks: list[dict[str, Any]]) -> ProjectStat
         tasks=len(tasks),
         completed=dict(sorted(completed.items())),
         cancelled=cancelled,
-        drafts=drafts,
+        drafts=drafts.total(),
         short=short,
         finished=finished,
+        drafts_by=dict(sorted(drafts.items())),
+        problems=tuple(annotation_problems(tasks, schema)) if schema is not None else (),
     )
 
 
-def project_status(server: Server, project: int) -> ProjectStatus:
-    """`annot ls status`: tasks, completed annotations per annotator, drafts, tasks still short of their overlap."""
+def project_status(server: Server, project: int, schema: Schema | None = None) -> ProjectStatus:
+    """`annot ls status`: tasks, completed annotations and drafts per annotator, tasks still short of their
+    overlap, and (with a schema) every completed annotation that `annot import` would refuse."""
     session = Session(server)
     info = session.read(f"reading project {project}", session.client.projects.get, id=project)
-    return _status(project, info, export_tasks(session, project, f"reading the tasks of project {project}"))
+    tasks = export_tasks(session, project, f"reading the tasks of project {project}")
+    owners = {a.email: a.id for a in list_accounts(server)} if any(t.get("drafts") for t in tasks) else {}
+    _clean(tasks, {}, owners)
+    return _status(project, info, tasks, schema)
 
 
 def push_tasks_file(
@@ -726,3 +863,64 @@ def push_tasks_file(
     return push_tasks(
         server, read_tasks_file(path), schema, title=title, project=project, settings=settings, force=force
     )
+
+
+# ------------------------------------------------------------ ground truth
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroundTruthReport:
+    """What `annot ls ground-truth` marked: the annotations now ground truth, those unmarked, and the documents
+    where the annotator has no completed annotation (left as they were)."""
+
+    marked: tuple[str, ...]  # document ids
+    unmarked: int  # other annotations of those tasks that were ground truth before
+    missing: tuple[str, ...]  # document ids the annotator did not complete
+
+
+def mark_ground_truth(
+    server: Server, project: int, annotator: str, documents: set[str] | None = None
+) -> GroundTruthReport:
+    """Mark `annotator`'s completed annotation of every task (or of `documents` only) as the task's ground truth in
+    Label Studio, and unmark the task's others, so that `annot import --pick ground-truth` takes it.
+
+    Label Studio's open-source editor has no control for this (only its API has): this is the way a team names
+    its ground truth.
+    """
+    session = Session(server)
+    tasks = export_tasks(session, project, f"reading the tasks of project {project}")
+    marked: list[str] = []
+    missing: list[str] = []
+    unmarked = 0
+    for t in tasks:
+        doc_id = _task_key(t)[0] or str(t.get("id"))
+        if documents is not None and doc_id not in documents:
+            continue
+        done = [
+            a
+            for a in _items(t, "annotations")
+            if isinstance(a, dict) and not a.get("was_cancelled") and a.get("result")
+        ]
+        mine = [a for a in done if str(_annotator_id(a)) == annotator]
+        if not mine:
+            missing.append(doc_id)
+            continue
+        for a in done:
+            want = a is mine[0]
+            if bool(a.get("ground_truth")) != want:
+                session.write(
+                    f"marking annotation {a.get('id')} of task {t.get('id')}",
+                    session.client.annotations.update,
+                    id=a.get("id"),
+                    ground_truth=want,
+                )
+                unmarked += not want
+        marked.append(doc_id)
+    if documents is not None:
+        missing += sorted(documents - {(_task_key(t)[0] or str(t.get("id"))) for t in tasks})
+    return GroundTruthReport(marked=tuple(marked), unmarked=unmarked, missing=tuple(missing))
+
+
+def _annotator_id(annotation: dict[str, Any]) -> Any:
+    who = annotation.get("completed_by")
+    return who.get("id") if isinstance(who, dict) else who

@@ -19,6 +19,16 @@ LABEL_CONTROL = "label"
 ENTITY_CONTROL = "entity"
 TRIGGER_CONTROL = "trigger"
 TEXT_OBJECT = "text"
+# A review project's extra control: one decision (keep or drop) per conflict, the choices listed per task from
+# its data (`conflicts`), so that the reviewer sees every conflict, who said what, wherever the task is opened.
+DECISIONS_CONTROL = "decisions"
+CONFLICTS_FIELD = "conflicts"  # task data: the choices, two per conflict ("3:keep", "3:drop") with their text
+CONFLICT_ITEMS = "conflict_items"  # task data: each conflict's description, in number order (to detect staleness)
+HEADER_REVIEW = (
+    "Review: the text shows what every annotator agreed on. Below it, decide EVERY numbered conflict: tick "
+    "keep or drop (exactly one of the two). A conflict left without a decision stays out of the gold and is "
+    "reported as undecided. You may also correct the regions themselves. The guideline: the instructions button."
+)
 
 HEADER_MENTIONS = "Mark every name, date and number (keys 1-8), and the word that says what happened (letter keys)."
 HEADER_NESTED = (
@@ -37,14 +47,19 @@ def _comment(text: str) -> str:
     return re.sub(r"-{2,}", "-", text).rstrip("-")
 
 
-def labeling_config(schema: Schema) -> str:
-    """The Label Studio labeling config (XML) for `schema`: deterministic, one line per tag."""
+def labeling_config(schema: Schema, review: bool = False) -> str:
+    """The Label Studio labeling config (XML) for `schema`: deterministic, one line per tag. With `review`, the
+    config of a review project: the same controls, and one keep / drop choice per conflict of the task."""
     view = ET.Element("View")
+    if review:
+        ET.SubElement(view, "Header", value=HEADER_REVIEW)
     ET.SubElement(view, "Header", value=HEADER_MENTIONS if schema.events else HEADER_MENTIONS.split(", and")[0] + ".")
     if schema.nested:
         ET.SubElement(view, "Header", value=HEADER_NESTED, size="6")
     if schema.events:
         ET.SubElement(view, "Header", value=HEADER_LINKS, size="6")
+        # The editor offers every role for every pair (it cannot restrict roles by event type): say which fit.
+        ET.SubElement(view, "Header", value=roles_line(schema), size="6")
     labels = ET.SubElement(
         view, "Labels", name=LABEL_CONTROL, toName=TEXT_OBJECT, choice=choice_of(schema), showInline="true"
     )
@@ -59,10 +74,21 @@ def labeling_config(schema: Schema) -> str:
             hint=f"{t.description}: {t.guideline}",
         )
     if schema.events:
-        rels = ET.SubElement(view, "Relations")
+        rels = ET.SubElement(view, "Relations", choice="single")  # one role per relation
         for role in schema.roles:
             ET.SubElement(rels, "Relation", value=role)
     ET.SubElement(view, "Text", name=TEXT_OBJECT, value="$text")
+    if review:
+        ET.SubElement(view, "Header", value="Conflicts: decide each one (keep or drop)", size="5")
+        ET.SubElement(
+            view,
+            "Choices",
+            name=DECISIONS_CONTROL,
+            toName=TEXT_OBJECT,
+            choice="multiple",
+            value=f"${CONFLICTS_FIELD}",
+            showInline="false",
+        )
     ET.indent(view, space="  ")
     source = _comment(f"{Path(schema.path).name or 'the schema'} ({schema.name} {schema.version})")
     return (
@@ -77,8 +103,14 @@ def choice_of(schema: Schema) -> str:
     return "multiple" if schema.nested else "single"
 
 
+def roles_line(schema: Schema) -> str:
+    """The roles each event type allows, on one line: "Roles allowed: Movement.Deploy: Agent, Force; ..."."""
+    return "Roles allowed: " + "; ".join(f"{t.name}: {', '.join(t.roles)}" for t in schema.events.values()) + "."
+
+
 def check_labeling_config(schema: Schema, xml: str, where: str = "labeling config") -> list[str]:
-    """Problems that make `xml` disagree with `schema` (empty when they agree): annot cannot import from it."""
+    """Problems that make `xml` disagree with `schema` (empty when they agree): annot cannot import from it.
+    A review project's config (with its decisions control) agrees too."""
     problems: list[str] = []
     try:
         root = ET.fromstring(xml)
@@ -115,6 +147,9 @@ def check_labeling_config(schema: Schema, xml: str, where: str = "labeling confi
         roles = [r.get("value") for r in root.findall(".//Relations/Relation")]
         if roles != schema.roles:
             problems.append(f"{where}: relation roles {roles} differ from the schema's {schema.roles}")
+        relations = root.find(".//Relations")
+        if relations is not None and relations.get("choice", "single") != "single":
+            problems.append(f'{where}: <Relations> must have choice="single" (one role per relation)')
     return problems
 
 

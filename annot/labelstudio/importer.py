@@ -45,6 +45,7 @@ from typing import Any
 
 from ..documents import Argument, Document, Entity, Event, canonical, id_problem, text_sha256, write_documents
 from ..errors import AnnotError, raise_if_problems
+from ..files import refuse_overwriting
 from ..jsonstream import CHUNK, NotPlain, stream_list
 from ..schema import Schema
 from .config import ENTITY_CONTROL, LABEL_CONTROL, TRIGGER_CONTROL
@@ -59,11 +60,45 @@ class OffsetMode(StrEnum):
 
 
 class Pick(StrEnum):
-    """Which annotation of a task with several becomes gold: refuse (only), the ground truth, the latest."""
+    """Which annotation of a task with several becomes gold: refuse (only), the ground truth, the latest, or that
+    of named annotators (in order of preference)."""
 
     ONLY = "only"
     GROUND_TRUTH = "ground-truth"
     LATEST = "latest"
+    ANNOTATOR = "annotator"
+
+
+@dataclass(frozen=True)
+class PickRule:
+    """A `--pick` as given: the rule, and for `annotator:ID[,ID...]` the annotators in order of preference."""
+
+    rule: Pick = Pick.ONLY
+    annotators: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str | Pick) -> PickRule:
+        """`only`, `ground-truth`, `latest` or `annotator:ID[,ID...]` (Label Studio account ids).
+
+        >>> PickRule.parse("annotator:12,7")
+        PickRule(rule=<Pick.ANNOTATOR: 'annotator'>, annotators=('12', '7'))
+        """
+        name, _, ids = str(text).partition(":")
+        try:
+            rule = Pick(name)
+        except ValueError:
+            rule = None
+        who = tuple(x.strip() for x in ids.split(",") if x.strip())
+        if rule is None or (rule == Pick.ANNOTATOR) != bool(who) or (ids and rule != Pick.ANNOTATOR):
+            raise AnnotError(
+                f"--pick {text!r}: not a rule",
+                "Give only, ground-truth, latest, or annotator:ID[,ID...] (ids from `annot studio user list` or "
+                "`annot ls status`; the first of them who annotated a task wins).",
+            )
+        return cls(rule, who)
+
+    def __str__(self) -> str:
+        return f"annotator:{','.join(self.annotators)}" if self.rule == Pick.ANNOTATOR else str(self.rule)
 
 
 _HTML_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,7}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
@@ -237,9 +272,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _annotator(annotation: dict[str, Any]) -> Any:
-    """The annotator's id (an expanded export gives an object with an e-mail: keep only the id)."""
+    """The annotator's id (an expanded export gives an object with an e-mail: keep only the id); "?" for anything
+    that is not an id (the annotation's check names it)."""
     who = annotation.get("completed_by")
-    return who.get("id") if isinstance(who, dict) else who
+    who = who.get("id") if isinstance(who, dict) else who
+    return who if isinstance(who, int | str) and not isinstance(who, bool) else "?"
 
 
 def _model_version(annotation: dict[str, Any], task: dict[str, Any]) -> str | None:
@@ -247,7 +284,7 @@ def _model_version(annotation: dict[str, Any], task: dict[str, Any]) -> str | No
     pred = annotation.get("prediction")
     if isinstance(pred, dict) and pred.get("model_version"):
         return str(pred["model_version"])
-    preds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+    preds = [p for p in _listed(task, "predictions") if isinstance(p, dict)]
     parent = annotation.get("parent_prediction")
     for p in preds:
         if parent is not None and p.get("id") == parent and p.get("model_version"):
@@ -258,10 +295,17 @@ def _model_version(annotation: dict[str, Any], task: dict[str, Any]) -> str | No
 
 def _predicted_regions(task: dict[str, Any], version: str | None) -> int:
     """The labelled regions of the task's prediction of `version`."""
-    for p in task.get("predictions") or []:
+    for p in _listed(task, "predictions"):
         if isinstance(p, dict) and (version is None or str(p.get("model_version")) == version):
-            return sum(1 for r in p.get("result") or [] if isinstance(r, dict) and r.get("type") == "labels")
+            return sum(1 for r in _listed(p, "result") if isinstance(r, dict) and r.get("type") == "labels")
     return 0
+
+
+def _listed(obj: dict[str, Any], key: str) -> list[Any]:
+    """A list field of an export's object, or none when it holds something else (the field's own check names it
+    where it matters)."""
+    value = obj.get(key)
+    return value if isinstance(value, list) else []
 
 
 @dataclass
@@ -305,6 +349,12 @@ def annotation_to_document(
     head = f"task {task_id}" + (f" (doc {doc_id})" if isinstance(doc_id, str) and doc_id else "")
     where = f"{head}, annotator {who}, annotation {ann_id}"
     n_before = len(problems)
+    if who == "?" and annotation.get("completed_by") is not None:
+        problems.append(
+            f"{where}: 'completed_by' must be an account id (or an object with one), got "
+            f"{annotation.get('completed_by')!r}. Export with the 'JSON' format."
+        )
+        return None
     result = annotation.get("result")
     if not isinstance(result, list):
         problems.append(f"{where}: 'result' must be a list. Export with the 'JSON' format.")
@@ -378,7 +428,8 @@ def _read_regions(
             out.relations.append((i, region))
             continue
         rid = region.get("id")
-        out.rejected.add(rid)
+        if isinstance(rid, str):
+            out.rejected.add(rid)
         raw_value = region.get("value")
         value: dict[str, Any] = raw_value if isinstance(raw_value, dict) else {}
         labels = value.get("labels")
@@ -495,6 +546,12 @@ def _read_relations(
     seen: set[tuple[str, str, str]] = set()
     for i, rel in regions.relations:
         a, b = rel.get("from_id"), rel.get("to_id")
+        if not isinstance(a, str) or not isinstance(b, str):
+            problems.append(
+                f"{where}, result[{i}]: a relation's from_id and to_id must be region ids (strings), got "
+                f"{a!r} and {b!r}. Export with the 'JSON' format."
+            )
+            continue
         if a in regions.rejected or b in regions.rejected:
             continue
         wr = _RelationName(where, text, regions.spans, a, b, i)
@@ -520,7 +577,7 @@ def _read_relations(
                 f"{wr}: the relation has no role. Open the Relations tab in Label Studio and pick its role."
             )
             continue
-        if not isinstance(roles, list) or len(roles) != 1:
+        if not isinstance(roles, list) or len(roles) != 1 or not isinstance(roles[0], str) or not roles[0]:
             problems.append(
                 f"{wr}: a relation must have exactly one role, got {roles!r}. Keep one in the Relations tab."
             )
@@ -547,31 +604,41 @@ def _read_relations(
     return args
 
 
-def _pick(head: str, annotations: list[dict[str, Any]], pick: Pick, problems: list[str], summary: ImportSummary):  # type: ignore[no-untyped-def]
+def _pick(head: str, annotations: list[dict[str, Any]], pick: PickRule, problems: list[str], summary: ImportSummary):  # type: ignore[no-untyped-def]
     """The annotation that becomes gold; the others are named in the summary as dropped."""
-    if len(annotations) == 1:
+    if len(annotations) == 1 and pick.rule != Pick.ANNOTATOR:
         return annotations[0]
     ids = [a.get("id") for a in annotations]
     chosen = None
-    if pick == Pick.GROUND_TRUTH:
+    if pick.rule == Pick.GROUND_TRUTH:
         gt = [a for a in annotations if a.get("ground_truth")]
         if len(gt) != 1:
             problems.append(
                 f"{head}: {len(gt)} of its {len(annotations)} annotations {ids} are marked ground truth, need exactly "
-                "one. Mark one in Label Studio (the star of the annotation tab), or use `annot adjudicate`."
+                "one. Mark it with `annot ls ground-truth PROJECT --annotator ID`, pick by annotator "
+                "(--pick annotator:ID), or use `annot adjudicate`."
             )
             return None
         chosen = gt[0]
-    elif pick == Pick.LATEST:
+    elif pick.rule == Pick.ANNOTATOR:
+        by = {str(_annotator(a)): a for a in annotations}
+        chosen = next((by[w] for w in pick.annotators if w in by), None)
+        if chosen is None:
+            problems.append(
+                f"{head}: none of annotator(s) {', '.join(pick.annotators)} annotated it (its annotations are by "
+                f"{', '.join(sorted(by))}); add one of those to --pick annotator:..., or use `annot adjudicate`"
+            )
+            return None
+    elif pick.rule == Pick.LATEST:
         chosen = max(
-            annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0)
+            annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), str(a.get("id") or ""))
         )
     else:
         who = ", ".join(f"{a.get('id')} by annotator {_annotator(a)}" for a in annotations)
         problems.append(
             f"{head}: {len(annotations)} completed annotations ({who}); choose what becomes gold: "
-            "--pick ground-truth (the one marked ground truth in Label Studio), --pick latest, "
-            "or `annot adjudicate` to keep what annotators agree on"
+            "--pick annotator:ID (that annotator's), --pick ground-truth (the one marked ground truth: "
+            "`annot ls ground-truth`), --pick latest, or `annot adjudicate` to keep what annotators agree on"
         )
         return None
     for a in annotations:
@@ -583,8 +650,11 @@ def _pick(head: str, annotations: list[dict[str, Any]], pick: Pick, problems: li
     return chosen
 
 
-def _completed(task: dict[str, Any], head: str, problems: list[str], summary: ImportSummary) -> list[dict[str, Any]]:
-    """The task's completed, non-empty annotations; cancelled, empty ones and drafts are counted and named."""
+def _completed(
+    task: dict[str, Any], head: str, problems: list[str], summary: ImportSummary, annotator: str | None = None
+) -> list[dict[str, Any]]:
+    """The task's completed, non-empty annotations (of `annotator` only, when given); cancelled, empty ones and
+    drafts are counted and named."""
     annotations = task.get("annotations") or []
     if not isinstance(annotations, list):
         problems.append(f"{head}: 'annotations' must be a list. Export with the 'JSON' format.")
@@ -593,14 +663,20 @@ def _completed(task: dict[str, Any], head: str, problems: list[str], summary: Im
     for ann in annotations:
         if not isinstance(ann, dict):
             problems.append(f"{head}: an annotation is not an object. Export with the 'JSON' format.")
+        elif annotator is not None and str(_annotator(ann)) != annotator:
+            continue
         elif ann.get("was_cancelled"):
             summary.cancelled.append(f"{head}, annotator {_annotator(ann)}")
         elif not ann.get("result"):
             summary.empty.append(f"{head}, annotator {_annotator(ann)}")
         else:
             done.append(ann)
-    for draft in task.get("drafts") or []:
-        if isinstance(draft, dict):
+    drafts = task.get("drafts") or []
+    if not isinstance(drafts, list):
+        problems.append(f"{head}: 'drafts' must be a list. Export with the 'JSON' format.")
+        drafts = []
+    for draft in drafts:
+        if isinstance(draft, dict) and (annotator is None or str(draft.get("user")) == annotator):
             who = draft.get("user")
             who = "?" if not isinstance(who, int) else who  # drafts name the user by e-mail: never kept
             summary.drafts.append(f"{head}, draft {draft.get('id')}" + (f" by annotator {who}" if who != "?" else ""))
@@ -612,15 +688,18 @@ def documents_from_export(
     schema: Schema,
     *,
     where: str = "export",
-    pick: Pick = Pick.ONLY,
+    pick: PickRule | Pick = Pick.ONLY,
     offsets: OffsetMode = OffsetMode.AUTO,
     known: dict[str, str] | None = None,
+    annotator: str | None = None,
 ) -> tuple[list[Document], ImportSummary]:
     """Check a whole Label Studio JSON export and return its gold documents; raise listing all problems.
 
     `known` maps document ids the corpus already has to their text SHA-256: a task without SHA-256 whose
-    document is known with another text is refused.
+    document is known with another text is refused. With `annotator` (a Label Studio account id), only that
+    annotator's annotations are read: one annotator's documents, the tasks they did not do listed as such.
     """
+    rule = pick if isinstance(pick, PickRule) else PickRule(pick)
     summary = ImportSummary()
     problems: list[str] = []
     docs: list[Document] = []
@@ -630,14 +709,14 @@ def documents_from_export(
             problems.append(f"{where}: item {k} is not a task object")
             continue
         summary.tasks += 1
-        done = _completed(task, _head(task, k), problems, summary)
+        done = _completed(task, _head(task, k), problems, summary, annotator)
         if not done:
             summary.skipped_unannotated.append(str(task_data(task).get("doc_id", task.get("id", f"#{k}"))))
             continue
         head, tt = _check_task(task, k, problems, summary, known or {})
         if tt is None:
             continue
-        ann = _pick(head, done, pick, problems, summary)
+        ann = _pick(head, done, rule, problems, summary)
         if ann is None:
             continue
         doc = annotation_to_document(task, ann, schema, problems, summary, offsets, tt)
@@ -841,13 +920,17 @@ def import_export(
     output: Path,
     schema: Schema,
     *,
-    pick: Pick = Pick.ONLY,
+    pick: PickRule | Pick = Pick.ONLY,
     offsets: OffsetMode = OffsetMode.AUTO,
     chunk: int = CHUNK,
+    annotator: str | None = None,
 ) -> ImportSummary:
     """`annot import`: check the export at `path` (read `chunk` characters at a time at least) and write its
-    documents to `output` (JSONL)."""
-    docs, summary = documents_from_export(iter_export(path, chunk), schema, where=str(path), pick=pick, offsets=offsets)
+    documents to `output` (JSONL); with `annotator`, that annotator's documents only."""
+    refuse_overwriting(output, path)
+    docs, summary = documents_from_export(
+        iter_export(path, chunk), schema, where=str(path), pick=pick, offsets=offsets, annotator=annotator
+    )
     if not docs:
         raise AnnotError(
             f"{path}: no completed annotation in {summary.tasks} task(s) "

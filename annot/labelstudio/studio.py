@@ -6,10 +6,17 @@ survives restarts. It runs without ``--debug``; since Label Studio then moves
 silently to the next port when its port is taken, the port is checked first.
 
 The first start creates an administrator with a random password and API key,
-kept in ``.studio/credentials.json``, readable by its owner only (mode 0600):
-the key is never printed. `annot ls` commands read it when
-``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY`` are not set. Users of a shared
-server set those variables instead and never run `annot studio`.
+kept in ``.studio/credentials.json``: the key is never printed. `annot ls`
+commands read it when ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY`` are not
+set. Users of a shared server set those variables instead and never run
+`annot studio`.
+
+Nothing of the server is readable by another user of the machine: the data
+folder is 0700, and the server and Label Studio's own commands run with the
+umask 077, so its database (which holds the API keys), its exports and media
+are 0600; a password reaches Label Studio's commands through their environment
+or standard input, never their command line (which any local user can read
+with `ps`).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -42,6 +50,11 @@ PID_FILE = "server.pid"
 LOG_FILE = "server.log"
 HOST = "127.0.0.1"
 ADMIN = "admin@annot.local"
+PRIVATE_UMASK = 0o077  # what the server and Label Studio's commands create is their owner's only
+# An account is an e-mail address: a local part and a domain with a dot, no spaces, nothing else.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 
 class _StudioFile(Strict):
@@ -63,6 +76,7 @@ class StudioConfig:
     overlap: int = 1
     instructions: Path | None = None
     startup_timeout: float = 240.0
+    path: Path = STUDIO_CONFIG  # the file these settings were read from
 
     @property
     def url(self) -> str:
@@ -82,6 +96,7 @@ def load_studio_config(path: Path | None = None, port: int | None = None) -> Stu
         overlap=cfg.overlap,
         instructions=None if cfg.instructions is None else root / cfg.instructions,
         startup_timeout=cfg.startup_timeout,
+        path=Path(path),
     )
 
 
@@ -111,9 +126,22 @@ def read_credentials(data: Path) -> Credentials | None:
         ) from None
 
 
+def private_folder(data: Path) -> None:
+    """The server's data folder, made (or made again) readable by its owner only, with the files already in
+    it that hold keys or annotators' data (its SQLite database and exports from before annot made it private)."""
+    data = Path(data)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(data, 0o700)
+    for path in data.rglob("*"):
+        if path.is_symlink():
+            continue
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
 def _write_credentials(data: Path, creds: Credentials) -> Path:
     path = Path(data) / CREDENTIALS
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(
@@ -143,7 +171,7 @@ def _env(cfg: StudioConfig, creds: Credentials) -> dict[str, str]:
     for bare in ("USERNAME", "PASSWORD", "PORT", "HOST", "USER_TOKEN"):  # Label Studio's settings read these too
         env.pop(bare, None)
     home = cfg.data / "home"
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
     env.update(
         HOME=str(home),
         LABEL_STUDIO_BASE_DATA_DIR=str(cfg.data),
@@ -261,9 +289,9 @@ def start(cfg: StudioConfig) -> StartResult:
             f"port {cfg.port} on {HOST} is in use by another program",
             f"Start on another port: annot studio start --port {cfg.port + 1} (or set `port` in configs/studio.toml).",
         )
-    cred_path = _write_credentials(cfg.data, creds)
+    cred_path = _write_credentials(cfg.data, creds)  # makes the data folder private too
     log = cfg.data / LOG_FILE
-    with open(log, "ab") as fh:
+    with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as fh:
         proc = subprocess.Popen(
             [exe, "start", "--no-browser", "--internal-host", HOST, "--port", str(cfg.port)],
             env=_env(cfg, creds),
@@ -271,6 +299,7 @@ def start(cfg: StudioConfig) -> StartResult:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives the command; `annot studio stop` ends it
+            umask=PRIVATE_UMASK,
         )
     (cfg.data / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
     deadline = time.monotonic() + cfg.startup_timeout
@@ -357,30 +386,67 @@ def state(cfg: StudioConfig) -> StudioState:
     )
 
 
-def add_user(cfg: StudioConfig, email: str) -> str:
-    """Create an annotator account on the project's server (Label Studio's own `init` command); its password."""
-    if "@" not in email or any(c.isspace() for c in email):
+def check_email(email: str) -> str:
+    """`email` when it can be a Label Studio account (an e-mail address), else an AnnotError.
+
+    >>> check_email("alice@example.org")
+    'alice@example.org'
+    """
+    if not _EMAIL.match(email):
         raise AnnotError(f"{email!r} is not an e-mail address", "Label Studio accounts are e-mail addresses.")
+    return email
+
+
+def _ls_command(cfg: StudioConfig, args: list[str], env: dict[str, str], stdin: str | None = None) -> Any:
+    """Run one of Label Studio's own commands on the project's data (the running server holds SQLite's write lock
+    now and then: wait and try again). Secrets go in `env` or `stdin`, never in `args`."""
+    for attempt in range(3):
+        run = subprocess.run(
+            [label_studio_executable(), *args],
+            env=env,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            start_new_session=True,  # no terminal: a password prompt reads standard input
+            umask=PRIVATE_UMASK,
+        )
+        if run.returncode == 0 or "database is locked" not in run.stderr or attempt == 2:
+            return run
+        time.sleep(2.0 * (attempt + 1))
+    return run
+
+
+def _server_env(cfg: StudioConfig) -> tuple[dict[str, str], Credentials]:
     creds = read_credentials(cfg.data)
     if creds is None:
         raise AnnotError("the project's Label Studio server was never started", "Run: annot studio start")
-    password = secrets.token_urlsafe(12)
     env = _env(cfg, creds)
     for key in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"):
-        env.pop(key)  # the administrator's: the new account gets its own (random) key
-    for attempt in range(3):
-        run = subprocess.run(
-            [label_studio_executable(), "init", "--username", email, "--password", password, "--quiet"],
-            env=env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=300,
-        )
-        # the running server holds SQLite's write lock now and then: wait and try again
-        if run.returncode == 0 or "database is locked" not in run.stderr or attempt == 2:
-            break
-        time.sleep(2.0 * (attempt + 1))
+        env.pop(key)  # the administrator's: never given to another account
+    return env, creds
+
+
+def new_password() -> str:
+    """A random password that no command line could take for an option (it never starts with '-')."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password[0].isalnum():
+            return password
+
+
+def add_user(cfg: StudioConfig, email: str) -> str:
+    """Create an annotator account on the project's server (Label Studio's own `init` command); its password.
+
+    The address and the password reach `label-studio init` through its environment (LABEL_STUDIO_USERNAME,
+    LABEL_STUDIO_PASSWORD), which only this user can read, not through its command line.
+    """
+    check_email(email)
+    env, _ = _server_env(cfg)
+    password = new_password()
+    env.update(LABEL_STUDIO_USERNAME=email, LABEL_STUDIO_PASSWORD=password)
+    run = _ls_command(cfg, ["init", "--quiet"], env)
     if run.returncode != 0:
         raise AnnotError(
             f"Label Studio could not create {email}",
@@ -388,4 +454,23 @@ def add_user(cfg: StudioConfig, email: str) -> str:
         )
     if "already exists" in run.stdout:
         raise AnnotError(f"{email} already has an account", "Each annotator gets one account; pick another address.")
+    return password
+
+
+def reset_password(cfg: StudioConfig, email: str) -> str:
+    """Give an account of the project's server a new random password (Label Studio's `reset_password`); it.
+
+    The password reaches the command on its standard input (its prompt), never on its command line.
+    """
+    check_email(email)
+    env, _ = _server_env(cfg)
+    password = new_password()
+    run = _ls_command(cfg, ["reset_password", "--username", email], env, stdin=password + "\n")
+    if run.returncode != 0 or "not found" in run.stdout:
+        raise AnnotError(
+            f"{email} has no account on the project's server"
+            if "not found" in run.stdout
+            else f"Label Studio could not reset the password of {email}",
+            "List the accounts: annot studio user list",
+        )
     return password

@@ -84,6 +84,10 @@ class Chart:
         return self.top + self.names.index(name) * self.row + self.bar * len(self.series) / 2 + 4
 
     @property
+    def has_intervals(self) -> bool:
+        return any(b.low is not None and b.high is not None for b in self.bars)
+
+    @property
     def ticks(self) -> list[tuple[float, float]]:
         return [(t, self.x(t)) for t in (0.0, 0.25, 0.5, 0.75, 1.0)]
 
@@ -104,7 +108,9 @@ def _chart(id: str, title: str, bars: list[Bar], series: tuple[str, ...] = ("F1"
     if not bars:
         return None
     left = 20 + 8 * min(32, max(len(b.name) for b in bars))
-    return Chart(id=id, title=title, bars=tuple(bars), series=series, left=left)
+    right = 110 if len(series) < 2 else 60 + 7 * min(24, max(len(s) for s in series))
+    width = max(640, left + 400 + right)
+    return Chart(id=id, title=title, bars=tuple(bars), series=series, left=left, right=right, width=width)
 
 
 def _ci(score: EntityScore | EventScore, metric: str = "f1") -> tuple[float | None, float | None]:
@@ -123,6 +129,8 @@ class Headline:
     score: EntityScore | EventScore
     support: str
     humans: float | None = None
+    key: str = ""  # the scheme or level (its definition)
+    human_score: EntityScore | EventScore | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,7 @@ class View:
     report: Report
     headline: list[Headline]
     events_scored: bool
+    events_predicted: bool
     failed: list[GateCheck]
     label_chart: Chart | None
     type_chart: Chart | None
@@ -235,6 +244,8 @@ def view(report: Report, errors_shown: int = ERRORS_SHOWN, documents_shown: int 
             score=ents.micro[s],
             support=f"{ents.micro[s].correct}/{ents.micro[s].possible} gold, {ents.micro[s].actual} predicted",
             humans=None if h is None else h.entities.micro[s].f1,
+            key=s,
+            human_score=None if h is None else h.entities.micro[s],
         )
         for s in SCHEMES
     ]
@@ -246,6 +257,8 @@ def view(report: Report, errors_shown: int = ERRORS_SHOWN, documents_shown: int 
                 score=evs.micro[lvl],
                 support=f"{evs.micro[lvl].matched}/{evs.micro[lvl].gold} gold, {evs.micro[lvl].predicted} predicted",
                 humans=None if h is None else h.events.micro[lvl].f1,
+                key=lvl,
+                human_score=None if h is None else h.events.micro[lvl],
             )
             for lvl in EVENT_LEVELS
         ]
@@ -272,6 +285,7 @@ def view(report: Report, errors_shown: int = ERRORS_SHOWN, documents_shown: int 
         report=report,
         headline=headline,
         events_scored=events_scored,
+        events_predicted=any(evs.micro[lvl].predicted for lvl in EVENT_LEVELS),
         failed=[] if report.gate is None else report.gate.failed,
         label_chart=_chart("f1-chart", "Per-label F1 (strict) with confidence intervals", label_bars),
         type_chart=_chart(
@@ -327,13 +341,68 @@ def heat(n: int, row_total: int) -> str:
 # ------------------------------------------------------------------ comparison
 
 
-def comparison_html(table: SideBySide) -> str:
-    """The systems side by side as one page: each metric per system, the difference to the reference and the
-    paired p-value, with a chart of each metric."""
-    charts: list[Chart] = []
+@dataclass(frozen=True)
+class MetricGroup:
+    """Metrics of a comparison shown together: a block of the table and one chart."""
+
+    title: str
+    metrics: list[str]
+    chart: Chart | None
+
+
+def _group_of(path: str) -> str:
+    if ".per_label." in path:
+        return "Entities per label"
+    if ".per_type." in path or ".per_role." in path:
+        return "Events per type and role"
+    return "Entities: micro and macro" if path.startswith("entities.") else "Events: micro"
+
+
+def metric_definition(path: str) -> str:
+    """The one-line definition of the scheme or level a metric path scores under (empty when none applies)."""
+    from ..scoring.vocabulary import LEVEL_DEFINITIONS, SCHEME_DEFINITIONS
+
+    parts = path.split(".")
+    for part in reversed(parts):
+        if part in SCHEME_DEFINITIONS:
+            return f"{part}: {SCHEME_DEFINITIONS[part]}" + (" (mean over labels)" if "macro" in parts else "")
+        if part in LEVEL_DEFINITIONS:
+            return f"{part}: {LEVEL_DEFINITIONS[part]}"
+    return ""
+
+
+def comparison_groups(table: SideBySide) -> list[MetricGroup]:
+    """The metrics of a comparison by group (micro and macro, per label, events), each with a chart of every
+    system's value and interval."""
+    groups: dict[str, list[str]] = {}
     for m in table.metrics:
-        bars = [Bar(row.system, row.metrics[m].value) for row in table.systems]
-        chart = _chart(f"chart-{len(charts)}", short_metric(m), bars)
-        if chart is not None:
-            charts.append(chart)
-    return render("comparison.html", t=table, fmt=fmt, format_p=format_p, short_metric=short_metric, charts=charts)
+        groups.setdefault(_group_of(m), []).append(m)
+    names = tuple(row.system for row in table.systems)
+    out = []
+    for n, (title, metrics) in enumerate(groups.items()):
+        bars = []
+        for m in metrics:
+            for i, row in enumerate(table.systems):
+                c = row.metrics[m]
+                if c.not_predicted:
+                    bars.append(Bar(short_metric(m), None, note="not predicted", series=i))
+                else:
+                    bars.append(Bar(short_metric(m), c.value, c.low, c.high, series=i))
+        out.append(MetricGroup(title, metrics, _chart(f"chart-{n}", f"{title}: F1 per system", bars, names)))
+    return out
+
+
+def comparison_html(table: SideBySide) -> str:
+    """The systems compared as one page: a row per metric, a column per system (value, interval, difference to
+    the reference and paired p-value), and a chart per group of metrics with every system's interval."""
+    return render(
+        "comparison.html",
+        t=table,
+        fmt=fmt,
+        format_p=format_p,
+        short_metric=short_metric,
+        groups=comparison_groups(table),
+        definition=metric_definition,
+        schemes=SCHEMES,
+        levels=EVENT_LEVELS,
+    )

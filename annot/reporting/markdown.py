@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
 
-from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
+from ..scoring.vocabulary import EVENT_LEVELS, LEVEL_DEFINITIONS, SCHEMES
 from .model import Confusion, EntityScore, EventScore, GateResult, Report, SideBySide
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#+!|~])")
@@ -101,21 +100,37 @@ def _score_lines(report: Report, events_scored: bool) -> list[str]:
         lines.append(
             f"| entities {s} | {fmt(c.precision)}{_ci(c, 'precision')} | {fmt(c.recall)}{_ci(c, 'recall')} | "
             f"{fmt(c.f1)}{_ci(c, 'f1')} | {c.correct}/{c.possible} gold, {c.actual} predicted |"
-            + (f" {fmt(h.entities.micro[s].f1)} |" if h else "")
+            + (f" {_human_cell(h.entities.micro[s])} |" if h else "")
         )
-    if events_scored:
+    predicted = any(report.events.micro[lvl].predicted for lvl in EVENT_LEVELS)
+    if events_scored and not predicted:
+        e = report.events.micro["trigger_identification"]
+        lines.append(
+            f"| events | not predicted | | | {e.gold} gold triggers, no event predicted |" + (" |" if h else "")
+        )
+    elif events_scored:
         for lvl in EVENT_LEVELS:
             e = report.events.micro[lvl]
             lines.append(
                 f"| events {lvl.replace('_', ' ')} | {fmt(e.precision)}{_ci(e, 'precision')} | "
                 f"{fmt(e.recall)}{_ci(e, 'recall')} | {fmt(e.f1)}{_ci(e, 'f1')} | "
                 f"{e.matched}/{e.gold} gold, {e.predicted} predicted |"
-                + (f" {fmt(h.events.micro[lvl].f1)} |" if h else "")
+                + (f" {_human_cell(h.events.micro[lvl])} |" if h else "")
             )
     lines += [
         "",
         "Macro (mean over supported labels): " + ", ".join(f"{s} F1 {fmt(ents.macro[s].f1)}" for s in SCHEMES) + ".",
+        "",
+        "What each row counts: " + "; ".join(f"**{k}** {v}" for k, v in m.definitions.schemes.items()) + ".",
     ]
+    if events_scored:
+        lines += ["", "Event levels: " + "; ".join(f"**{k}** {v}" for k, v in LEVEL_DEFINITIONS.items()) + "."]
+    if h is not None:
+        lines += [
+            "",
+            f"humans F1: the annotators' F1 on the {h.documents} documents two of them annotated (every pair pooled), "
+            "with the number of items of the first and the second annotator in brackets.",
+        ]
     if not events_scored:
         lines += ["", "No events in the gold or the predictions: the event levels are not scored."]
     return lines
@@ -145,7 +160,7 @@ def _entity_lines(report: Report) -> list[str]:
     ]
     for lab, per in ents.per_label.items():
         c = per["strict"]
-        human = "" if not h else f" {fmt(_human(h.entities.per_label, lab, 'strict'))} |"
+        human = "" if not h else f" {_human_cell(h.entities.per_label.get(lab, {}).get('strict'))} |"
         if lab in ents.unsupported_labels:
             lines.append(f"| {md(lab)} | no support | | | 0 | 0 | 0 |{human}")
             continue
@@ -183,8 +198,8 @@ def _event_lines(report: Report) -> list[str]:
             human = ""
             if h:
                 human = (
-                    f" {fmt(_human(h.events.per_type, t, 'trigger_classification'))} |"
-                    f" {fmt(_human(h.events.per_type, t, 'argument_classification'))} |"
+                    f" {_human_cell(h.events.per_type.get(t, {}).get('trigger_classification'))} |"
+                    f" {_human_cell(h.events.per_type.get(t, {}).get('argument_classification'))} |"
                 )
             lines.append(f"| {md(t)} | {tc.gold} | {fmt(tc.f1)} | {fmt(ac.f1)} |{human}")
     if report.events.per_role:
@@ -195,7 +210,7 @@ def _event_lines(report: Report) -> list[str]:
         ]
         for r, lv in report.events.per_role.items():
             e = lv["argument_classification"]
-            human = f" {fmt(_human(h.events.per_role, r, 'argument_classification'))} |" if h else ""
+            human = f" {_human_cell(h.events.per_role.get(r, {}).get('argument_classification'))} |" if h else ""
             lines.append(f"| {md(r)} | {e.gold} | {fmt(e.precision)} | {fmt(e.recall)} | {fmt(e.f1)} |{human}")
     return lines
 
@@ -258,10 +273,17 @@ def _left_out(left: dict[str, int], limit: int) -> list[str]:
     return ["", f"report.json lists the first {limit} errors of each category; not listed: {counts}.", ""]
 
 
-def _human(group: dict[str, Any], name: str, level: str) -> float | None:
-    """The humans' F1 of one label / type / role, None where the annotators had none."""
-    score = group.get(name, {}).get(level)
-    return None if score is None else score.f1  # type: ignore[no-any-return]
+def _human_cell(score: EntityScore | EventScore | None) -> str:
+    """The humans' F1 with its interval and support (items of the first vs the second annotator).
+
+    >>> from annot.reporting.model import EventScore
+    >>> _human_cell(EventScore(matched=0, predicted=1, gold=1, precision=0.0, recall=0.0, f1=0.0))
+    '0.000 (1 vs 1)'
+    """
+    if score is None:
+        return "–"
+    a, b = (score.possible, score.actual) if isinstance(score, EntityScore) else (score.gold, score.predicted)
+    return f"{fmt(score.f1)}{_ci(score, 'f1')} ({a} vs {b})"
 
 
 def _human_lines(report: Report) -> list[str]:
@@ -324,22 +346,33 @@ def short_metric(path: str) -> str:
 
 
 def comparison_markdown(table: SideBySide) -> str:
-    """The systems side by side, as Markdown: value (difference to the reference, p-value) per metric."""
+    """The systems compared, as Markdown: a row per metric, a column per system (value [interval], and for the
+    other systems the difference to the reference and the p-value; "not predicted" for a layer with no output)."""
+    g = table.gold
+    scope = ""
+    if g is not None:
+        scope = f"Gold `{md(g.path)}`" + (f", split {md(g.split)}" if g.split else "") + f", {g.documents} documents. "
     lines = [
-        "# Systems side by side",
+        "# Systems compared",
         "",
-        f"Reference: {md(table.reference)}. p: {table.method} ({table.samples} resamples, seed {table.seed}).",
+        scope + f"Reference: {md(table.reference)}. p: {table.method} ({table.samples} resamples, seed {table.seed}).",
+        "In brackets: the system's own bootstrap interval; *not predicted*: the system output nothing of that layer.",
         "",
-        "| system | " + " | ".join(short_metric(m) for m in table.metrics) + " |",
-        "|---|" + "---:|" * len(table.metrics),
+        "| metric | " + " | ".join(md(r.system) for r in table.systems) + " |",
+        "|---|" + "---:|" * len(table.systems),
     ]
-    for row in table.systems:
+    for m in table.metrics:
         cells = []
-        for m in table.metrics:
+        for row in table.systems:
             c = row.metrics[m]
+            if c.not_predicted:
+                cells.append("not predicted")
+                continue
             cell = fmt(c.value)
+            if c.low is not None and c.high is not None:
+                cell += f" [{c.low:.2f}, {c.high:.2f}]"
             if c.delta is not None:
                 cell += f" ({c.delta:+.3f}, p {format_p(c.p_value)})"
             cells.append(cell)
-        lines.append(f"| {md(row.system)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {md(short_metric(m))} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -306,6 +306,33 @@ class GateCheck:
     drop: float | None = None
     p_value: float | None = field(default=None, metadata=OMIT_NONE)
 
+    @property
+    def shortfall(self) -> float:
+        """How far the metric fell short of what the check asked (0 for a check that passed): the drop from the
+        baseline, or the distance below the threshold. Failed checks are listed largest first everywhere."""
+        if self.passed:
+            return 0.0
+        if self.kind == "baseline":
+            return self.drop or 0.0
+        return (self.threshold or 0.0) - (self.value or 0.0)
+
+    @property
+    def summary(self) -> str:
+        """The check in a few words, for a verdict line: what was measured against what.
+
+        >>> GateCheck(kind="baseline", metric="m", value=0.5, baseline=0.9, drop=0.4, support=3, gated=True,
+        ...           passed=False, description="").summary
+        'm dropped 0.400 (0.900 -> 0.500)'
+        """
+        v = "undefined" if self.value is None else f"{self.value:.3f}"
+        if self.kind == "baseline":
+            b = "undefined" if self.baseline is None else f"{self.baseline:.3f}"
+            if self.drop is None:
+                return f"{self.metric} = {v} (baseline {b})"
+            return f"{self.metric} dropped {self.drop:.3f} ({b} -> {v})"
+        t = "?" if self.threshold is None else f"{self.threshold:.3f}"
+        return f"{self.metric} = {v} < threshold {t}" if not self.passed else f"{self.metric} = {v} >= {t}"
+
     def to_dict(self) -> dict[str, Any]:
         out = builtins_of_fields(self, skip={"threshold", "baseline", "drop"})
         if self.kind == "threshold":
@@ -335,11 +362,71 @@ class GateResult:
 
     @property
     def failed(self) -> list[GateCheck]:
-        return [c for c in self.checks if not c.passed]
+        """The checks that failed, the largest shortfall (drop from the baseline, distance below the threshold)
+        first; report.json keeps the checks in the order they were made."""
+        return sorted((c for c in self.checks if not c.passed), key=lambda c: -c.shortfall)
+
+    @property
+    def ordered(self) -> list[GateCheck]:
+        """Every check: the failed ones first, largest shortfall first, then the rest in their order."""
+        return self.failed + [c for c in self.checks if c.passed]
 
     @property
     def gated(self) -> list[GateCheck]:
         return [c for c in self.checks if c.gated]
+
+
+# ----------------------------------------------------------------- verdict
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemVerdict:
+    """One system's outcome of a run: whether it was gated and passed, its failed checks (largest shortfall
+    first), its headline scores (micro F1 of every scheme and level, macro strict F1) and its report file."""
+
+    system: str
+    gated: bool
+    passed: bool
+    checks: int  # gated checks
+    failed: tuple[GateCheck, ...]
+    scores: dict[str, float | None]
+    report: str | None = None
+    ignored_predictions: int = 0
+    all_checks: tuple[GateCheck, ...] = ()  # every check, in the order made (not in the JSON verdict)
+
+    @property
+    def shortfall(self) -> float:
+        return max((c.shortfall for c in self.failed), default=0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    """The outcome of one `annot evaluate` run, for people (`line`, its last line) and for CI (`--format json`,
+    JUnit XML, the step summary): passed unless a system failed its gate; exit code 0 or 1."""
+
+    passed: bool
+    line: str
+    systems: tuple[SystemVerdict, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    @property
+    def failed_systems(self) -> list[SystemVerdict]:
+        """The systems that failed their gate, the one with the largest shortfall first."""
+        return sorted((s for s in self.systems if not s.passed), key=lambda s: -s.shortfall)
+
+    def to_json(self) -> str:
+        """The verdict as JSON (`annot evaluate --format json`): keys sorted, floats of 6 digits."""
+        body = {
+            "passed": self.passed,
+            "exit_code": self.exit_code,
+            "verdict": self.line,
+            "failed_systems": [s.system for s in self.failed_systems],
+            "systems": [builtins_of_fields(s, skip={"all_checks"}) for s in self.systems],
+        }
+        return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 # ------------------------------------------------------------------ report
@@ -385,6 +472,57 @@ class Report:
     def system_name(self) -> str:
         return self.meta.system.name
 
+    def rows(self, table: str = "per_label", level: str | None = None) -> list[ScoreRow]:
+        """A table of the report as plain records: `table` is "per_label", "per_type", "per_role" or "micro"
+        (every scheme and level); `level` keeps one scheme or level ("strict", "trigger_classification", ...).
+
+        >>> import annot
+        >>> d = [annot.Document("d1", "NATO met.", (annot.Entity(0, 4, "ORG"),))]
+        >>> [(r.name, r.level, r.f1) for r in annot.evaluate(d, d, bootstrap_samples=0).rows(level="strict")]
+        [('ORG', 'strict', 1.0)]
+        """
+        if table not in TABLES:
+            raise AnnotError(f"no table {table!r} in a report", f"Tables: {', '.join(TABLES)}.")
+        h = self.human
+        out: list[ScoreRow] = []
+        if table == "micro":
+            for section, micro, hmicro in (
+                ("entities", self.entities.micro, h.entities.micro if h else {}),
+                ("events", self.events.micro, h.events.micro if h else {}),
+            ):
+                out += [_score_row(section, "micro", lvl, s, hmicro.get(lvl)) for lvl, s in micro.items()]
+        else:
+            section = "entities" if table == "per_label" else "events"
+            tables: dict[str, Any] = {
+                "per_label": self.entities.per_label,
+                "per_type": self.events.per_type,
+                "per_role": self.events.per_role,
+            }
+            named: dict[str, Any] = tables[table]
+            hnamed: dict[str, Any] = {}
+            if h is not None:
+                htables: dict[str, Any] = {
+                    "per_label": h.entities.per_label,
+                    "per_type": h.events.per_type,
+                    "per_role": h.events.per_role,
+                }
+                hnamed = htables[table]
+            for name, levels in named.items():
+                hl = hnamed.get(name, {})
+                out += [_score_row(section, name, lvl, s, hl.get(lvl)) for lvl, s in levels.items()]
+        if level is not None:
+            out = [r for r in out if r.level == level]
+            if not out and (named_levels := {r.level for r in self.rows(table)}):
+                raise AnnotError(
+                    f"no level {level!r} in table {table!r}", f"Levels there: {', '.join(sorted(named_levels))}."
+                )
+        return out
+
+    def to_dataframe(self, table: str = "per_label", level: str | None = None) -> Any:
+        """`rows(table, level)` as a pandas DataFrame, one row per name and level (needs pandas:
+        pip install 'annot[pandas]')."""
+        return _dataframe(self.rows(table, level))
+
     @property
     def zero_division(self) -> str:
         return self.meta.settings.zero_division
@@ -422,9 +560,16 @@ class PairedComparison:
 
 @dataclass(frozen=True, kw_only=True)
 class Cell:
+    """One system's value of one metric; against the reference, the difference and its paired p-value; the
+    system's own interval (from its report's bootstrap) where it has one. `not_predicted`: the system predicted
+    nothing of this layer (no entity, or no event, in any document), so the value scores no output of it."""
+
     value: float | None
     delta: float | None
     p_value: float | None
+    low: float | None = field(default=None, metadata=OMIT_NONE)
+    high: float | None = field(default=None, metadata=OMIT_NONE)
+    not_predicted: bool = field(default=False, metadata=OMIT_EMPTY)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -443,15 +588,137 @@ class SideBySide:
     seed: int
     metrics: tuple[str, ...]
     systems: tuple[SystemRow, ...]
+    gold: GoldInfo | None = field(default=None, metadata=OMIT_NONE)  # the reference's gold (the same for all)
+    sources: dict[str, str] = field(default_factory=dict, metadata=OMIT_EMPTY)  # system -> its report.json
 
     def to_json(self) -> str:
         """comparison.json: values unrounded, keys sorted."""
         return json.dumps(to_builtins(self, None), indent=2, sort_keys=True) + "\n"
 
+    def row(self, system: str) -> SystemRow:
+        return next(r for r in self.systems if r.system == system)
+
+    def rows(self) -> list[ComparisonRow]:
+        """The comparison as plain records, one per system and metric (what `to_dataframe` tabulates)."""
+        return [
+            ComparisonRow(
+                system=row.system,
+                metric=m,
+                value=c.value,
+                delta=c.delta,
+                p_value=c.p_value,
+                low=c.low,
+                high=c.high,
+                not_predicted=c.not_predicted,
+            )
+            for row in self.systems
+            for m in self.metrics
+            for c in (row.metrics[m],)
+        ]
+
+    def to_dataframe(self) -> Any:
+        """`rows()` as a pandas DataFrame (needs pandas: pip install 'annot[pandas]')."""
+        return _dataframe(self.rows())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComparisonRow:
+    """One system's value of one metric in a comparison, flat (a row of `SideBySide.to_dataframe()`)."""
+
+    system: str
+    metric: str
+    value: float | None
+    delta: float | None
+    p_value: float | None
+    low: float | None
+    high: float | None
+    not_predicted: bool
+
+
+# ------------------------------------------------------------------ tables
+
+
+TABLES = ("micro", "per_label", "per_type", "per_role")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoreRow:
+    """One row of a report's tables, flat (`Report.rows`, `Report.to_dataframe`): a label, event type or role
+    (`name`; "micro" for the micro average) under one entity scheme or event level.
+
+    `gold` is the support (entities: possible; events: gold items), `correct` the matched ones (entities:
+    correct; events: matched), `low` / `high` the F1 interval when bootstrapped, `humans_f1` the annotators'
+    F1 on the same item when the corpus keeps second annotations.
+    """
+
+    section: str
+    name: str
+    level: str
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    gold: int
+    predicted: int
+    correct: int
+    low: float | None
+    high: float | None
+    humans_f1: float | None
+
+
+def _score_row(section: str, name: str, level: str, s: EntityScore | EventScore, human: Any) -> ScoreRow:
+    if isinstance(s, EntityScore):
+        gold, predicted, correct = s.possible, s.actual, s.correct
+    else:
+        gold, predicted, correct = s.gold, s.predicted, s.matched
+    ends = None if s.ci is None else s.ci.f1
+    return ScoreRow(
+        section=section,
+        name=name,
+        level=level,
+        precision=s.precision,
+        recall=s.recall,
+        f1=s.f1,
+        gold=gold,
+        predicted=predicted,
+        correct=correct,
+        low=ends[0] if ends else None,
+        high=ends[1] if ends else None,
+        humans_f1=None if human is None else human.f1,
+    )
+
+
+def _dataframe(rows: list[Any]) -> Any:
+    try:
+        import pandas as pd
+    except ImportError:
+        raise AnnotError(
+            "pandas is not installed",
+            "Install it with annot's pandas extra (pip install -e '.[pandas]'), or use the plain records of rows().",
+        ) from None
+    from dataclasses import asdict
+
+    return pd.DataFrame([asdict(r) for r in rows])
+
+
+def report_file(path: Path | str) -> Path:
+    """The report.json of `path`: the file itself, or the report.json in a report folder."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    if (path / "report.json").is_file():
+        return path / "report.json"
+    inside = sorted(p.parent.name for p in path.glob("*/report.json"))
+    raise AnnotError(
+        f"{path}: a folder with no report.json",
+        f"Give report folders (those of annot evaluate -o), e.g. {', '.join(str(path / n) for n in inside[:4])}"
+        if inside
+        else "Give a report folder (annot evaluate -o FOLDER writes report.json there) or a report.json file.",
+    )
+
 
 def load_report(path: Path | str, what: str = "report") -> Report:
-    """A report.json file read back into a Report."""
-    path = Path(path)
+    """A report.json file (or the report.json of a report folder) read back into a Report."""
+    path = report_file(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -28,7 +28,11 @@ def _environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from ..scoring.vocabulary import LEVEL_DEFINITIONS, SCHEME_DEFINITIONS
+
     env.globals["csp"] = CSP
+    env.globals["scheme_definitions"] = SCHEME_DEFINITIONS
+    env.globals["level_definitions"] = LEVEL_DEFINITIONS
     env.globals["inline"] = lambda name: env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
     return env
 

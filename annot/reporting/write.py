@@ -27,3 +27,17 @@ def write_comparison(table: SideBySide, out_dir: Path) -> list[Path]:
     atomic_write_text(paths[1], comparison_markdown(table))
     atomic_write_text(paths[2], comparison_html(table))
     return paths
+
+
+def write_comparison_folder(table: SideBySide, folder: Path) -> list[Path]:
+    """Write comparison.json, .md and .html into `folder`, created if missing (refused if it is a file)."""
+    from ..errors import AnnotError
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise AnnotError(
+            f"{folder}: is a file; the comparison is written into a folder (comparison.json, .md, .html)",
+            "Give a folder that does not exist yet or is one, e.g. -o reports/comparison/.",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_comparison(table, folder)

@@ -10,10 +10,13 @@ Token agreement: each document is cut into spaCy's English tokens, and each
 token gets, per annotator, the entity label of the mention covering it (or
 ``O``), the event type of the trigger covering it (or ``O``), and per role
 whether it lies in an argument of that role. Cohen's kappa (scikit-learn)
-compares two annotators; Krippendorff's alpha (the ``krippendorff`` package,
-nominal) takes every annotator at once, a token an annotator did not see
-being missing. Per label, type and role the labels are binary (that label or
-not). A kappa or alpha is ``None`` where it is undefined (one category only).
+compares the two annotators of a pair; Krippendorff's alpha (the
+``krippendorff`` package, nominal) takes every annotator at once, however many
+there are (two included: alpha is not kappa, their expected agreements
+differ), a token an annotator did not see being missing. Each figure says which
+statistic it is (`TokenAgreement.statistic`). Per label, type and role the
+labels are binary (that label or not). A kappa or alpha is ``None`` where it is
+undefined (one category only).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -34,10 +37,17 @@ from .scorer import Evaluation, Names, ScoringSettings, score
 OUTSIDE = "O"
 
 
+Statistic = Literal["kappa", "alpha"]
+KAPPA: Statistic = "kappa"  # Cohen's kappa: two annotators on the tokens both saw
+ALPHA: Statistic = "alpha"  # Krippendorff's alpha (nominal): any number of annotators, missing values allowed
+
+
 @dataclass(frozen=True, kw_only=True)
 class TokenAgreement:
-    """Kappa (for a pair) or alpha (for all annotators) on token labels, overall and per label."""
+    """Cohen's kappa (of a pair) or Krippendorff's alpha (of every annotator) on token labels, overall and per
+    label; `statistic` says which."""
 
+    statistic: Statistic
     tokens: int
     entities: float | None
     events: float | None
@@ -153,14 +163,17 @@ def token_agreement(
     labels: Sequence[str],
     event_types: Sequence[str],
     roles: Sequence[str],
+    statistic: Statistic = ALPHA,
 ) -> TokenAgreement:
-    """Kappa when `annotations` holds two annotators (on the documents both did), else alpha over all of them."""
+    """Krippendorff's alpha over every annotator of `annotations` (any number, two included), or with `statistic`
+    "kappa" Cohen's kappa of exactly two annotators on the tokens both saw."""
     entity, trigger, role = _columns(annotations, doc_ids)
     who = list(annotations)
-    pair = len(who) == 2
+    if statistic == KAPPA and len(who) != 2:
+        raise ValueError(f"Cohen's kappa compares two annotators, got {len(who)}")
 
     def measure(rows: list[list[Any]]) -> float | None:
-        if pair:
+        if statistic == KAPPA:
             both = [(x, y) for x, y in zip(rows[0], rows[1]) if x is not None and y is not None]
             return _kappa([x for x, _ in both], [y for _, y in both])
         return _alpha(rows)
@@ -173,6 +186,7 @@ def token_agreement(
     role_rows = [role[w] for w in who]
     seen = sum(1 for i in range(len(ent_rows[0])) if sum(r[i] is not None for r in ent_rows) >= 2) if ent_rows else 0
     return TokenAgreement(
+        statistic=statistic,
         tokens=seen,
         entities=measure(ent_rows),
         events=measure(trig_rows),
@@ -228,7 +242,7 @@ def agreement(
             other = [annotations[b][d] for d in shared]
             _same_texts(a, b, gold, other)
             ev = _score(gold, other, names, settings)
-            tok = token_agreement({a: annotations[a], b: annotations[b]}, shared, labels, event_types, roles)
+            tok = token_agreement({a: annotations[a], b: annotations[b]}, shared, labels, event_types, roles, KAPPA)
             pairs.append(PairEvaluation(a=a, b=b, documents=tuple(shared), evaluation=ev, tokens=tok))
             pooled_gold += [_renamed(annotations[a][d], pair_key(d, a, b)) for d in shared]
             pooled_other += [_renamed(annotations[b][d], pair_key(d, a, b)) for d in shared]
@@ -236,7 +250,7 @@ def agreement(
         return [], None, None
     pooled = _score(pooled_gold, pooled_other, names, settings)
     shared_any = sorted({d for p in pairs for d in p.documents})
-    alpha = token_agreement(annotations, shared_any, labels, event_types, roles)
+    alpha = token_agreement(annotations, shared_any, labels, event_types, roles, ALPHA)
     return pairs, pooled, alpha
 
 

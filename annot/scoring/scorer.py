@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..columns import Columns
-from ..errors import raise_if_problems
+from ..errors import AnnotError, raise_if_problems
+from ..limits import MAX_BOOTSTRAP, MAX_ERRORS, MAX_SEED, bounded
 from ..parallel import LOCAL, Execution, release_memory
 from ..project import DEFAULT_SEED
 from .analysis import ErrorItem, context, event_error_item
@@ -38,6 +39,13 @@ class ScoringSettings:
     confidence: float = 0.95
     zero_division: ZeroDivision = ZeroDivision.NULL
     max_errors: int = 1000  # errors listed per category (the others are counted)
+
+    def __post_init__(self) -> None:
+        bounded("bootstrap samples (--bootstrap)", self.bootstrap_samples, 0, MAX_BOOTSTRAP)
+        bounded("seed (--seed)", self.seed, 0, MAX_SEED)
+        bounded("errors listed per category (--max-errors)", self.max_errors, 0, MAX_ERRORS)
+        if not 0 < self.confidence < 1:
+            raise AnnotError(f"confidence {self.confidence!r} must be between 0 and 1", "Give e.g. 0.95.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +93,9 @@ class Evaluation:
     extensions: tuple[str, ...] = ()  # the rules of vocabulary.EXTENSION_DEFINITIONS that the data makes apply
 
 
+MISSING_LISTED = 5  # gold documents without a prediction named one a line; beyond, in one line
+
+
 def pairing(
     gold_ids: Sequence[str],
     gold_sha: Sequence[str],
@@ -105,12 +116,19 @@ def pairing(
         if d not in gold_set and d not in other_gold
     ]
     order = []
+    missing = [d for d in gold_ids if d not in by_id]
+    if len(missing) > MISSING_LISTED:  # one line, not one per document
+        problems.append(
+            f"{len(missing)} gold documents have no prediction: {', '.join(map(repr, missing[:MISSING_LISTED]))}, ... "
+            "(the system must output every gold document, even with no mention)"
+        )
     for d, sha in zip(gold_ids, gold_sha):
         i = by_id.get(d)
         if i is None:
-            problems.append(
-                f"document {d!r}: no prediction (the system must output every gold document, even with no mention)"
-            )
+            if len(missing) <= MISSING_LISTED:
+                problems.append(
+                    f"document {d!r}: no prediction (the system must output every gold document, even with no mention)"
+                )
         elif pred_sha[i] != sha:
             problems.append(
                 f"document {d!r}: the predicted text differs from the gold text (SHA-256 {pred_sha[i][:12]}... vs "

@@ -29,6 +29,25 @@ def load_pipeline(model: str) -> Any:
         ) from None
 
 
+def model_problem(model: str) -> str | None:
+    """Why the pipeline `model` (a package name or a path) cannot be loaded, found without loading it; None when
+    it is there. Checked for every configured system before any of them predicts."""
+    import importlib.util
+
+    if "/" in model or Path(model).exists():
+        path = Path(model)
+        if not path.exists():
+            return f"no spaCy pipeline at {model}"
+        if not (path / "config.cfg").is_file():
+            return f"{model}: not a spaCy pipeline folder (no config.cfg)"
+        return None
+    try:
+        found = importlib.util.find_spec(model) is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found else f"spaCy pipeline package {model!r} is not installed"
+
+
 def build_pipeline(model: str, label_map: Path, schema: Schema, events: Path | None = None) -> tuple[Any, LabelMap]:
     """The pipeline of a system: `model` loaded, its labels mapped by `label_map`, and annot's event extractor
     with the rules in `events` added when given."""

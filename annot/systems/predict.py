@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..documents import Argument, Document, Entity, Event, write_documents
 from ..errors import AnnotError
+from ..limits import MAX_BATCH, MAX_WORKERS, bounded
 from ..parallel import fork_imap
 from ..schema import Schema
 from .extractor import FACTORY as EXTRACTOR
@@ -279,6 +280,39 @@ class PredictStats:
     cluster: ClusterRun | None = None
 
 
+def documents_to_predict(paths: Sequence[Path], split: str | None = None) -> list[Document]:
+    """What `annot predict` reads: documents files (JSONL, as they are: their texts are the ones scored later),
+    and .txt articles or folders of them, read as `annot export` reads them (id from the file name, text
+    normalised), so that a prediction of an article matches its task and its gold. `split`: that split of one
+    documents file's corpus."""
+    from ..corpus.splits import select_split
+    from ..documents import read_documents
+    from ..labelstudio.tasks import read_articles
+
+    paths = [Path(p) for p in paths]
+    if split is not None:
+        if len(paths) != 1 or paths[0].suffix != ".jsonl":
+            raise AnnotError(
+                "--split reads the splits.json beside one documents file", "Give one .jsonl file with --split."
+            )
+        return select_split(read_documents(paths[0]), paths[0], split)
+    docs: list[Document] = []
+    for path in paths:
+        if path.is_file() and path.suffix == ".jsonl":
+            docs += read_documents(path)
+        else:
+            docs += read_articles([path])
+    seen: dict[str, int] = {}
+    for d in docs:
+        seen[d.id] = seen.get(d.id, 0) + 1
+    twice = sorted(d for d, n in seen.items() if n > 1)
+    if twice:
+        raise AnnotError(
+            f"document id(s) given twice: {', '.join(twice[:5])}", "Give each document once (ids must be unique)."
+        )
+    return docs
+
+
 def predict_file(
     docs: Sequence[Document],
     output: Path,
@@ -301,6 +335,10 @@ def predict_file(
     of `partition_size` documents; the file written is the same, byte for byte, as a local run's. The file is
     written only once every document is predicted.
     """
+    bounded("--batch-size", batch_size, 1, MAX_BATCH)
+    bounded("--n-process", n_process, 1, MAX_WORKERS)
+    if partition_size is not None:
+        bounded("--partition-size", partition_size, 1, MAX_BATCH)
     run: ClusterRun | None = None
     if scheduler is None:
         if partition_size is not None or scheduler_timeout is not None:

@@ -40,6 +40,7 @@ from ..corpus.splits import read_gold, story
 from ..documents import Document
 from ..errors import AnnotError
 from ..files import atomic_write_text, display_path, sha256_file
+from ..limits import MAX_SEED, bounded
 from ..project import GOLD, MODELS, TRAIN_CONFIG
 
 HOLDOUT = 3  # documents held out of the training split when no dev split is given
@@ -61,6 +62,9 @@ class TrainOptions:
     max_epochs: int | None = None
     max_steps: int | None = None
     base_model: str | None = None
+
+    def __post_init__(self) -> None:
+        bounded("--seed", self.seed, 0, MAX_SEED)
 
 
 @dataclass(frozen=True)

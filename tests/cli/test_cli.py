@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
 
 from annot.cli import app
+from annot.documents import read_documents
 from annot.labelstudio.authoring import author_export
 
-from support import DATA, ROOT, commands
+from support import DATA, ROOT, commands, project_copy
 
 SEED_SOURCE = ROOT / "gold" / "news" / "sources" / "kfor-reinforcements-2023-06.ann.txt"
 
@@ -122,7 +125,7 @@ def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, sc
         ),
         (
             ["import", "missing.json", "-o", "g.jsonl", "--pick", "first"],
-            "Usage: annot import",
+            "Error: --pick 'first': not a rule",
         ),
         (["export", "nothing-here.txt", "-o", "t.json"], "Error: cannot read the articles (1 problem)"),
         (["schema", "check", "--schema", "nope.toml"], "Error: nope.toml: schema file not found"),
@@ -135,8 +138,8 @@ def test_cli_import_bad_export_exit_2_and_exact_error(runner, tmp_path: Path, sc
 def test_cli_bad_usage_exit_2(runner, args, first_line):
     r = run(runner, *args)
     assert r.exit_code == 2, r.output
-    if "--pick" in args:  # choices are enums: click names the allowed values
-        assert "'first' is not one of 'only', 'ground-truth', 'latest'" in r.output
+    if "--pick" in args:  # the hint names every rule
+        assert "Give only, ground-truth, latest, or annotator:ID[,ID...]" in r.output
     assert r.output.splitlines()[0].startswith(first_line)
     assert "Traceback" not in r.output
 
@@ -212,3 +215,188 @@ def test_cli_predict_split_predicts_that_split_only(runner, tmp_path: Path):
     r = run(runner, "predict", loose, "--split", "test", "-o", tmp_path / "q.jsonl")
     assert r.exit_code == 2 and f"{tmp_path / 'splits.json'}: splits file not found" in r.output
     assert not (tmp_path / "q.jsonl").exists()
+
+
+def test_cli_predict_reads_what_export_reads(runner, tmp_path: Path):
+    """Articles as the workflow starts from them (.txt files, a folder): the predictions' texts are the tasks'
+    (normalised alike), so pre-annotations attach to them and score against their gold."""
+    arts = tmp_path / "articles"
+    arts.mkdir()
+    (arts / "kfor-a.txt").write_bytes(b"NATO sent troops to Kosovo on Monday.\r\n")
+    (arts / "kfor-b.txt").write_text("KFOR patrols reached Zvečan.\n", encoding="utf-8")
+    r = run(runner, "predict", arts, "-o", tmp_path / "p.jsonl")
+    assert r.exit_code == 0, r.output
+    preds = {d.id: d for d in read_documents(tmp_path / "p.jsonl")}
+    assert sorted(preds) == ["kfor-a", "kfor-b"] and preds["kfor-a"].text == "NATO sent troops to Kosovo on Monday.\n"
+    r = run(
+        runner,
+        "export",
+        arts,
+        "--predictions",
+        tmp_path / "p.jsonl",
+        "--model-version",
+        "sm",
+        "-o",
+        tmp_path / "t.json",
+    )
+    assert r.exit_code == 0, r.output  # the predictions' texts are the tasks' texts
+    r = run(runner, "predict", arts / "kfor-a.txt", "-o", tmp_path / "one.jsonl")
+    assert r.exit_code == 0 and [d.id for d in read_documents(tmp_path / "one.jsonl")] == ["kfor-a"]
+    r = run(runner, "predict", arts, "--split", "test", "-o", tmp_path / "x.jsonl")
+    assert r.exit_code == 2 and "--split reads the splits.json beside one documents file" in r.output
+    r = run(runner, "predict", arts, arts / "kfor-a.txt", "-o", tmp_path / "x.jsonl")
+    assert r.exit_code == 2 and "document id(s) given twice: kfor-a" in r.output
+
+
+# ------------------------------------------------------------------ annot compare on anything
+
+
+def test_cli_compare_report_folders_writes_the_three_files_into_a_folder(runner, tmp_path: Path):
+    folders = [ROOT / "reports" / n for n in ("spacy-sm", "spacy-sm-events")]
+    out = tmp_path / "cmp" / "deeper"
+    r = run(runner, "compare", *folders, ROOT / "reports" / "ner-trained" / "report.json", "-o", out, "--samples", 200)
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.html", "comparison.json", "comparison.md"]
+    data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert [s["system"] for s in data["systems"]] == ["spacy-sm", "spacy-sm-events", "ner-trained"]
+    events = data["systems"][0]["metrics"]["events.micro.trigger_classification.f1"]
+    assert events["not_predicted"] is True  # spacy-sm has no event layer
+    assert data["systems"][1]["metrics"]["entities.micro.strict.f1"]["low"] is not None
+    assert "| metric | spacy-sm | spacy-sm-events | ner-trained |" in (out / "comparison.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_cli_compare_refuses_an_output_that_is_a_file_and_a_folder_without_a_report(runner, tmp_path: Path):
+    (tmp_path / "cmp").write_text("x", encoding="utf-8")
+    a, b = ROOT / "reports" / "spacy-sm", ROOT / "reports" / "ner-trained"
+    r = run(runner, "compare", a, b, "-o", tmp_path / "cmp", "--samples", 200)
+    assert r.exit_code == 2 and "cmp: is a file; the comparison is written into a folder" in r.output
+    assert (tmp_path / "cmp").read_text(encoding="utf-8") == "x"
+    r = run(runner, "compare", ROOT / "reports", b)
+    assert r.exit_code == 2 and "reports: a folder with no report.json" in r.output and "reports/spacy-sm" in r.output
+    r = run(runner, "compare", a)
+    assert r.exit_code == 2 and "compare needs two or more reports, got 1" in r.output
+
+
+def test_cli_compare_two_reports_to_a_json_file_still_works_and_says_it_is_deprecated(runner, tmp_path: Path):
+    a, b = ROOT / "reports" / "spacy-sm" / "report.json", ROOT / "reports" / "ner-trained" / "report.json"
+    r = run(runner, "compare", a, b, "-o", tmp_path / "a-vs-b.json", "--samples", 200)
+    assert r.exit_code == 0, r.output
+    assert "Deprecated: -o" in r.stderr
+    data = json.loads((tmp_path / "a-vs-b.json").read_text(encoding="utf-8"))
+    assert data["a"] == str(a) and {m["metric"] for m in data["metrics"]} >= {"entities.micro.strict.f1"}
+
+
+# ------------------------------------------------------------------ the command line itself
+
+
+def test_cli_help_placeholders_are_words_never_python_types(runner):
+    """Every command's help shows PATH, N, SPLIT, METRIC=VALUE ... where typer would show <path>, <list[str]>,
+    <int range> or {report_a}."""
+    from support import commands
+
+    for cmd in commands():
+        r = run(runner, *cmd.split(), "--help")
+        assert r.exit_code == 0, cmd
+        usage_and_options = r.output.split("Arguments:", 1)[-1].split("Options:", 1)[-1] + r.output.splitlines()[0]
+        assert not re.search(r"<[a-z][\w\[\] ]*>|\{[a-z_]+\}", usage_and_options), (cmd, r.output)
+    r = run(runner, "evaluate", "--help")
+    assert "--threshold METRIC=VALUE" in r.output and "--split SPLIT" in r.output and "--workers N" in r.output
+    assert "--junit-xml PATH" in r.output and "--format [text|json]" in r.output
+    assert "Usage: annot compare [OPTIONS] REPORT..." in run(runner, "compare", "--help").output
+
+
+def test_cli_no_color_is_honoured(runner, tmp_path: Path):
+    g = tmp_path / "g.jsonl"
+    g.write_text('{"id": "a", "text": "NATO", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "ORG"}]}\n')
+    args = ["evaluate", "--gold", str(g), "--pred", str(g), "-o", str(tmp_path / "r"), "--threshold"]
+    coloured = runner.invoke(app, [*args, "entities.micro.strict.f1=0.5"], color=True)
+    assert coloured.exit_code == 0 and "\x1b[" in coloured.output  # the test can see colour
+    plain = runner.invoke(app, [*args, "entities.micro.strict.f1=0.5"], color=True, env={"NO_COLOR": "1"})
+    assert plain.exit_code == 0 and "\x1b[" not in plain.output
+    missing = runner.invoke(app, ["evaluate", "--gold", str(g)], color=True, env={"NO_COLOR": "1"})
+    assert missing.exit_code == 2 and "\x1b[" not in missing.output
+
+
+def test_cli_shell_completion_is_offered(runner):
+    assert "--install-completion" in run(runner, "--help").output
+    r = run(runner, "--show-completion", "bash")
+    assert r.exit_code == 0 and "complete" in r.output and "annot" in r.output.lower()
+
+
+def test_cli_predict_n_process_is_the_deprecated_name_of_workers(runner, tmp_path: Path):
+    docs = tmp_path / "d.jsonl"
+    docs.write_text('{"id": "a", "text": "NATO sent troops to Kosovo."}\n', encoding="utf-8")
+    r = run(runner, "predict", docs, "-o", tmp_path / "p.jsonl", "--n-process", 1)
+    assert r.exit_code == 0, r.output
+    assert "Deprecated: --n-process is now --workers" in r.stderr
+    r = run(runner, "predict", docs, "-o", tmp_path / "q.jsonl", "--workers", 1)
+    assert r.exit_code == 0 and "Deprecated" not in r.output
+    assert (tmp_path / "p.jsonl").read_bytes() == (tmp_path / "q.jsonl").read_bytes()
+    assert "--n-process" not in run(runner, "predict", "--help").output
+
+
+# ------------------------------------------------------------------ hints that name the fix
+
+
+def test_cli_evaluate_a_forgotten_split_is_named(runner, tmp_path: Path):
+    """Predictions for the test split scored against the whole corpus: one message naming --split test, not a
+    line per missing document."""
+    test = set(json.loads((ROOT / "gold" / "news" / "splits.json").read_text(encoding="utf-8"))["splits"]["test"])
+    lines = (ROOT / "gold" / "news" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    pred = tmp_path / "pred-test.jsonl"
+    pred.write_text("".join(x + "\n" for x in lines if json.loads(x)["id"] in test), encoding="utf-8")
+    r = run(
+        runner, "evaluate", "--gold", ROOT / "gold" / "news" / "documents.jsonl", "--pred", pred, "-o", tmp_path / "r"
+    )
+    assert r.exit_code == 2
+    assert "the predictions cover exactly split 'test' of the corpus" in r.output
+    assert "Hint: Score that split only: add --split test" in r.output
+    assert r.output.count("no prediction") == 0 and not (tmp_path / "r").exists()
+    r = run(runner, "evaluate", "--gold", ROOT / "gold" / "news" / "documents.jsonl", "--pred", pred, "--split", "test")
+    assert r.exit_code == 0 or "no prediction" not in r.output
+
+
+def test_cli_evaluate_many_missing_documents_are_one_line(runner, tmp_path: Path):
+    g = tmp_path / "g.jsonl"
+    g.write_text("".join(f'{{"id": "d{i}", "text": "NATO"}}\n' for i in range(30)), encoding="utf-8")
+    p = tmp_path / "p.jsonl"
+    p.write_text('{"id": "d0", "text": "NATO"}\n', encoding="utf-8")
+    r = run(runner, "evaluate", "--gold", g, "--pred", p, "-o", tmp_path / "r")
+    assert r.exit_code == 2 and "29 gold documents have no prediction: 'd1', 'd2'," in r.output
+    assert r.output.count("no prediction") == 1
+
+
+@pytest.mark.parametrize("fmt", ["conll", "brat", "spacy"])
+def test_cli_evaluate_names_annot_convert_for_another_format(runner, tmp_path: Path, fmt: str):
+    gold = ROOT / "gold" / "news" / "documents.jsonl"
+    target = {"conll": tmp_path / "pred.conll", "brat": tmp_path / "brat", "spacy": tmp_path / "pred.spacy"}[fmt]
+    src = tmp_path / "two.jsonl"
+    src.write_text("".join(gold.read_text(encoding="utf-8").splitlines(True)[:2]), encoding="utf-8")
+    assert run(runner, "convert", src, "--to", fmt, "-o", target).exit_code == 0
+    if fmt == "conll":  # the same file under a name that does not tell
+        (tmp_path / "pred.txt").write_bytes(target.read_bytes())
+        target = tmp_path / "pred.txt"
+    r = run(runner, "evaluate", "--gold", gold, "--pred", target, "-o", tmp_path / "r")
+    assert r.exit_code == 2
+    assert f"predictions in {fmt} format, not annot's JSONL documents" in r.output
+    assert f"Hint: Convert it first: annot convert {target} --from {fmt} -o " in r.output
+    assert "not valid JSON" not in r.output and len(r.output.splitlines()) <= 3
+
+
+def test_cli_evaluate_checks_every_configured_model_before_predicting(runner, tmp_path: Path, monkeypatch):
+    root = project_copy(
+        tmp_path,
+        '[systems.trained]\nkind = "spacy"\nmodel = "../models/nothing/model-best"\nlabel_map = "label_maps/schema.toml"\n'
+        '[systems.other]\nkind = "spacy"\nmodel = "no_such_pipeline_pkg"\nlabel_map = "label_maps/nope.toml"\n',
+    )
+    monkeypatch.chdir(root)
+    started = time.monotonic()
+    r = run(runner, "evaluate")
+    assert r.exit_code == 2
+    assert "the configured systems cannot all run; nothing was predicted" in r.output
+    assert "systems.trained.model: no spaCy pipeline at" in r.output and "annot train --name nothing" in r.output
+    assert "systems.other.model: spaCy pipeline package 'no_such_pipeline_pkg' is not installed" in r.output
+    assert "systems.other.label_map: configs/label_maps/nope.toml: file not found" in r.output
+    assert "predicting" not in r.output and time.monotonic() - started < 10  # spacy-sm never ran

@@ -55,7 +55,7 @@ def test_edges_a_folder_where_a_file_is_expected(runner, tmp_path: Path):
     failed(evaluate(runner, folder, pred, tmp_path / "out"), "is a folder")
     failed(evaluate(runner, gold, folder, tmp_path / "out"), "is a folder")
     failed(run(runner, "import", folder, "-o", tmp_path / "x.jsonl"), "is a folder")
-    failed(run(runner, "compare", folder, folder), "is a folder")
+    failed(run(runner, "compare", folder, folder), "a folder with no report.json")
     # ... and as an output file
     failed(run(runner, "export", gold, "-o", folder), "is a folder")
     failed(run(runner, "predict", gold, "-o", folder), "is a folder")
@@ -298,3 +298,63 @@ def test_edges_gold_the_schema_does_not_fit_is_refused(runner, tmp_path: Path, c
 def test_edges_evaluate_help_names_the_gate_table(runner):
     r = run(runner, "evaluate", "--help")
     assert "[gate]" in r.output
+
+
+# ---------------------------------------------------------- pipes and Ctrl-C
+
+
+def test_edges_output_piped_to_head_ends_quietly(tmp_path: Path):
+    """`annot evaluate ... | head -c 10`: the reader goes away; annot says nothing about it and exits 141 (what
+    shells report for a writer whose reader left), never 'Error: ... Broken pipe' nor exit 1 (a gate failure)."""
+    gold, _ = two_docs(tmp_path)
+    annot = Path(sys.executable).parent / "annot"
+    proc = subprocess.Popen(
+        [
+            str(annot),
+            "evaluate",
+            "--gold",
+            str(gold),
+            "--pred",
+            str(gold),
+            "-o",
+            str(tmp_path / "o"),
+            "--bootstrap",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 141
+    err = proc.stderr.read()
+    assert b"Error" not in err and b"Broken pipe" not in err and b"Traceback" not in err
+
+
+def test_edges_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path):
+    """Ctrl-C while annot waits on a server that accepted the connection but never answers: one line saying it
+    was interrupted, exit 130, no traceback."""
+    import signal
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        env = {**os.environ, "LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": "k" * 40}
+        annot = Path(sys.executable).parent / "annot"
+        proc = subprocess.Popen(
+            [str(annot), "ls", "status", "1", "--timeout", "60"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        conn, _ = listener.accept()  # annot is now waiting for an answer
+        with conn:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"Interrupted: nothing was written" in err and b"Traceback" not in err

@@ -82,6 +82,60 @@ def test_adjudication_review_resolves_and_the_record_round_trips(tmp_path: Path)
     assert redone.decision == "agreed"
 
 
+def _review(conflicts, ticked: dict[int, set[str]], regions=None):  # type: ignore[no-untyped-def]
+    from annot.corpus.adjudication import Review
+
+    listed = tuple(c.item for c in conflicts)
+    return Review(listed=listed, choices={n: frozenset(v) for n, v in ticked.items()}, annotator="7")
+
+
+def test_adjudication_a_review_decides_every_conflict_or_the_document_stays_undecided():
+    """Conflict by conflict: each kept or dropped; the reviewer's own regions (the agreed part, possibly
+    corrected) plus the kept items are the gold. Undecided, doubly decided, dropped-but-drawn and orphan
+    arguments are named and leave the document undecided, never read as "drop"."""
+    pair = [Annotated("a", A), Annotated("b", B)]
+    (d,) = decide(pair)
+    numbers = {c.item: c.id for c in d.conflicts}
+    gpe, loc = numbers["GPE “Pristina” at 23-31"], numbers["LOC “Pristina” at 23-31"]
+    dest = numbers["Destination of Movement.Deploy “arrived”: GPE “Pristina” at 23-31"]
+    agreed = Annotated("reviewer 7", d.gold)  # the reviewer submits the agreed part as loaded
+    everything = {gpe: {"keep"}, loc: {"drop"}, dest: {"keep"}}
+
+    problems: list[str] = []
+    (ok,) = decide(pair, {"d1": agreed}, reviews={"d1": _review(d.conflicts, everything)}, problems=problems)
+    assert problems == [] and (ok.decision, ok.resolved, ok.by) == ("reviewed", True, ("reviewer 7",))
+    assert {(c.id, c.decision) for c in ok.conflicts} == {(gpe, "keep"), (loc, "drop"), (dest, "keep")}
+    assert [(e.label, TEXT[e.start : e.end]) for e in ok.gold.entities] == [("ORG", "NATO"), ("GPE", "Pristina")]
+    assert sorted(a.role for a in ok.gold.events[0].arguments) == ["Agent", "Destination"]
+
+    cases = [
+        ({gpe: {"keep"}, loc: {"drop"}}, f"conflict(s) #{dest} undecided (tick keep or drop)"),
+        ({**everything, loc: {"keep", "drop"}}, f"conflict(s) #{loc} both kept and dropped"),
+        ({gpe: {"drop"}, loc: {"drop"}, dest: {"keep"}}, f"conflict(s) #{dest} keep an argument whose event word"),
+    ]
+    for ticked, message in cases:
+        problems = []
+        (undecided,) = decide(pair, {"d1": agreed}, reviews={"d1": _review(d.conflicts, ticked)}, problems=problems)
+        assert (undecided.decision, undecided.resolved) == ("agreed", False)
+        assert undecided.gold.entities == d.gold.entities  # meanwhile the agreed part only
+        assert len(problems) == 1 and message in problems[0] and problems[0].startswith("document 'd1': ")
+    # a dropped item the reviewer drew anyway
+    drawn = Annotated("reviewer 7", doc([(0, 4, "ORG"), (23, 31, "LOC")]))
+    problems = []
+    decide(
+        pair,
+        {"d1": drawn},
+        reviews={"d1": _review(d.conflicts, {**everything, gpe: {"drop"}, loc: {"drop"}, dest: {"drop"}})},
+        problems=problems,
+    )
+    assert f"conflict(s) #{loc} dropped, but the review annotation still has them" in problems[0]
+    # conflicts that changed since the review project was made: nothing applied
+    problems = []
+    stale_review = _review(d.conflicts[:1], everything)
+    (same,) = decide(pair, {"d1": agreed}, reviews={"d1": stale_review}, problems=problems)
+    assert not same.resolved and "its conflicts changed since the review project was made" in problems[0]
+
+
 def test_adjudication_record_that_is_not_one(tmp_path: Path):
     bad = tmp_path / RECORD
     bad.write_text('{"documents": {"d1": {"sha256": 1}}}', encoding="utf-8")

@@ -250,7 +250,7 @@ def _write(tmp_path: Path, name: str, content: str) -> Path:
         ("strict iob2", "Error: {src}: invalid conll input; nothing was written (1 problem)"),
         ("unmapped", "Error: {src}: invalid conll input; nothing was written (1 problem)"),
         ("ambiguous", "Error: {src}: the format is ambiguous: a .txt file may hold CoNLL columns or a brat text"),
-        ("unknown format", "Usage: annot convert [OPTIONS] {{source}}"),
+        ("unknown format", "Usage: annot convert [OPTIONS] SOURCE"),
     ],
 )
 def test_cli_convert_bad_input_exit_2(runner, tmp_path: Path, case: str, first_line: str):

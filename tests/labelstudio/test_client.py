@@ -4,6 +4,8 @@ annotators, pull that keeps everything, status; faults a server will not make on
 from __future__ import annotations
 
 import json
+import re
+import stat
 import urllib.request
 from pathlib import Path
 
@@ -68,7 +70,9 @@ def test_client_round_trip_through_a_real_server(runner, ls_env, tmp_path: Path,
 
     r = run(runner, "ls", "pull", pid, "-o", tmp_path / "export.json")
     assert r.exit_code == 0, r.output
-    assert r.output.splitlines()[0] == f"wrote 2 task(s) to {tmp_path / 'export.json'}"
+    assert r.output.splitlines()[0] == (
+        f"wrote 2 task(s) to {tmp_path / 'export.json'} (readable only by you: it holds annotators' work)"
+    )
     r = run(runner, "import", tmp_path / "export.json", "-o", tmp_path / "gold.jsonl")
     assert r.exit_code == 0, r.output
     assert "1 skipped (cancelled) annotation(s): task " in r.output
@@ -230,13 +234,21 @@ def test_client_two_annotators_pull_keeps_both(runner, ls_server, ls_env, tmp_pa
     annotated = next(t for t in exported if t["data"]["doc_id"] == "doc-0")
     assert sorted(a["completed_by"] for a in annotated["annotations"]) == [1, 2]
     assert "@" not in (tmp_path / "e.json").read_text(encoding="utf-8")  # no e-mail address in the file
+    assert stat.S_IMODE((tmp_path / "e.json").stat().st_mode) == 0o600  # annotators' work: private
     status = r2.output.splitlines()[1]
     assert (
-        "completed annotations: annotator 1: 1, annotator 2: 1; 0 skipped, 1 draft(s); 1 task(s) done, 1 short of 2"
-        in status
+        "completed annotations: annotator 1: 1, annotator 2: 1; 0 skipped, 1 draft(s) (annotator 2: 1); "
+        "1 task(s) done, 1 short of 2" in status
     )
+    (draft,) = annotated["drafts"]
+    assert draft["user"] == 2  # the draft keeps its owner, as an id
     r3 = run(runner, "ls", "status", r.project.id)
     assert r3.exit_code == 0 and r3.output.strip() == status
+    r3 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "two.jsonl", "--annotator", "2")
+    assert r3.exit_code == 0, r3.output
+    (only,) = read_documents(tmp_path / "two.jsonl")
+    assert only.meta["annotation"]["annotator"] == 2 and "draft(s), not imported" in r3.output
+    assert re.search(r"task \d+ \(doc doc-0\), draft \d+ by annotator 2", r3.output)
 
     r4 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g.jsonl")
     assert r4.exit_code == 2 and "2 completed annotations (" in r4.output and "by annotator 2" in r4.output
@@ -244,6 +256,67 @@ def test_client_two_annotators_pull_keeps_both(runner, ls_server, ls_env, tmp_pa
     assert r5.exit_code == 0, r5.output
     assert "1 annotation(s) left out by --pick: task" in r5.output
     assert "1 draft(s), not imported" in r5.output and "1 task(s) with no annotation yet: doc-1" in r5.output
+
+    # ground truth without a star: annot marks annotator 2's annotations on the server, import takes them
+    r6 = run(runner, "ls", "ground-truth", r.project.id, "--annotator", "2")
+    assert r6.exit_code == 0, r6.output
+    assert r6.output.splitlines()[0] == (
+        f"project {r.project.id}: annotator 2's annotation is now the ground truth of 1 task(s)"
+    )
+    assert "1 document(s) without a completed annotation by 2: doc-1" in r6.output
+    run(runner, "ls", "pull", r.project.id, "-o", tmp_path / "e.json")
+    r7 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "gt.jsonl", "--pick", "ground-truth")
+    assert r7.exit_code == 0, r7.output
+    (gt,) = read_documents(tmp_path / "gt.jsonl")
+    assert gt.meta["annotation"]["annotator"] == 2 and gt.meta["annotation"]["ground_truth"] is True
+    # marking annotator 1 instead unmarks annotator 2's: one ground truth per task
+    r8 = run(runner, "ls", "ground-truth", r.project.id, "--annotator", "1", "--document", "doc-0")
+    assert "1 other annotation(s) unmarked" in r8.output
+    run(runner, "ls", "pull", r.project.id, "-o", tmp_path / "e.json")
+    assert (
+        run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "gt.jsonl", "--pick", "ground-truth").exit_code == 0
+    )
+    assert read_documents(tmp_path / "gt.jsonl")[0].meta["annotation"]["annotator"] == 1
+
+
+def test_client_status_lists_relations_import_would_refuse(runner, ls_env, tmp_path: Path, schema):
+    """A role the event type forbids (Victim of a deployment) is submitted without complaint by Label Studio;
+    `annot ls status` names it with its task, annotator and words, while it can still be fixed."""
+    server = server_from_env()
+    r = push_tasks(server, _tasks("NATO deployed troops."), schema, title="roles")
+    one = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    (task,) = list(one.tasks.list(project=r.project.id))
+    regions = [
+        {"id": "n", "from_name": "label", "to_name": "text", "type": "labels",
+         "value": {"start": 0, "end": 4, "text": "NATO", "labels": ["ORG"]}},
+        {"id": "d", "from_name": "label", "to_name": "text", "type": "labels",
+         "value": {"start": 5, "end": 13, "text": "deployed", "labels": ["Movement.Deploy"]}},
+        {"from_id": "d", "to_id": "n", "type": "relation", "direction": "right", "labels": ["Victim"]},
+    ]  # fmt: skip
+    one.annotations.create(id=task.id, result=regions)
+    st = run(runner, "ls", "status", r.project.id)
+    assert st.exit_code == 0, st.output
+    lines = st.output.splitlines()
+    assert lines[1] == "1 problem(s) `annot import` would refuse; open the task and fix:"
+    assert lines[2].startswith(f"  - task {task.id} (doc doc-0), annotator 1, annotation ")
+    assert "Victim" in lines[2] and "“NATO”" in lines[2] and "Pick an allowed role in the Relations tab" in lines[2]
+
+
+def test_client_the_generated_config_allows_one_role_per_relation(schema):
+    import xml.etree.ElementTree as ET
+
+    from annot.labelstudio.config import check_labeling_config
+
+    root = ET.fromstring(labeling_config(schema))
+    assert root.find(".//Relations").get("choice") == "single"
+    headers = [h.get("value") for h in root.findall("Header")]
+    assert any(
+        h.startswith("Roles allowed: Movement.Deploy: Agent, Force, Origin, Destination, Time;") for h in headers
+    )
+    several = labeling_config(schema).replace('<Relations choice="single">', '<Relations choice="multiple">')
+    assert check_labeling_config(schema, several) == [
+        'labeling config: <Relations> must have choice="single" (one role per relation)'
+    ]
 
 
 def test_client_accepted_preannotations_are_measured(runner, ls_env, tmp_path: Path, schema):
@@ -327,7 +400,9 @@ def test_client_bad_key_is_refused_and_never_printed(runner, ls_server, tmp_path
     (tmp_path / "t.json").write_text(json.dumps(_tasks("x")), encoding="utf-8")
     r = run(runner, "ls", "push", tmp_path / "t.json")
     assert r.exit_code == 2
-    assert r.output.startswith(f"Error: listing projects: {ls_server.url} refused the API key (HTTP 401)")
+    assert r.output.startswith(
+        f"Error: connecting (checking the API key): {ls_server.url} refused the API key (HTTP 401)"
+    )
     assert "wrong-key-123456" not in r.output
 
 
@@ -428,7 +503,11 @@ def test_client_slow_and_silent_servers(tmp_path: Path):
     try:
         with pytest.raises(AnnotError) as err:
             pull_export(Server(slow.url, "key-123456", timeout=5, deadline=1), 1, tmp_path / "e.json")
-        assert err.value.message == f"reading project 1: {slow.url} was still sending after 1 s"
+        # the first request of a command is the key's check (the deadline covers it too)
+        assert (
+            err.value.message
+            == f"connecting (checking the API key): {slow.url} did not finish within the deadline of 1 s"
+        )
         assert err.value.hint == "The server or the network is slow: retry later, or raise --deadline."
     finally:
         slow.close()
@@ -436,18 +515,43 @@ def test_client_slow_and_silent_servers(tmp_path: Path):
     try:
         with pytest.raises(AnnotError) as err:
             pull_export(Server(silent.url, "key-123456", timeout=1, deadline=5), 1, tmp_path / "e.json")
-        assert err.value.message == f"reading project 1: {silent.url} did not answer within 1 s"
+        assert err.value.message == f"connecting (checking the API key): {silent.url} did not answer within 1 s"
         assert err.value.hint == "The server is slow or stuck: retry later, or raise --timeout."
     finally:
         silent.close()
     assert not (tmp_path / "e.json").exists()
 
 
+def test_client_the_deadline_bounds_a_server_that_never_sends_its_headers(tmp_path: Path):
+    """`--deadline` bounds the whole pull, also while the server is silent: the per-request timeout (60 s here)
+    never outlasts it."""
+    import time
+
+    silent = FaultyProxy(silent=True)
+    started = time.monotonic()
+    try:
+        with pytest.raises(AnnotError) as err:
+            pull_export(Server(silent.url, "key-123456", timeout=60, deadline=2), 1, tmp_path / "e.json")
+    finally:
+        silent.close()
+    assert time.monotonic() - started < 10  # not 60 s, nor 42 s of retries
+    assert (
+        err.value.message
+        == f"connecting (checking the API key): {silent.url} did not finish within the deadline of 2 s"
+    )
+
+
+def test_client_an_api_key_with_a_line_break_is_refused_up_front():
+    with pytest.raises(AnnotError) as err:
+        check_server("http://127.0.0.1:9", "good-key-123456\n")
+    assert "was it pasted with a newline?" in err.value.problems[0]
+
+
 def test_client_connection_refused(tmp_path: Path):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(AnnotError) as err:
         pull_export(Server(url, "key-123456"), 1, tmp_path / "e.json")
-    assert err.value.message == f"reading project 1: cannot reach {url} (connection refused)"
+    assert err.value.message == f"connecting (checking the API key): cannot reach {url} (connection refused)"
     assert err.value.hint.startswith("Is the server running? Check LABEL_STUDIO_URL")
 
 

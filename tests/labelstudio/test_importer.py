@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from pathlib import Path
@@ -269,8 +270,8 @@ def test_importer_several_annotations_need_a_choice(schema):
         documents_from_export([t], schema)
     assert err.value.problems == [
         "task 7 (doc kfor-1): 2 completed annotations (70 by annotator 3, 71 by annotator 3); choose what becomes "
-        "gold: --pick ground-truth (the one marked ground truth in Label Studio), --pick latest, or `annot "
-        "adjudicate` to keep what annotators agree on"
+        "gold: --pick annotator:ID (that annotator's), --pick ground-truth (the one marked ground truth: `annot ls "
+        "ground-truth`), --pick latest, or `annot adjudicate` to keep what annotators agree on"
     ]
     (d,), s = documents_from_export([t], schema, pick="ground-truth")
     assert len(d.entities) == 1 and d.meta["annotation"]["ground_truth"] is True
@@ -279,6 +280,67 @@ def test_importer_several_annotations_need_a_choice(schema):
     ]
     (d,), s = documents_from_export([t], schema, pick="latest")
     assert d.meta["annotation"]["id"] == 71 and len(s.dropped) == 1
+
+
+def _two_annotators(ids=(70, 71)):  # type: ignore[no-untyped-def]
+    t = good_task()
+    second = copy.deepcopy(t["annotations"][0])
+    second.update(id=ids[1], completed_by=5, updated_at="2026-11-02T00:00:00Z")
+    second["result"] = second["result"][:1]
+    t["annotations"][0]["id"] = ids[0]
+    t["annotations"].append(second)
+    return t
+
+
+def test_importer_pick_by_annotator_and_one_annotators_documents(schema):
+    from annot.labelstudio.importer import PickRule
+
+    t = _two_annotators()
+    (d,), s = documents_from_export([t], schema, pick=PickRule.parse("annotator:5,3"))
+    assert d.meta["annotation"]["annotator"] == 5 and len(d.entities) == 1
+    assert s.dropped == [
+        "task 7 (doc kfor-1): annotation 70 by annotator 3 (kept 71 by annotator 5, --pick annotator:5,3)"
+    ]
+    (d,), _ = documents_from_export([t], schema, pick=PickRule.parse("annotator:9,3"))  # the first who did it
+    assert d.meta["annotation"]["annotator"] == 3
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([t], schema, pick=PickRule.parse("annotator:9"))
+    assert "none of annotator(s) 9 annotated it (its annotations are by 3, 5)" in err.value.problems[0]
+    # one annotator's documents: the other annotator's task is listed as not annotated by them
+    other = good_task()
+    other.update(id=8)
+    other["data"].update(doc_id="kfor-2")
+    docs, s = documents_from_export([t, other], schema, annotator="5")
+    assert [(d.id, d.meta["annotation"]["annotator"]) for d in docs] == [("kfor-1", 5)]
+    assert s.skipped_unannotated == ["kfor-2"]
+
+
+@pytest.mark.parametrize("text", ["first", "annotator", "annotator:", "latest:3", "ground-truth:1,2", ""])
+def test_importer_a_pick_rule_that_is_not_one_is_named(text: str):
+    from annot.labelstudio.importer import PickRule
+
+    with pytest.raises(AnnotError, match=f"--pick {text!r}: not a rule") as err:
+        PickRule.parse(text)
+    assert "annotator:ID" in err.value.hint
+
+
+def test_importer_latest_with_annotation_ids_of_mixed_types(schema):
+    t = _two_annotators(ids=("a-70", 71))
+    t["annotations"][1]["updated_at"] = t["annotations"][0].get("updated_at") or ""
+    (d,), _ = documents_from_export([t], schema, pick="latest")  # no TypeError comparing "a-70" with 71
+    assert d.meta["annotation"]["id"] in ("a-70", 71)
+
+
+def test_importer_never_writes_over_its_input(schema, tmp_path: Path):
+    from annot.labelstudio.importer import import_export
+
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([good_task()]), encoding="utf-8")
+    before = export.read_bytes()
+    with pytest.raises(AnnotError, match="is the input") as err:
+        import_export(export, export, schema)
+    assert err.value.message == f"{export}: is the input {export}; nothing was written"
+    assert export.read_bytes() == before
 
 
 def test_importer_whitespace_runs_may_differ_in_value_text(schema):
@@ -608,6 +670,91 @@ def test_importer_every_cut_of_an_export_fails_as_reading_whole_fails(tmp_path: 
         with pytest.raises(AnnotError) as streamed:
             list(iter_export(p, chunk=5))
         assert str(streamed.value) == str(whole.value), cut
+
+
+# ------------------------------------------------- any field of an export, any type
+
+
+HOSTILE = [
+    None, True, 0, -1, 3, 2**70, 1.5, float("nan"), "", "x", "3", [], [1, 2], [{"id": 1}], {}, {"id": [1]},
+    {"a": {"b": None}}, "a\\nb",
+]  # fmt: skip
+
+
+def _places(obj, at=()):  # type: ignore[no-untyped-def]
+    yield at
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _places(v, (*at, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _places(v, (*at, i))
+
+
+def test_importer_any_field_of_any_type_is_a_message_never_a_traceback(schema):
+    """Every field of a task (with a draft, a prediction and a second annotation), replaced by a value of any
+    type or removed, or a field added: importing, picking, agreement and adjudication all end in documents or in
+    an AnnotError naming what is wrong, never another exception."""
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    from annot.jobs.annotation import split_review
+    from annot.labelstudio.client import annotation_problems, status_of
+    from annot.labelstudio.importer import PickRule, annotations_from_export
+
+    base = good_task()
+    second = copy.deepcopy(base["annotations"][0])
+    second.update(id=71, completed_by=5)
+    base["annotations"].append(second)
+    base["drafts"] = [{"id": 9, "user": 5, "result": [region("d1", 0, 4, "ORG")]}]
+    base["predictions"] = [{"id": 4, "model_version": "m", "result": [region("p1", 0, 4, "ORG")]}]
+    places = list(_places(base))
+
+    @settings(max_examples=1500)
+    @example([(161, "set", True)])  # once: a prediction list that was a boolean
+    @example([(8, "set", True)])  # once: annotations that were a boolean
+    @example([(53, "set", [])])  # once: a list as a region id
+    @given(
+        st.lists(
+            st.tuples(
+                st.integers(0, len(places) - 1), st.sampled_from(["set", "del", "add"]), st.sampled_from(HOSTILE)
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    def check(changes) -> None:  # type: ignore[no-untyped-def]
+        task = copy.deepcopy(base)
+        for index, op, value in changes:
+            path = places[index]
+            parent = task
+            try:
+                for step in path[:-1]:
+                    parent = parent[step]
+                if not path:
+                    task = copy.deepcopy(value)
+                elif op == "set":
+                    parent[path[-1]] = copy.deepcopy(value)
+                elif op == "del":
+                    del parent[path[-1]]
+                elif isinstance(parent, dict):
+                    parent["extra"] = copy.deepcopy(value)
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier change removed the way there
+        for call in (
+            lambda: documents_from_export([task], schema),
+            lambda: documents_from_export([task], schema, pick="latest"),
+            lambda: documents_from_export([task], schema, pick=PickRule.parse("annotator:5")),
+            lambda: documents_from_export([task], schema, annotator="3"),
+            lambda: annotations_from_export([task], schema),
+            lambda: split_review([task], "review.json"),
+            lambda: annotation_problems([task] if isinstance(task, dict) else [], schema),
+            lambda: status_of([task] if isinstance(task, dict) else [], 2),
+        ):
+            with contextlib.suppress(AnnotError):
+                call()
+
+    check()
 
 
 # ------------------------------------------------------------- a schema whose mentions nest

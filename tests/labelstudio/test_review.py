@@ -1,5 +1,6 @@
-"""Adjudication through a real Label Studio: the conflicts go to a review project with each annotator's version as a
-prediction; the reviewer's annotation, pulled and imported, resolves them; the corpus gold follows the record."""
+"""Adjudication through a real Label Studio: the conflicts go to a review project that lists each one with who said
+what; the reviewer's decisions (keep or drop, every one), pulled and applied, resolve them; an undecided or doubly
+decided conflict leaves the document undecided, named; the corpus gold follows the record."""
 
 from __future__ import annotations
 
@@ -41,17 +42,51 @@ def test_review_project_resolves_conflicts(runner, ls_env, tmp_path: Path, schem
 
     client = LabelStudio(base_url=ls_env["LABEL_STUDIO_URL"], api_key=ls_env["LABEL_STUDIO_API_KEY"])
     (task,) = list(client.tasks.list(project=pid))
+    # one prediction (what everyone agreed on), the same in the stream and the Data Manager; every conflict listed
     preds = {p.model_version: p for p in client.predictions.list(task=task.id)}
-    assert sorted(preds) == ["agreed by all", "annotator a0", "annotator b1"]
-    # the reviewer takes annotator b1's version (Oslo is a LOC) and submits it
-    client.annotations.create(id=task.id, result=preds["annotator b1"].result)
+    assert sorted(preds) == ["agreed by all"]
+    listed = task.data["conflict_items"]
+    assert len(listed) == 6 and all("Oslo" in item for item in listed)
+    choices = [c["value"] for c in task.data["conflicts"]]
+    assert choices == [f"{n}:{d}" for n in range(1, 7) for d in ("keep", "drop")]
+    assert "has it: annotator b1; has not: annotator a0" in " ".join(c["html"] for c in task.data["conflicts"])
+
+    def review(ticked: list[str]) -> None:
+        """The reviewer's annotation: the agreed regions as loaded, and the decisions ticked."""
+        decisions = {"from_name": "decisions", "to_name": "text", "type": "choices", "value": {"choices": ticked}}
+        for old in client.annotations.list(id=task.id):
+            client.annotations.delete(id=old.id)
+        client.annotations.create(id=task.id, result=[*preds["agreed by all"].result, decisions])
+
+    # the reviewer keeps b1's LOC reading everywhere but forgets conflict 6: the document stays undecided
+    loc = [n for n, item in enumerate(listed, 1) if "LOC" in item]
+    review([f"{n}:{'keep' if n in loc else 'drop'}" for n in range(1, 6)])
+    assert run(runner, "ls", "pull", pid, "-o", tmp_path / "review.json").exit_code == 0
+    r = run(runner, "adjudicate", corpus, "--reviewed", tmp_path / "review.json")
+    assert r.exit_code == 0, r.output
+    assert (
+        f"  - document '{NAME}': conflict(s) #6 undecided (tick keep or drop); the document stays undecided" in r.output
+    )
+    record = json.loads((corpus / RECORD).read_text(encoding="utf-8"))["documents"][NAME]
+    assert (record["decision"], record["resolved"]) == ("agreed", False)
+    # both keep and drop for one conflict is no decision either
+    review([f"{n}:{'keep' if n in loc else 'drop'}" for n in range(1, 7)] + ["1:keep", "1:drop"])
+    run(runner, "ls", "pull", pid, "-o", tmp_path / "review.json")
+    r = run(runner, "adjudicate", corpus, "--reviewed", tmp_path / "review.json")
+    assert "conflict(s) #1 both kept and dropped (keep one of the two)" in r.output
+    # every conflict decided
+    review([f"{n}:{'keep' if n in loc else 'drop'}" for n in range(1, 7)])
     r = run(runner, "ls", "pull", pid, "-o", tmp_path / "review.json")
     assert r.exit_code == 0, r.output
+    assert "problem(s) `annot import` would refuse" not in r.output  # the decisions are no import problem
     r = run(runner, "adjudicate", corpus, "--reviewed", tmp_path / "review.json")
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[0].startswith("1 document(s) with several annotations: 1 reviewed; 0 with unresolved")
     record = json.loads((corpus / RECORD).read_text(encoding="utf-8"))["documents"][NAME]
     assert (record["decision"], record["by"], record["resolved"]) == ("reviewed", ["reviewer 1"], True)
+    assert [(c["id"], c["decision"]) for c in record["conflicts"]] == [
+        (n, "keep" if n in loc else "drop") for n in range(1, 7)
+    ]
 
     r = run(runner, "corpus", "build", corpus)
     assert r.exit_code == 0, r.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import stat
@@ -17,9 +18,7 @@ from support import ROOT, run
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture
-def studio(tmp_path: Path, ls_template: Path) -> Path:
-    """A project folder whose studio config keeps the server's data in tmp (started from a migrated copy)."""
+def _project(tmp_path: Path, ls_template: Path) -> Path:
     (tmp_path / "configs").mkdir()
     shutil.copy(ROOT / "configs" / "schema.toml", tmp_path / "configs" / "schema.toml")
     data = tmp_path / ".studio"
@@ -31,10 +30,33 @@ def studio(tmp_path: Path, ls_template: Path) -> Path:
         f'port = {free_port()}\ndata = ".studio"\ntitle = "team"\noverlap = 2\ninstructions = "guide.md"\n',
         encoding="utf-8",
     )
+    return config
+
+
+@pytest.fixture
+def studio(tmp_path: Path, ls_template: Path) -> Path:
+    """A project folder whose studio config keeps the server's data in tmp (started from a migrated copy)."""
+    config = _project(tmp_path, ls_template)
     yield config
     from annot.labelstudio.studio import stop
 
     stop(load_studio_config(config))
+
+
+@pytest.fixture
+def public_studio(ls_template: Path) -> Path:
+    """The same in a folder every local user may enter (0755), as a project in a home folder usually is: what
+    another user cannot read there is protected by its own mode, not by a private parent folder."""
+    import tempfile
+
+    from annot.labelstudio.studio import stop
+
+    folder = Path(tempfile.mkdtemp(prefix="annot-public-", dir="/tmp"))
+    folder.chmod(0o755)
+    config = _project(folder, ls_template)
+    yield config
+    stop(load_studio_config(config))
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_studio_start_status_user_stop(runner, studio: Path, monkeypatch: pytest.MonkeyPatch):
@@ -45,7 +67,7 @@ def test_studio_start_status_user_stop(runner, studio: Path, monkeypatch: pytest
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert lines[0].startswith(f"Label Studio is running at {cfg.url} (pid ")
-    assert lines[1].startswith("project 1 'team' created: 0 task(s), 2 annotator(s) per task, the guideline")
+    assert lines[1].startswith("project 1 'team' created: 0 task(s), 2 annotator(s) per task")
     assert lines[2].startswith("First start: log in as admin@annot.local with the password in ")
     creds = cfg.data / "credentials.json"
     assert stat.S_IMODE(creds.stat().st_mode) == 0o600
@@ -75,7 +97,9 @@ def test_studio_start_status_user_stop(runner, studio: Path, monkeypatch: pytest
     assert stopped.exit_code == 0 and stopped.output.startswith("stopped Label Studio (pid ")
     assert not state(cfg).running
     st = run(runner, "studio", "status", "--config", studio)
-    assert st.output.startswith(f"Label Studio is not running (last at {cfg.url})")
+    assert st.exit_code == 2  # scripts can tell: `annot studio status || annot studio start`
+    assert st.output.startswith(f"Error: Label Studio is not running (last at {cfg.url})")
+    assert "Hint: Start it: annot studio start" in st.output
     assert run(runner, "studio", "stop", "--config", studio).output.strip() == "Label Studio was not running"
 
     # a restart keeps the data: the same project, found again
@@ -104,3 +128,129 @@ def test_studio_config_is_checked(runner, tmp_path: Path):
     assert r.exit_code == 2
     assert f"  - {bad}: port: Input should be greater than or equal to 1024" in r.output
     assert f"  - {bad}: unknown key host" in r.output
+
+
+def test_studio_start_keeps_a_projects_settings_and_says_what_differs(runner, studio: Path, monkeypatch):
+    """A project pushed with --overlap 3 stays at 3 when the server starts again with configs/studio.toml's 2; the
+    difference is reported; --apply-settings applies the file's."""
+    cfg = load_studio_config(studio)
+    assert run(runner, "studio", "start", "--config", studio).exit_code == 0
+    creds = json.loads((cfg.data / "credentials.json").read_text(encoding="utf-8"))
+    monkeypatch.setenv("LABEL_STUDIO_URL", creds["url"])
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", creds["api_key"])
+    tasks = studio.parent / "tasks.json"
+    assert run(runner, "export", ROOT / "tests" / "data" / "seed_article.txt", "-o", tasks).exit_code == 0
+    r = run(
+        runner, "ls", "push", tasks, "--title", "team", "--overlap", "3", "--instructions", studio.parent / "guide.md"
+    )
+    assert r.exit_code == 0 and "3 annotator(s) per task" in r.output, r.output
+    r = run(runner, "studio", "start", "--config", studio)
+    assert r.exit_code == 0, r.output
+    assert "project 1 'team' found: 1 task(s), 3 annotator(s) per task" in r.output
+    assert "maximum_annotations is 3 in the project, 2 in the file" in r.output
+    assert "To apply the file's: annot studio start --apply-settings" in r.output
+    st = run(runner, "studio", "status", "--config", studio)
+    assert "project 1 'team': 1 task(s), 3 annotator(s) per task" in st.output  # unchanged
+    r = run(runner, "studio", "start", "--config", studio, "--apply-settings")
+    assert "settings changed to those of" in r.output and "maximum_annotations" in r.output
+    st = run(runner, "studio", "status", "--config", studio)
+    assert "project 1 'team': 1 task(s), 2 annotator(s) per task" in st.output
+
+
+def test_studio_accounts_list_reset_and_refused_addresses(runner, studio: Path):
+    import urllib.parse
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    cfg = load_studio_config(studio)
+    assert run(runner, "studio", "start", "--config", studio).exit_code == 0
+    for bad in ("@", "alice", "alice@", "a b@example.org", "x@y@z.org"):
+        r = run(runner, "studio", "user", "add", bad, "--config", studio)
+        assert r.exit_code == 2 and f"Error: {bad!r} is not an e-mail address" in r.output
+    r = run(runner, "studio", "user", "add", "carol@example.org", "--config", studio)
+    assert r.exit_code == 0, r.output
+    first = r.output.strip().rsplit(" ", 1)[1]
+    listed = run(runner, "studio", "user", "list", "--config", studio)
+    assert listed.exit_code == 0 and "\tcarol@example.org" in listed.output and "\tadmin@annot.local" in listed.output
+    r = run(runner, "studio", "user", "reset-password", "carol@example.org", "--config", studio)
+    assert r.exit_code == 0, r.output
+    second = r.output.strip().rsplit(" ", 1)[1]
+    assert second != first
+    r = run(runner, "studio", "user", "reset-password", "nobody@example.org", "--config", studio)
+    assert r.exit_code == 2 and "nobody@example.org has no account" in r.output
+
+    def logs_in(password: str) -> bool:
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{cfg.url}/user/login/").read()
+        csrf = next(c.value for c in jar if c.name == "csrftoken")
+        form = urllib.parse.urlencode({"email": "carol@example.org", "password": password, "csrfmiddlewaretoken": csrf})
+        req = urllib.request.Request(f"{cfg.url}/user/login/", data=form.encode(), headers={"Referer": cfg.url})
+        with opener.open(req) as resp:
+            return "/user/login" not in resp.geturl()
+
+    assert logs_in(second) and not logs_in(first)
+
+
+def test_studio_passwords_never_reach_a_command_line(runner, studio: Path):
+    """A watcher reads every process's command line (what `ps` shows any local user) while accounts are added and
+    passwords reset: the passwords never appear there."""
+    import threading
+    import time
+
+    assert run(runner, "studio", "start", "--config", studio).exit_code == 0
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            for proc in Path("/proc").iterdir():
+                if proc.name.isdigit():
+                    with contextlib.suppress(OSError):
+                        seen.add((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        added = run(runner, "studio", "user", "add", "dave@example.org", "--config", studio)
+        reset = run(runner, "studio", "user", "reset-password", "dave@example.org", "--config", studio)
+    finally:
+        stop.set()
+        watcher.join()
+    passwords = [added.output.strip().rsplit(" ", 1)[1], reset.output.strip().rsplit(" ", 1)[1]]
+    assert any("label-studio init" in c or "label-studio reset_password" in c for c in seen)  # the watcher saw them
+    assert not [c for c in seen for p in passwords if p in c]
+
+
+def test_studio_nothing_secret_is_readable_by_another_local_user(runner, public_studio: Path, monkeypatch):
+    """After a team's whole workflow (start, accounts, push, pull), the user `nobody` can read no key, password,
+    database, log or export of annotators' work, while a file left public beside them stays readable to it."""
+    import subprocess
+
+    cfg = load_studio_config(public_studio)
+    assert run(runner, "studio", "start", "--config", public_studio).exit_code == 0
+    assert run(runner, "studio", "user", "add", "erin@example.org", "--config", public_studio).exit_code == 0
+    creds = json.loads((cfg.data / "credentials.json").read_text(encoding="utf-8"))
+    monkeypatch.setenv("LABEL_STUDIO_URL", creds["url"])
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", creds["api_key"])
+    folder = public_studio.parent.parent
+    tasks, export = folder / "tasks.json", folder / "export.json"
+    assert run(runner, "export", ROOT / "tests" / "data" / "seed_article.txt", "-o", tasks).exit_code == 0
+    assert run(runner, "ls", "push", tasks, "--title", "team").exit_code == 0
+    assert run(runner, "ls", "pull", "1", "-o", export).exit_code == 0
+
+    def readable_by_nobody(path: Path) -> bool:
+        r = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "cat", str(path)],
+            capture_output=True,
+        )
+        return r.returncode == 0
+
+    assert readable_by_nobody(tasks)  # the harness works: an ordinary file of the project is readable
+    private = [export, *sorted(p for p in cfg.data.rglob("*") if p.is_file())]
+    assert any(p.name.endswith(".sqlite3") for p in private) and cfg.data / "credentials.json" in private
+    leaks = [p for p in private if readable_by_nobody(p)]
+    assert leaks == []
+    assert stat.S_IMODE(cfg.data.stat().st_mode) == 0o700
+    assert stat.S_IMODE(export.stat().st_mode) == 0o600

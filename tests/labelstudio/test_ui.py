@@ -126,6 +126,55 @@ def _relate(page, source: str, target: str, role: str, regions: dict) -> None:
     row.locator(f".lsf-relation-meta [data-testid='select-trigger-{role}']").wait_for(state="visible")
 
 
+def _review_in_browser(url: str, project: int, task: int, shots: Path, decide: dict[str, str]) -> dict:
+    """Log in as the reviewer, open the review project's labeling stream (as a reviewer works), read the guideline
+    and the conflicts listed under the text, tick keep or drop for each (`decide`: the start of the conflict's
+    description -> "keep" / "drop"), submit; returns the annotation the server stored and the texts shown."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(20_000)
+        try:
+            page.goto(f"{url}/user/login/")
+            page.fill("#email", USER)
+            page.fill("#password", PASSWORD)
+            page.click("button[aria-label='Log In']")
+            page.wait_for_url(lambda u: "/user/login" not in u)
+            page.goto(f"{url}/projects/{project}/data?labeling=1")
+            close = page.locator("button[aria-label='Close modal']")
+            close.wait_for(state="visible")
+            assert "Annotation guideline" in page.locator(".lsf-modal-ls__content").inner_text()  # the guideline
+            close.click()
+            page.locator(".lsf-richtext__container .lsf-richtext__line").first.wait_for(state="visible")
+            choices = page.locator(".lsf-choices label")
+            choices.first.wait_for(state="visible")
+            shown = choices.all_inner_texts()
+            page.locator(".lsf-choices").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "labelstudio-review-stream.png"))
+            for piece, decision in decide.items():
+                (label,) = [
+                    choices.nth(i)
+                    for i in range(choices.count())
+                    if re.match(rf"#\d+ {decision}: {re.escape(piece)}", shown[i])
+                ]
+                label.click()
+            submit = page.locator("[data-testid=bottombar-submit-button]")
+            with page.expect_response(
+                lambda r: r.request.method == "POST" and urlparse(r.url).path == f"/api/tasks/{task}/annotations"
+            ) as posted:
+                submit.click()
+            response = posted.value
+            assert response.status == 201, response.text()
+            return {"stored": response.json(), "shown": shown}
+        except Exception:
+            page.screenshot(path=str(shots / "labelstudio-review-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
 def _annotate_in_browser(
     url: str, project: int, task: int, shots: Path, user: str, password: str, regions: dict, relations: list
 ) -> dict:
@@ -249,3 +298,76 @@ def test_labelstudio_ui_two_annotators_enter_the_corpus(runner, ls_server, ls_en
         Argument("Agent", by_text["NATO"]),
         Argument("Destination", by_text["Kosovo"]),
     ]
+
+
+def test_labelstudio_ui_a_reviewer_decides_every_conflict_in_the_stream(
+    runner, ls_server, ls_env, tmp_path: Path, schema
+):
+    """Two annotators disagree on one task; `annot adjudicate --push` makes a review project; the reviewer opens
+    it through the labeling stream and sees the guideline and every conflict with who said what; ticks keep or
+    drop for each and submits; the next step annot printed, run verbatim, turns the decisions into gold."""
+    import shlex
+
+    from label_studio_sdk import LabelStudio
+
+    from annot.labelstudio.tasks import prediction_result
+
+    art = tmp_path / "pristina-talks.txt"
+    art.write_text(ARTICLE, encoding="utf-8")
+    assert run(runner, "export", art, "-o", tmp_path / "tasks.json").exit_code == 0
+    r = run(runner, "ls", "push", tmp_path / "tasks.json", "--title", "UI review source", "--overlap", "2")
+    assert r.exit_code == 0, r.output
+    pid = int(r.output.split()[1])
+    client = LabelStudio(base_url=ls_env["LABEL_STUDIO_URL"], api_key=ls_env["LABEL_STUDIO_API_KEY"])
+    (task,) = list(client.tasks.list(project=pid))
+    # two annotators' versions, stored through the API (the stream's annotation path is the test above)
+    from annot.documents import Document, Entity, Event
+
+    def version(kosovo: str, destination: bool) -> list:
+        ents = (Entity(18, 22, "ORG", "T1"), Entity(42, 48, kosovo, "T2"))
+        args = (Argument("Agent", "T1"),) + ((Argument("Destination", "T2"),) if destination else ())
+        return prediction_result(
+            Document("pristina-talks", ARTICLE, ents, (Event("E1", "Movement.Deploy", 23, 31, args),))
+        )
+
+    ls_server.add_user(*SECOND)
+    second = LabelStudio(base_url=ls_env["LABEL_STUDIO_URL"], api_key=SECOND[2])
+    client.annotations.create(id=task.id, result=version("GPE", True))
+    second.annotations.create(id=task.id, result=version("LOC", False))
+    assert run(runner, "ls", "pull", pid, "-o", tmp_path / "export.json").exit_code == 0
+
+    record, gold = tmp_path / "decisions.json", tmp_path / "gold.jsonl"
+    r = run(
+        runner, "adjudicate", tmp_path / "export.json", "--record", record, "-o", gold, "--push", "--title", "UI review"
+    )
+    assert r.exit_code == 0, r.output
+    assert "3 conflict(s)" in r.output
+    last = r.output.strip().splitlines()[-1]
+    review_pid = int(last.split()[2].rstrip(":"))
+    (review_task,) = list(client.tasks.list(project=review_pid))
+    got = _review_in_browser(
+        ls_env["LABEL_STUDIO_URL"],
+        review_pid,
+        review_task.id,
+        tmp_path,
+        {"GPE “Kosovo”": "keep", "LOC “Kosovo”": "drop", "Destination of": "keep"},
+    )
+    shown = got["shown"]
+    assert len(shown) == 6  # three conflicts, keep and drop each
+    assert any(t.startswith("#1 keep: ") and "has it: annotator" in t and "has not: annotator" in t for t in shown)
+
+    # the next step exactly as printed (with --record and -o), after the pull it names
+    step = last.split("When the reviewer is done: ", 1)[1]
+    pull, adjudicate = (shlex.split(part)[1:] for part in step.split(" && "))
+    pull[pull.index("-o") + 1] = str(tmp_path / "review.json")
+    adjudicate[adjudicate.index("--reviewed") + 1] = str(tmp_path / "review.json")
+    assert run(runner, *pull).exit_code == 0
+    r = run(runner, *adjudicate)
+    assert r.exit_code == 0, r.output
+    assert "1 reviewed; 0 with unresolved conflicts" in r.output
+    decided = json.loads(record.read_text(encoding="utf-8"))["documents"]["pristina-talks"]
+    assert decided["decision"] == "reviewed"
+    assert sorted(c["decision"] for c in decided["conflicts"]) == ["drop", "keep", "keep"]
+    (d,) = read_documents(gold)
+    assert {d.text[e.start : e.end]: e.label for e in d.entities} == {"NATO": "ORG", "Kosovo": "GPE"}
+    assert sorted(a.role for a in d.events[0].arguments) == ["Agent", "Destination"]

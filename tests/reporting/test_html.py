@@ -127,7 +127,7 @@ def _rows_by_head(table: list[list[str]]) -> dict[str, list[str]]:
 
 def test_html_has_the_per_label_rows_and_counts(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
     report = rendered[0]
-    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme"])
+    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme (same start, end and label)"])
     assert list(rows) == list(report["entities"]["per_label"])
     org = report["entities"]["per_label"]["ORG"]["strict"]
     assert rows["ORG"][:3] == [
@@ -154,7 +154,7 @@ def test_html_escapes_hostile_text(page_html: str) -> None:
 def test_html_unsupported_labels_say_no_support(page_html: str, rendered: tuple[dict[str, Any], Path]) -> None:
     unsupported = rendered[0]["entities"]["unsupported_labels"]
     assert {"MIL", "NORP"} <= set(unsupported)
-    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme"])
+    rows = _rows_by_head(_tables(page_html)["Per label, strict scheme (same start, end and label)"])
     for lab in unsupported:
         assert rows[lab][0] == "no support", lab
         assert not any("1.000" in cell for cell in rows[lab]), lab
@@ -243,11 +243,15 @@ def test_html_comparison_page(rendered: tuple[dict[str, Any], Path]) -> None:
     data["meta"]["system"]["name"] = "sys-<b>"
     b = Report.from_json(json.dumps(data))
     html = comparison_html(side_by_side({"sys-a": a, "sys-<b>": b}, samples=200))
-    rows = _rows_by_head(_tables(html)["F1 per system; below each value, the difference to sys-a and the p-value"])
-    assert list(rows) == ["sys-a reference", "sys-<b>"]
-    assert rows["sys-<b>"][0].endswith("+0.000, p = 1.000")
+    table = _tables(html)[
+        "A row per metric, a column per system: the value and its interval; for the other systems, the "
+        "difference to sys-a and the p-value"
+    ]
+    assert table[0] == ["metric", "sys-a reference", "sys-<b>"]
+    rows = _rows_by_head(table[1:])
+    assert rows["strict F1 ?"][1].endswith("+0.000, p = 1.000")  # a row per metric, a column per system
     assert "sys-&lt;b&gt;" in html and "<b>" not in html
-    assert html.count("<svg") == 6
+    assert html.count("<svg") == 2  # a chart per group of metrics: entities micro and macro, events micro
 
 
 def test_html_loads_nothing_from_outside(page_html: str) -> None:
@@ -316,3 +320,82 @@ def test_html_opens_offline_in_headless_chromium(rendered: tuple[dict[str, Any],
     assert problems == []
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert (tmp_path / "first-screen.png").stat().st_size > 10_000
+
+
+# ------------------------------------------------------------ the pages at a desk and on a phone
+
+
+def _screens(page_path: Path, out: Path) -> dict[int, dict[str, Any]]:
+    """The page in headless Chromium at 1,280 and 390 px: what overflows, screenshots kept in `out`."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does it)")
+    found = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            for width in (1280, 390):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(page_path.as_uri())
+                found[width] = page.evaluate(
+                    """() => ({
+                      page: document.documentElement.scrollWidth,
+                      view: innerWidth,
+                      cut: [...document.querySelectorAll('.scroll')]
+                        .filter(e => e.scrollWidth > e.clientWidth + 1)
+                        .map(e => (e.querySelector('table') || {}).id),
+                      whiskers: document.querySelectorAll('svg line.whisker').length,
+                      bars: document.querySelectorAll('svg rect.bar').length,
+                    })"""
+                )
+                page.screenshot(path=str(out / f"{page_path.stem}-{width}.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
+    return found
+
+
+@pytest.mark.browser
+def test_html_comparison_page_fits_1280_reads_on_a_phone_and_draws_its_intervals(tmp_path: Path) -> None:
+    """annot compare of the bundled reports: at 1,280 px nothing is cut, at 390 px the page does not overflow
+    (its table scrolls in its box if it must); every bar with an interval has its whiskers; a system with no
+    event layer says so."""
+    from annot.comparison.paired import compare_paths
+    from annot.reporting.write import write_comparison_folder
+
+    table = compare_paths([ROOT / "reports" / n for n in ("spacy-sm", "spacy-sm-events", "ner-trained")], samples=200)
+    write_comparison_folder(table, tmp_path / "cmp")
+    page = (tmp_path / "cmp" / "comparison.html").read_text(encoding="utf-8")
+    assert "not predicted" in page and "whisker" in page
+    assert 'id="def-strict"' in page and 'href="#definitions"' in page
+    with_ci = sum(c.low is not None for row in table.systems for c in row.metrics.values() if not c.not_predicted)
+    found = _screens(tmp_path / "cmp" / "comparison.html", tmp_path)
+    for width, f in found.items():
+        assert f["page"] <= f["view"], f"comparison.html overflows at {width} px: {f}"
+        assert f["whiskers"] == 3 * with_ci > 0  # a line and two end ticks per interval
+    assert found[1280]["cut"] == [], found[1280]
+    assert found[390]["cut"] == [], found[390]
+
+
+@pytest.mark.browser
+def test_html_report_page_at_a_desk_and_on_a_phone_explains_its_numbers(tmp_path: Path) -> None:
+    """The bundled spacy-sm report: no page overflow at 1,280 or 390 px; each headline row links to its
+    definition on the page and names it in a tooltip; the humans' F1 comes with its interval and support; the
+    event rows say "not predicted" for a system with no event layer."""
+    from annot.reporting.model import load_report
+
+    report = load_report(ROOT / "reports" / "spacy-sm")
+    (tmp_path / "report.html").write_text(to_html(report), encoding="utf-8")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for key in ("strict", "exact", "partial", "type", "trigger_classification", "argument_classification"):
+        assert f'href="#def-{key}"' in page and f'id="def-{key}"' in page
+    assert 'title="strict: correct: same start, end and label' in page
+    assert "not predicted (the system output no event)" in page
+    assert re.search(
+        r"0\.992<span class=\"ci\">\[\d\.\d{3}, \d\.\d{3}\]</span><span class=\"sub\"[^>]*>\d+ vs \d+", page
+    )
+    found = _screens(tmp_path / "report.html", tmp_path)
+    for width, f in found.items():
+        assert f["page"] <= f["view"], f"report.html overflows at {width} px: {f}"
+    assert "headline" not in found[1280]["cut"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from annot.documents import Argument, Document, Entity, Event
@@ -106,7 +108,8 @@ def test_agreement_kappa_by_hand():
     text = "a b c d e f g h"
     ann_a = {"d": Document("d", text, (Entity(0, 1, "ORG", "T1"), Entity(8, 9, "ORG", "T2")))}
     ann_b = {"d": Document("d", text, (Entity(0, 1, "ORG", "T1"),))}
-    tok = token_agreement({"a": ann_a, "b": ann_b}, ["d"], ["ORG"], [], [])
+    tok = token_agreement({"a": ann_a, "b": ann_b}, ["d"], ["ORG"], [], [], statistic="kappa")
+    assert tok.statistic == "kappa"
     # observed agreement 7/8; chance: A says ORG 2/8, B 1/8 -> pe = 2/8*1/8 + 6/8*7/8 = 44/64
     po, pe = 7 / 8, 44 / 64
     assert tok.entities == pytest.approx((po - pe) / (1 - pe))
@@ -139,3 +142,106 @@ def test_agreement_alpha_matches_the_krippendorff_package():
 
 def test_agreement_nobody_shares_a_document():
     assert agreement({"a": {"d1": doc(BASE)}, "b": {"d2": doc(BASE, doc_id="d2")}}, settings=NOBOOT) == ([], None, None)
+
+
+def test_agreement_alpha_of_two_annotators_is_alpha_not_kappa():
+    """With two annotators, the figure over everyone is Krippendorff's alpha, labelled so; by hand: A marks tokens
+    0 and 4 ORG, B token 0: 16 values (3 ORG, 13 O), one unit in disagreement. D_o = 2/16, D_e = 2*3*13/(16*15),
+    alpha = 1 - D_o/D_e = 8/13; Cohen's kappa of the same pair is 0.6."""
+    text = "a b c d e f g h"
+    ann = {
+        "a": {"d": Document("d", text, (Entity(0, 1, "ORG", "T1"), Entity(8, 9, "ORG", "T2")))},
+        "b": {"d": Document("d", text, (Entity(0, 1, "ORG", "T1"),))},
+    }
+    pairs, _, overall = agreement(ann, labels=["ORG"], settings=NOBOOT)
+    assert overall is not None and overall.statistic == "alpha"
+    assert overall.entities == pytest.approx(1 - (2 / 16) / (2 * 3 * 13 / (16 * 15)))
+    assert overall.entities == pytest.approx(8 / 13)
+    assert pairs[0].tokens.statistic == "kappa" and pairs[0].tokens.entities == pytest.approx(0.6)
+
+
+def _random_annotations(rng: random.Random, annotators: int, docs: int):  # type: ignore[no-untyped-def]
+    """Annotators labelling the tokens of short texts as near copies of one another; some miss whole documents
+    (never so many that a document has fewer than two), and one label only one annotator ever uses."""
+    words = ["NATO", "sent", "troops", "to", "Kosovo", "on", "Monday", "."]
+    out: dict[str, dict[str, Document]] = {f"a{i}": {} for i in range(annotators)}
+    for k in range(docs):
+        toks = [rng.choice(words) for _ in range(rng.randint(4, 12))]
+        text = " ".join(toks)
+        starts = [sum(len(t) + 1 for t in toks[:i]) for i in range(len(toks))]
+        truth = {i: rng.choice(["ORG", "GPE", "DATE"]) for i in range(len(toks)) if rng.random() < 0.4}
+        absent = set(rng.sample(sorted(out), k=rng.randint(0, annotators - 2)))
+        for n, who in enumerate(sorted(out)):
+            if who in absent:
+                continue
+            ents = []
+            for i, s in enumerate(starts):
+                label = truth.get(i)
+                if rng.random() < 0.15:
+                    label = rng.choice([None, "ORG", "GPE", "DATE"])
+                if n == 0 and rng.random() < 0.05:
+                    label = "RARE"  # a label only the first annotator uses
+                if label:
+                    ents.append(Entity(s, s + len(toks[i]), label, f"T{len(ents) + 1}"))
+            out[who][f"d{k}"] = Document(f"d{k}", text, tuple(ents))
+    return out
+
+
+def _rows(annotations, labels_of_token):  # type: ignore[no-untyped-def]
+    """Token label rows (annotator x token, None where missing) as the reference implementations take them."""
+    doc_ids = sorted({d for docs in annotations.values() for d in docs})
+    rows = {w: [] for w in annotations}
+    for d in doc_ids:
+        text = next(docs[d].text for docs in annotations.values() if d in docs)
+        spans = token_spans(text)
+        for w, docs in annotations.items():
+            if d not in docs:
+                rows[w] += [None] * len(spans)
+                continue
+            for s, e in spans:
+                rows[w].append(labels_of_token(docs[d], s, e))
+    return doc_ids, rows
+
+
+@pytest.mark.parametrize("annotators", [2, 3, 5])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_agreement_alpha_equals_krippendorff_and_nltk_for_any_number_of_annotators(annotators: int, seed: int):
+    """Alpha over everyone (2, 3, 5 annotators, documents some annotators did not do, a label one annotator
+    alone uses) equals the `krippendorff` package and NLTK's AnnotationTask, independent implementations."""
+    import krippendorff
+    import numpy as np
+    from nltk.metrics.agreement import AnnotationTask
+
+    ann = _random_annotations(random.Random(seed), annotators, 6)
+
+    def label(doc: Document, s: int, e: int) -> str:
+        return next((x.label for x in doc.entities if x.start < e and s < x.end), "O")
+
+    doc_ids, rows = _rows(ann, label)
+    tok = token_agreement(ann, doc_ids, ["ORG", "GPE", "DATE", "RARE"], [], [])
+    assert tok.statistic == "alpha"
+    values = sorted({v for r in rows.values() for v in r if v is not None})
+    data = np.array([[np.nan if v is None else values.index(v) for v in r] for r in rows.values()], dtype=float)
+    assert tok.entities == pytest.approx(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    triples = [(w, i, v) for w, r in rows.items() for i, v in enumerate(r) if v is not None]
+    assert tok.entities == pytest.approx(AnnotationTask(data=triples).alpha())
+    # per label: binary (the label or not), also for the label one annotator alone uses
+    binary = [(w, i, v == "RARE") for w, i, v in triples]
+    if any(v for _, _, v in binary):
+        assert tok.per_label["RARE"] == pytest.approx(AnnotationTask(data=binary).alpha())
+
+
+def test_agreement_kappa_of_a_pair_equals_nltk():
+    from nltk.metrics.agreement import AnnotationTask
+
+    ann = _random_annotations(random.Random(7), 2, 8)
+
+    def label(doc: Document, s: int, e: int) -> str:
+        return next((x.label for x in doc.entities if x.start < e and s < x.end), "O")
+
+    doc_ids, rows = _rows(ann, label)
+    a, b = sorted(ann)
+    both = [(x, y) for x, y in zip(rows[a], rows[b]) if x is not None and y is not None]
+    triples = [(a, i, x) for i, (x, _) in enumerate(both)] + [(b, i, y) for i, (_, y) in enumerate(both)]
+    tok = token_agreement(ann, doc_ids, [], [], [], statistic="kappa")
+    assert tok.entities == pytest.approx(AnnotationTask(data=triples).kappa())
