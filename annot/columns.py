@@ -30,7 +30,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from .documents import ID_PATTERN, Document, read_documents
+from .documents import ID_PATTERN, Argument, Document, Event, event_cycles, fragment_key, read_documents
 from .errors import AnnotError
 from .parallel import LOCAL, Execution, fork_map
 
@@ -75,16 +75,21 @@ class Vocabs:
     labels: Vocab = field(default_factory=Vocab)
     types: Vocab = field(default_factory=Vocab)
     roles: Vocab = field(default_factory=Vocab)
+    # The fragments of discontinuous mentions (`documents.fragment_key`); code 0 is a contiguous mention.
+    fragments: Vocab = field(default_factory=lambda: Vocab([""]))
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+FRAG = np.int32  # the fragments' code of each mention: nearly always 0, so the narrow type
 
 
 @dataclass(frozen=True, kw_only=True)
 class Columns:
     """Documents as arrays. Entity, event and argument rows point at their document (`*_doc`, an index into
-    `ids`); arguments point at their event and entity rows. Codes are those of `vocabs`. Rows are grouped by
-    document, in document order (what the scoring engine relies on)."""
+    `ids`); arguments point at their event and at the entity row that fills the role (`arg_entity`), or for nested
+    events at the event row that does (`arg_ref`; -1 in the other). `ent_frag` is the fragments' code of a
+    discontinuous mention (0: contiguous). Codes are those of `vocabs`. Rows are grouped by document, in document
+    order (what the scoring engine relies on)."""
 
     ids: list[str]
     sha256: list[str]
@@ -93,6 +98,7 @@ class Columns:
     ent_start: np.ndarray
     ent_end: np.ndarray
     ent_label: np.ndarray
+    ent_frag: np.ndarray
     ev_doc: np.ndarray
     ev_start: np.ndarray
     ev_end: np.ndarray
@@ -100,6 +106,7 @@ class Columns:
     arg_event: np.ndarray
     arg_role: np.ndarray
     arg_entity: np.ndarray
+    arg_ref: np.ndarray
     vocabs: Vocabs
     offsets: np.ndarray = field(default_factory=lambda: _EMPTY)  # byte offset of each document's line
     line_lengths: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -107,6 +114,13 @@ class Columns:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def entity_pieces(self, row: int) -> tuple[tuple[int, int], ...]:
+        """The character ranges of entity `row`: its fragments, or its start and end."""
+        key = self.vocabs.fragments.names[self.ent_frag[row]]
+        if not key:
+            return ((int(self.ent_start[row]), int(self.ent_end[row])),)
+        return tuple((int(a), int(b)) for a, b in (f.split("-") for f in key.split(",")))
 
     def take(self, order: np.ndarray) -> Columns:
         """The documents at `order` (indices), in that order; mentions of the others are dropped.
@@ -123,11 +137,13 @@ class Columns:
         ev_doc = new[self.ev_doc]
         ev_rows = np.flatnonzero(ev_doc >= 0)
         ev_rows = ev_rows[np.argsort(ev_doc[ev_rows], kind="stable")]
-        ent_at = np.full(len(self.ent_doc), -1, dtype=np.int64)
-        ent_at[ent_rows] = np.arange(len(ent_rows))
-        ev_at = np.full(len(self.ev_doc), -1, dtype=np.int64)
-        ev_at[ev_rows] = np.arange(len(ev_rows))
-        arg_event = ev_at[self.arg_event] if len(self.arg_event) else self.arg_event
+        # new row of each old one, -1 when dropped; one more place at the end, so that row -1 (no entity, no
+        # event filling a role) stays -1
+        ent_to = np.full(len(self.ent_doc) + 1, -1, dtype=np.int64)
+        ent_to[ent_rows] = np.arange(len(ent_rows))
+        ev_to = np.full(len(self.ev_doc) + 1, -1, dtype=np.int64)
+        ev_to[ev_rows] = np.arange(len(ev_rows))
+        arg_event = ev_to[self.arg_event] if len(self.arg_event) else self.arg_event
         arg_rows = np.flatnonzero(arg_event >= 0)
         arg_rows = arg_rows[np.argsort(arg_event[arg_rows], kind="stable")]
         return Columns(
@@ -138,13 +154,15 @@ class Columns:
             ent_start=self.ent_start[ent_rows],
             ent_end=self.ent_end[ent_rows],
             ent_label=self.ent_label[ent_rows],
+            ent_frag=self.ent_frag[ent_rows],
             ev_doc=ev_doc[ev_rows],
             ev_start=self.ev_start[ev_rows],
             ev_end=self.ev_end[ev_rows],
             ev_type=self.ev_type[ev_rows],
             arg_event=arg_event[arg_rows],
             arg_role=self.arg_role[arg_rows],
-            arg_entity=ent_at[self.arg_entity[arg_rows]],
+            arg_entity=ent_to[self.arg_entity[arg_rows]],
+            arg_ref=ev_to[self.arg_ref[arg_rows]],
             vocabs=self.vocabs,
             offsets=self.offsets[order] if len(self.offsets) else _EMPTY,
             line_lengths=self.line_lengths[order] if len(self.line_lengths) else _EMPTY,
@@ -164,6 +182,10 @@ def concat(parts: Sequence[Columns]) -> Columns:
         arrays = [getattr(p, name) + (0 if shift is None else shift[i]) for i, p in enumerate(parts)]
         return np.concatenate(arrays) if arrays else _EMPTY
 
+    def cat_rows(name: str, shift: np.ndarray) -> np.ndarray:  # row indices, -1 (none) kept
+        arrays = [np.where(getattr(p, name) >= 0, getattr(p, name) + shift[i], -1) for i, p in enumerate(parts)]
+        return np.concatenate(arrays) if arrays else _EMPTY
+
     metas = [p.meta for p in parts]
     return Columns(
         ids=[i for p in parts for i in p.ids],
@@ -173,13 +195,15 @@ def concat(parts: Sequence[Columns]) -> Columns:
         ent_start=cat("ent_start"),
         ent_end=cat("ent_end"),
         ent_label=cat("ent_label"),
+        ent_frag=cat("ent_frag"),
         ev_doc=cat("ev_doc", docs),
         ev_start=cat("ev_start"),
         ev_end=cat("ev_end"),
         ev_type=cat("ev_type"),
         arg_event=cat("arg_event", evs),
         arg_role=cat("arg_role"),
-        arg_entity=cat("arg_entity", ents),
+        arg_entity=cat_rows("arg_entity", ents),
+        arg_ref=cat_rows("arg_ref", evs),
         vocabs=parts[0].vocabs,
         offsets=cat("offsets"),
         line_lengths=cat("line_lengths"),
@@ -189,9 +213,9 @@ def concat(parts: Sequence[Columns]) -> Columns:
 
 def from_documents(docs: Sequence[Document], vocabs: Vocabs, meta_keys: Sequence[str] = ()) -> Columns:
     """Columns of documents already in memory (checked records); `meta_keys`: the meta keys to keep."""
-    ent_doc, ent_start, ent_end, labels = [], [], [], []
+    ent_doc, ent_start, ent_end, labels, frags = [], [], [], [], []
     ev_doc, ev_start, ev_end, types = [], [], [], []
-    arg_event, roles, arg_entity = [], [], []
+    arg_event, roles, arg_entity, arg_ref = [], [], [], []
     n_ent = n_ev = 0
     for d, doc in enumerate(docs):
         row_of = {}
@@ -201,7 +225,9 @@ def from_documents(docs: Sequence[Document], vocabs: Vocabs, meta_keys: Sequence
             ent_start.append(e.start)
             ent_end.append(e.end)
             labels.append(e.label)
+            frags.append(fragment_key(e.fragments))
             n_ent += 1
+        ev_row = {ev.id: n_ev + k for k, ev in enumerate(doc.events)}
         for ev in doc.events:
             ev_doc.append(d)
             ev_start.append(ev.start)
@@ -210,7 +236,8 @@ def from_documents(docs: Sequence[Document], vocabs: Vocabs, meta_keys: Sequence
             for a in ev.arguments:
                 arg_event.append(n_ev)
                 roles.append(a.role)
-                arg_entity.append(row_of[a.entity])
+                arg_entity.append(-1 if a.event else row_of[a.entity])
+                arg_ref.append(ev_row[a.event] if a.event else -1)
             n_ev += 1
     return Columns(
         ids=[d.id for d in docs],
@@ -220,6 +247,7 @@ def from_documents(docs: Sequence[Document], vocabs: Vocabs, meta_keys: Sequence
         ent_start=np.array(ent_start, dtype=np.int64),
         ent_end=np.array(ent_end, dtype=np.int64),
         ent_label=vocabs.labels.encode(labels),
+        ent_frag=vocabs.fragments.encode(frags).astype(FRAG),
         ev_doc=np.array(ev_doc, dtype=np.int64),
         ev_start=np.array(ev_start, dtype=np.int64),
         ev_end=np.array(ev_end, dtype=np.int64),
@@ -227,6 +255,7 @@ def from_documents(docs: Sequence[Document], vocabs: Vocabs, meta_keys: Sequence
         arg_event=np.array(arg_event, dtype=np.int64),
         arg_role=vocabs.roles.encode(roles),
         arg_entity=np.array(arg_entity, dtype=np.int64),
+        arg_ref=np.array(arg_ref, dtype=np.int64),
         vocabs=vocabs,
         meta=[{k: d.meta[k] for k in meta_keys if k in d.meta} for d in docs] if meta_keys else None,
     )
@@ -242,7 +271,8 @@ class _Trigger(msgspec.Struct, gc=False):
 
 class _Argument(msgspec.Struct, gc=False):
     role: str
-    entity: str
+    entity: str | msgspec.UnsetType = msgspec.UNSET  # one of the two (checked below)
+    event: str | msgspec.UnsetType = msgspec.UNSET
     score: float | None = None
 
 
@@ -252,6 +282,7 @@ class _Entity(msgspec.Struct, gc=False):
     label: str
     id: str | msgspec.UnsetType = msgspec.UNSET  # left out: T1.. (an explicit null is refused, as ever)
     score: float | None = None
+    fragments: list[tuple[int, int]] | msgspec.UnsetType = msgspec.UNSET
 
 
 class _Event(msgspec.Struct, gc=False):
@@ -316,6 +347,13 @@ def _columns_of_wire(
     _check(bool(((ent_start >= 0) & (ent_start < ent_end) & (ent_end <= text_len[ent_doc])).all()))
     labels = [e.label for e in ents]
     _check(all(labels))
+    ent_frag = np.zeros(len(ents), dtype=FRAG)  # contiguous mentions (nearly all): code 0, no string made
+    for k, e in enumerate(ents):
+        if e.fragments is not msgspec.UNSET:
+            f = e.fragments
+            _check(len(f) >= 2 and f[0][0] == e.start and f[-1][1] == e.end)
+            _check(all(0 <= a < b for a, b in f) and all(x[1] < y[0] for x, y in zip(f, f[1:])))
+            ent_frag[k] = vocabs.fragments.code(fragment_key(f))
     # Entity ids: given (non-empty) or T1.., unique per document; arguments resolve to them.
     bounds = np.concatenate(([0], np.cumsum(n_ent))).tolist()
     eids = [e.id for e in ents]
@@ -327,16 +365,32 @@ def _columns_of_wire(
     n_ev = np.fromiter((len(d.events) for d in docs), dtype=np.int64, count=len(docs))
     ev_doc = np.repeat(np.arange(len(docs), dtype=np.int64), n_ev)
     arg_entity: list[int] = []
+    arg_ref: list[int] = []
+    first_ev = 0
     for k, d in enumerate(docs):
         if not d.events:
             continue
         evids = [ev.id if isinstance(ev.id, str) else f"E{i + 1}" for i, ev in enumerate(d.events)]
         _check(len(set(evids)) == len(evids) and all(evids))
         row_of = dict(zip(eids[bounds[k] : bounds[k + 1]], range(bounds[k], bounds[k + 1])))
+        ev_row = {i: first_ev + r for r, i in enumerate(evids)}
+        first_ev += len(evids)
+        nested = False
         try:
-            arg_entity += [row_of[a.entity] for ev in d.events for a in ev.arguments]
+            for ev in d.events:
+                for a in ev.arguments:
+                    if a.event is msgspec.UNSET:
+                        arg_entity.append(row_of[a.entity])  # KeyError for an unknown id, or UNSET
+                        arg_ref.append(-1)
+                    else:
+                        _check(a.entity is msgspec.UNSET and bool(a.event))
+                        arg_ref.append(ev_row[a.event])
+                        arg_entity.append(-1)
+                        nested = True
         except KeyError:
             raise _Refused from None
+        if nested:
+            _check(not event_cycles(_event_records(d.events, evids)))
     ev_start = np.fromiter((ev.trigger.start for ev in ev_all), dtype=np.int64, count=len(ev_all))
     ev_end = np.fromiter((ev.trigger.end for ev in ev_all), dtype=np.int64, count=len(ev_all))
     _check(bool(((ev_start >= 0) & (ev_start < ev_end) & (ev_end <= text_len[ev_doc])).all()))
@@ -359,6 +413,7 @@ def _columns_of_wire(
         ent_start=ent_start,
         ent_end=ent_end,
         ent_label=vocabs.labels.encode(labels),
+        ent_frag=ent_frag,
         ev_doc=ev_doc,
         ev_start=ev_start,
         ev_end=ev_end,
@@ -366,11 +421,20 @@ def _columns_of_wire(
         arg_event=np.repeat(np.arange(len(ev_all), dtype=np.int64), n_arg),
         arg_role=vocabs.roles.encode(roles),
         arg_entity=np.array(arg_entity, dtype=np.int64),
+        arg_ref=np.array(arg_ref, dtype=np.int64),
         vocabs=vocabs,
         offsets=np.array(offsets, dtype=np.int64),
         line_lengths=np.array(lengths, dtype=np.int64),
         meta=meta,
     )
+
+
+def _event_records(events: list[_Event], ids: list[str]) -> list[Event]:
+    """Events as records with only what `event_cycles` looks at (ids and the events filling roles)."""
+    return [
+        Event(i, "", 0, 0, tuple(Argument("", "", None, a.event) for a in ev.arguments if isinstance(a.event, str)))
+        for i, ev in zip(ids, events)
+    ]
 
 
 def _lines(path: Path, start: int = 0, stop: int | None = None) -> Iterator[tuple[list[bytes], list[int]]]:
@@ -482,11 +546,15 @@ def _recoded(c: Columns, vocabs: Vocabs) -> Columns:
     def remap(own: Vocab, shared: Vocab, codes: np.ndarray) -> np.ndarray:
         if not len(own.names):
             return codes
-        return shared.encode(own.names)[codes]
+        mapped = shared.encode(own.names)
+        if np.array_equal(mapped, np.arange(len(mapped))):
+            return codes  # the same codes: no copy of a column of a million rows
+        return mapped[codes].astype(codes.dtype)
 
     return replace(
         c,
         ent_label=remap(c.vocabs.labels, vocabs.labels, c.ent_label),
+        ent_frag=remap(c.vocabs.fragments, vocabs.fragments, c.ent_frag),
         ev_type=remap(c.vocabs.types, vocabs.types, c.ev_type),
         arg_role=remap(c.vocabs.roles, vocabs.roles, c.arg_role),
         vocabs=vocabs,

@@ -11,8 +11,8 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -22,22 +22,39 @@ from .files import atomic_write_lines
 
 @dataclass(frozen=True, order=True)
 class Entity:
-    """An entity mention: ``text[start:end]`` labelled ``label``."""
+    """An entity mention: ``text[start:end]`` labelled ``label``.
+
+    A discontinuous mention lists its `fragments` (in order, apart from each other, at least two); `start` and
+    `end` are then its extent, the first fragment's start and the last one's end. A contiguous mention has none.
+    """
 
     start: int
     end: int
     label: str
     id: str = ""
     score: float | None = None
+    fragments: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def pieces(self) -> tuple[tuple[int, int], ...]:
+        """The character ranges of the mention: its fragments, or ``[start, end)``."""
+        return self.fragments or ((self.start, self.end),)
 
 
 @dataclass(frozen=True)
 class Argument:
-    """An event argument: the entity with id ``entity`` fills ``role``."""
+    """An event argument: the entity with id ``entity`` fills ``role``, or (nested events) the event with id
+    ``event`` does, and then ``entity`` is empty."""
 
     role: str
     entity: str
     score: float | None = None
+    event: str = ""
+
+    @property
+    def target(self) -> str:
+        """The id of what fills the role (an entity's, or an event's)."""
+        return self.event or self.entity
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,9 @@ class Document:
 
     def entity_by_id(self) -> dict[str, Entity]:
         return {e.id: e for e in self.entities}
+
+    def event_by_id(self) -> dict[str, Event]:
+        return {ev.id: ev for ev in self.events}
 
     @classmethod
     def from_dict(cls, obj: Any, where: str = "document") -> Document:
@@ -101,6 +121,39 @@ def id_problem(value: object, what: str = "document id") -> str | None:
     return f"{what} {value!r} must be letters, digits, '.', '_' or '-', starting with a letter or digit (200 at most)"
 
 
+def mapped_id(value: str, taken: set[str]) -> str:
+    r"""A valid document id made from `value` (an id that breaks the rule), not in `taken` (then added to it).
+
+    Runs of other characters become ``_``, what does not start with a letter or digit is dropped from the front,
+    a long id is cut (with a digest of the whole, so two long ids stay apart), an empty one is ``doc``; a taken
+    one gets ``-2``, ``-3``...
+
+    >>> taken = set()
+    >>> [mapped_id(v, taken) for v in ["PMID 9463309", "../../escape", "-rf", ".hidden", "", "a\nb", "a b"]]
+    ['PMID_9463309', 'escape', 'rf', 'hidden', 'doc', 'a_b', 'a_b-2']
+    """
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", value)
+    base = re.sub(r"^[^A-Za-z0-9]+", "", base)
+    if len(base) > 180:
+        base = base[:160] + "-" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    base = base or "doc"
+    out, n = base, 1
+    while out in taken:
+        n += 1
+        out = f"{base}-{n}"
+    taken.add(out)
+    return out
+
+
+def fragment_key(fragments: Iterable[tuple[int, int]]) -> str:
+    """The fragments of a discontinuous mention as one string ("0-4,10-14"), for comparing and keying.
+
+    >>> fragment_key([(0, 4), (10, 14)])
+    '0-4,10-14'
+    """
+    return ",".join(f"{s}-{e}" for s, e in fragments)
+
+
 def normalise_text(text: str) -> str:
     r"""The one text normalisation of annot: line endings to ``\n``, Unicode NFC.
 
@@ -128,22 +181,31 @@ def _score(obj: dict[str, Any], score: float | None) -> dict[str, Any]:
     return obj
 
 
+def _entity_dict(e: Entity) -> dict[str, Any]:
+    obj: dict[str, Any] = {"id": e.id, "start": e.start, "end": e.end, "label": e.label}
+    if e.fragments:
+        obj["fragments"] = [[s, t] for s, t in e.fragments]
+    return _score(obj, e.score)
+
+
+def _argument_dict(a: Argument) -> dict[str, Any]:
+    return _score({"role": a.role, "event": a.event} if a.event else {"role": a.role, "entity": a.entity}, a.score)
+
+
 def document_to_dict(doc: Document) -> dict[str, Any]:
     """The JSON object of a document, keys in the documented order."""
     return {
         "id": doc.id,
         "sha256": doc.sha256,
         "text": doc.text,
-        "entities": [
-            _score({"id": e.id, "start": e.start, "end": e.end, "label": e.label}, e.score) for e in doc.entities
-        ],
+        "entities": [_entity_dict(e) for e in doc.entities],
         "events": [
             _score(
                 {
                     "id": ev.id,
                     "type": ev.type,
                     "trigger": {"start": ev.start, "end": ev.end},
-                    "arguments": [_score({"role": a.role, "entity": a.entity}, a.score) for a in ev.arguments],
+                    "arguments": [_argument_dict(a) for a in ev.arguments],
                 },
                 ev.score,
             )
@@ -158,6 +220,27 @@ def dumps_document(doc: Document) -> str:
     return json.dumps(document_to_dict(doc), ensure_ascii=False, separators=(", ", ": "))
 
 
+def _entity_key(e: Entity) -> tuple[Any, ...]:
+    return (e.start, e.end, e.label, e.fragments, e.id)
+
+
+def _argument_keys(doc: Document) -> Callable[[Argument], tuple[Any, ...]]:
+    """How arguments are ordered: by the position of what fills the role (an entity's span; an event's trigger,
+    after entities at the same place), never by ids, which `canonical` renumbers."""
+    ents = {e.id: ((e.start, e.end), 0, e.label, e.fragments) for e in doc.entities}
+    evs = {ev.id: ((ev.start, ev.end), 1, ev.type, ()) for ev in doc.events}
+    missing = ((0, 0), 0, "", ())
+
+    def key(a: Argument) -> tuple[Any, ...]:
+        return (*(evs.get(a.event, missing) if a.event else ents.get(a.entity, missing)), a.role)
+
+    return key
+
+
+def _event_key(ev: Event, arg_key: Callable[[Argument], tuple[Any, ...]]) -> tuple[Any, ...]:
+    return (ev.start, ev.end, ev.type, sorted(arg_key(a) for a in ev.arguments), ev.id)
+
+
 def canonical(doc: Document) -> Document:
     """Entities and events sorted by position and renumbered T1.. / E1..; arguments sorted.
 
@@ -165,28 +248,21 @@ def canonical(doc: Document) -> Document:
     """
     if _is_canonical(doc):
         return doc  # as the importer gives it: nothing to sort or renumber when it is written
-    ents = sorted(doc.entities, key=lambda e: (e.start, e.end, e.label, e.id))
+    ents = sorted(doc.entities, key=_entity_key)
     new_id = {e.id: f"T{i}" for i, e in enumerate(ents, 1)}
-    ents2 = tuple(Entity(e.start, e.end, e.label, new_id[e.id], e.score) for e in ents)
-    pos = {e.id: (e.start, e.end) for e in ents}
+    ents2 = tuple(replace(e, id=new_id[e.id]) for e in ents)
+    arg_key = _argument_keys(doc)
+    evs = sorted(doc.events, key=lambda ev: _event_key(ev, arg_key))
+    new_ev = {ev.id: f"E{i}" for i, ev in enumerate(evs, 1)}
 
-    def arg_key(a: Argument) -> tuple[object, ...]:
-        return (pos.get(a.entity, (0, 0)), a.role)
+    def renamed(a: Argument) -> Argument:
+        if a.event:
+            return replace(a, event=new_ev.get(a.event, a.event))
+        return replace(a, entity=new_id.get(a.entity, a.entity))
 
-    evs = sorted(
-        doc.events,
-        key=lambda ev: (ev.start, ev.end, ev.type, sorted(arg_key(a) for a in ev.arguments), ev.id),
-    )
     evs2 = tuple(
-        Event(
-            f"E{i}",
-            ev.type,
-            ev.start,
-            ev.end,
-            tuple(Argument(a.role, new_id.get(a.entity, a.entity), a.score) for a in sorted(ev.arguments, key=arg_key)),
-            ev.score,
-        )
-        for i, ev in enumerate(evs, 1)
+        replace(ev, id=new_ev[ev.id], arguments=tuple(renamed(a) for a in sorted(ev.arguments, key=arg_key)))
+        for ev in evs
     )
     return Document(doc.id, doc.text, ents2, evs2, doc.meta)
 
@@ -199,21 +275,21 @@ def _is_canonical(doc: Document) -> bool:
 
     if any(e.id != f"T{i}" for i, e in enumerate(doc.entities, 1)):
         return False
-    if not in_order([(e.start, e.end, e.label, e.id) for e in doc.entities]):
+    if not in_order([_entity_key(e) for e in doc.entities]):
         return False
-    pos = {e.id: (e.start, e.end) for e in doc.entities}
+    arg_key = _argument_keys(doc)
     keys = []
     for i, ev in enumerate(doc.events, 1):
-        args = [(pos.get(a.entity, (0, 0)), a.role) for a in ev.arguments]
-        if ev.id != f"E{i}" or not in_order(args):
+        if ev.id != f"E{i}" or not in_order([arg_key(a) for a in ev.arguments]):
             return False
-        keys.append((ev.start, ev.end, ev.type, args, ev.id))
+        keys.append(_event_key(ev, arg_key))
     return in_order(keys)
 
 
-def write_documents(path: Path, docs: Iterable[Document]) -> int:
-    """Write documents as JSONL sorted by id, atomically (no partial file on failure), a line at a time."""
-    docs = sorted(docs, key=lambda d: d.id)
+def write_documents(path: Path, docs: Iterable[Document], *, sort: bool = True) -> int:
+    """Write documents as JSONL sorted by id (or, with `sort` False, in the order given), atomically (no partial
+    file on failure), a line at a time."""
+    docs = sorted(docs, key=lambda d: d.id) if sort else list(docs)
     atomic_write_lines(path, (dumps_document(canonical(d)) + "\n" for d in docs))
     return len(docs)
 
@@ -233,6 +309,62 @@ def _opt_score(obj: Mapping[str, Any], where: str, problems: list[str]) -> float
         problems.append(f"{where}: 'score' must be a number, got {score!r}")
         return None
     return float(score)
+
+
+def _fragments(value: Any, start: int, end: int, length: int) -> tuple[tuple[int, int], ...] | str:
+    """The fragments of a discontinuous mention, checked against its extent, or why they are not valid.
+
+    >>> _fragments([[0, 4], [10, 14]], 0, 14, 20)
+    ((0, 4), (10, 14))
+    >>> _fragments([[0, 4], [4, 9]], 0, 9, 20)
+    "'fragments' must be at least two [start, end] pairs, in order and apart (0 <= start < end <= 20), the first starting at start (0) and the last ending at end (9); got [[0, 4], [4, 9]]"
+    """
+    ok = isinstance(value, list) and len(value) >= 2
+    pairs: list[tuple[int, int]] = []
+    if ok:
+        for f in value:
+            if not (isinstance(f, list) and len(f) == 2 and _int(f[0]) and _int(f[1]) and 0 <= f[0] < f[1] <= length):
+                ok = False
+                break
+            pairs.append((f[0], f[1]))
+    ok = ok and pairs[0][0] == start and pairs[-1][1] == end and all(a[1] < b[0] for a, b in zip(pairs, pairs[1:]))
+    if not ok:
+        return (
+            f"'fragments' must be at least two [start, end] pairs, in order and apart (0 <= start < end <= {length}), "
+            f"the first starting at start ({start}) and the last ending at end ({end}); got {value!r}"
+        )
+    return tuple(pairs)
+
+
+def event_cycles(events: Iterable[Event]) -> list[str]:
+    """Events that fill a role of themselves, directly or through other events (one line per cycle found).
+
+    >>> event_cycles([Event("E1", "A", 0, 1, (Argument("Theme", "", None, "E2"),)),
+    ...               Event("E2", "B", 2, 3, (Argument("Cause", "", None, "E1"),))])
+    ['event E1 fills a role of itself (E1 -> E2 -> E1): an event cannot contain itself']
+    """
+    refs = {ev.id: [a.event for a in ev.arguments if a.event] for ev in events}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    out: list[str] = []
+    for root in refs:
+        if state.get(root):
+            continue
+        path = [root]
+        stack = [iter(refs[root])]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt) :] + [nxt]
+                out.append(f"event {nxt} fills a role of itself ({' -> '.join(cycle)}): an event cannot contain itself")
+            elif not state.get(nxt) and nxt in refs:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(refs[nxt]))
+    return out
 
 
 def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | None:
@@ -289,7 +421,14 @@ def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | 
         if not isinstance(label, str) or not label:
             problems.append(f"{w} ({eid}): 'label' must be a non-empty string")
             continue
-        entities.append(Entity(start, end, label, eid, _opt_score(e, w, problems)))
+        fragments: tuple[tuple[int, int], ...] = ()
+        if "fragments" in e:
+            got = _fragments(e["fragments"], start, end, len(text))
+            if isinstance(got, str):
+                problems.append(f"{w} ({eid}): {got}")
+                continue
+            fragments = got
+        entities.append(Entity(start, end, label, eid, _opt_score(e, w, problems), fragments))
 
     events: list[Event] = []
     raw_evs = obj.get("events", [])
@@ -297,6 +436,7 @@ def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | 
         problems.append(f"{where}: 'events' must be a list")
         raw_evs = []
     ev_ids: set[str] = set()
+    refs: list[tuple[str, str]] = []  # (where, id) of the events that fill roles: checked once all are read
     for i, ev in enumerate(raw_evs):
         w = f"{where}: events[{i}]"
         if not isinstance(ev, dict):
@@ -336,11 +476,26 @@ def document_from_dict(obj: Any, where: str, problems: list[str]) -> Document | 
             if not isinstance(role, str) or not role:
                 problems.append(f"{wa}: 'role' must be a non-empty string")
                 continue
+            if "event" in a:
+                ref = a["event"]
+                if "entity" in a:
+                    problems.append(f"{wa}: an argument is an 'entity' or an 'event' (nested events), not both")
+                elif not isinstance(ref, str) or not ref:
+                    problems.append(f"{wa}: 'event' must be the id of an event of this document, got {ref!r}")
+                else:
+                    refs.append((wa, ref))
+                    args.append(Argument(role, "", _opt_score(a, wa, problems), ref))
+                continue
             if not isinstance(ent, str) or ent not in seen_ids:
                 problems.append(f"{wa}: 'entity' {ent!r} is not the id of an entity of this document")
                 continue
             args.append(Argument(role, ent, _opt_score(a, wa, problems)))
         events.append(Event(evid, etype, start, end, tuple(args), _opt_score(ev, w, problems)))
+    for wa, ref in refs:
+        if ref not in ev_ids:
+            problems.append(f"{wa}: 'event' {ref!r} is not the id of an event of this document")
+    if len(problems) == n_before:
+        problems += [f"{where}: {cycle}" for cycle in event_cycles(events)]
 
     if len(problems) > n_before:
         return None

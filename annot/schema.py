@@ -87,11 +87,17 @@ class EventType:
 
 @dataclass(frozen=True)
 class Schema:
+    """Entity and event types. `nested`: mentions may overlap, nest, and one span may carry several types (ACE,
+    GENIA); otherwise they must be apart (the bundled corpus). `discontinuous`: a mention may have several
+    fragments. Both are declared in the schema's `[mentions]` table (default: false)."""
+
     name: str
     version: str
     entities: dict[str, EntityType]
     events: dict[str, EventType]
     path: str = ""
+    nested: bool = False
+    discontinuous: bool = False
 
     @property
     def roles(self) -> list[str]:
@@ -99,7 +105,8 @@ class Schema:
         return sorted({r for ev in self.events.values() for r in ev.roles})
 
     def role_problem(self, event_type: str, role: str, entity_label: str) -> str | None:
-        """Why `entity_label` cannot fill `role` of `event_type`, or None if it can."""
+        """Why `entity_label` (an entity type, or for nested events an event type) cannot fill `role` of
+        `event_type`, or None if it can."""
         ev = self.events.get(event_type)
         if ev is None:
             return f"unknown event type {event_type!r}"
@@ -211,13 +218,30 @@ def schema_from_dict(data: dict[str, Any], where: str = "schema") -> Schema:
                 problems.append(f"{w}: must be a non-empty list of entity types")
                 continue
             for label in allowed:
-                if label not in raw_ents:
-                    problems.append(f"{w}: {label!r} is not an entity type of this schema")
+                if label not in raw_ents and label not in raw_evs:
+                    problems.append(
+                        f"{w}: {label!r} is not an entity type of this schema (nor an event type, for nested events)"
+                    )
             roles[role] = tuple(allowed)
         events[tname] = EventType(tname, *c, roles=roles)
 
+    nested = discontinuous = False
+    mentions = data.get("mentions", {})
+    if not isinstance(mentions, dict):
+        problems.append(f"{where}: [mentions] must be a table (nested, discontinuous)")
+        mentions = {}
+    for key in mentions:
+        if key not in ("nested", "discontinuous"):
+            problems.append(f"{where}: mentions.{key}: unknown key (known: nested, discontinuous)")
+    for key in ("nested", "discontinuous"):
+        value = mentions.get(key, False)
+        if not isinstance(value, bool):
+            problems.append(f"{where}: mentions.{key} must be true or false, got {value!r}")
+    nested = mentions.get("nested") is True
+    discontinuous = mentions.get("discontinuous") is True
+
     raise_if_problems(problems, f"{where}: invalid schema", "Fix the entries named above in the schema file.")
-    return Schema(name, version, entities, events, where)
+    return Schema(name, version, entities, events, where, nested, discontinuous)
 
 
 def data_schema(*corpora: Iterable[Document]) -> Schema:
@@ -233,10 +257,44 @@ def data_schema(*corpora: Iterable[Document]) -> Schema:
 
 
 def schema_from_names(labels: Iterable[str], roles: dict[str, set[str]]) -> Schema:
-    """A schema of these entity labels and event types with their roles (any label may fill any role)."""
+    """A schema of these entity labels and event types with their roles (any label, or event type, may fill any
+    role). Declaring nothing, it takes the data as it is: mentions may nest and be discontinuous."""
     labels = sorted(labels)
+    fillers = tuple(labels) + tuple(sorted(roles))
     entities = {lab: EntityType(lab, "", "", "", "") for lab in labels}
-    events = {
-        t: EventType(t, "", "", "", "", {r: tuple(labels) for r in sorted(rs)}) for t, rs in sorted(roles.items())
-    }
-    return Schema("(labels from the data)", "", entities, events, "")
+    events = {t: EventType(t, "", "", "", "", {r: fillers for r in sorted(rs)}) for t, rs in sorted(roles.items())}
+    return Schema("(labels from the data)", "", entities, events, "", nested=True, discontinuous=True)
+
+
+def mention_problems(doc: Document, schema: Schema) -> list[tuple[str, str]]:
+    """(entity id, why) for each mention of `doc` that the schema's `[mentions]` declaration does not allow:
+    fragments when mentions are not discontinuous, overlaps when they are not nested.
+
+    >>> from .documents import Entity
+    >>> flat = Schema("s", "1", {}, {})
+    >>> mention_problems(Document("d", "New York", (Entity(0, 8, "GPE", "T1"), Entity(4, 8, "GPE", "T2"))), flat)
+    [('T2', "overlaps T1 ('New York' at 0-8): schema s declares mentions flat ([mentions] nested = false)")]
+    """
+    out: list[tuple[str, str]] = []
+    if not schema.discontinuous:
+        out += [
+            (e.id, f"has {len(e.fragments)} fragments: schema {schema.name} declares no discontinuous mentions "
+             "([mentions] discontinuous = false)")
+            for e in doc.entities
+            if e.fragments
+        ]  # fmt: skip
+    if not schema.nested:
+        ordered = sorted(doc.entities, key=lambda m: (m.start, m.end, m.label, m.id))
+        last = None
+        for e in ordered:
+            if last is not None and e.start < last.end:
+                out.append(
+                    (
+                        e.id,
+                        f"overlaps {last.id} ({doc.text[last.start : last.end]!r} at {last.start}-{last.end}): schema "
+                        f"{schema.name} declares mentions flat ([mentions] nested = false)",
+                    )
+                )
+            if last is None or e.end > last.end:
+                last = e
+    return out

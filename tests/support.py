@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import typer.main
@@ -246,10 +247,90 @@ def crowded_corpus(seed: int, n: int, crowded: float) -> tuple[list[Document], l
     return gold, [near_copy(rng, d) for d in gold]
 
 
+def _fragments(rng: random.Random, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """Two or three fragments of [start, end), apart from each other, or none."""
+    if end - start < 5 or rng.random() < 0.6:
+        return ()
+    cuts = sorted(rng.sample(range(start + 1, end - 1), 2))
+    if cuts[1] - cuts[0] < 1:
+        return ()
+    return ((start, cuts[0]), (cuts[1], end))
+
+
+def nested_doc(rng: random.Random, doc_id: str, text: str) -> Document:
+    """Gold of every shape the extensions allow: nested mentions, one span with two labels, discontinuous mentions,
+    events filling roles of other events."""
+    n = len(text)
+    ents: list[Entity] = []
+    for i in range(rng.randint(0, 9)):
+        s = rng.randrange(0, n - 1)
+        e = min(n, s + rng.randint(1, 9))
+        ents.append(Entity(s, e, rng.choice(LABELS), f"T{i + 1}", None, _fragments(rng, s, e)))
+        if rng.random() < 0.2:  # nested inside it
+            inner = rng.randrange(s, e)
+            ents.append(Entity(inner, min(e, inner + 2), rng.choice(LABELS), f"T{i + 1}n"))
+        if rng.random() < 0.1:  # the same span with another label
+            ents.append(Entity(s, e, rng.choice(LABELS), f"T{i + 1}m"))
+    evs: list[Event] = []
+    for j in range(rng.randint(0, 4)):
+        s = rng.randrange(0, n - 1)
+        args = []
+        for _ in range(rng.randint(0, 3)):
+            if evs and rng.random() < 0.4:  # an earlier event fills the role: no event contains itself
+                args.append(Argument(rng.choice(ROLES), "", None, rng.choice(evs).id))
+            elif ents:
+                args.append(Argument(rng.choice(ROLES), rng.choice(ents).id))
+        evs.append(Event(f"E{j + 1}", rng.choice(TYPES), s, min(n, s + rng.randint(1, 4)), tuple(args)))
+    rng.shuffle(ents)
+    return Document(doc_id, text, tuple(ents), tuple(evs))
+
+
+def nested_copy(rng: random.Random, d: Document) -> Document:
+    """A prediction of a nested gold: mentions kept, relabelled, moved or cut into other fragments; events kept,
+    retyped, their arguments (events too) kept or dropped; plus noise."""
+    ents = []
+    for e in d.entities:
+        r = rng.random()
+        if r < 0.15:
+            continue
+        if r < 0.3:
+            e = replace(e, label=rng.choice(LABELS))
+        elif r < 0.4:
+            e = replace(e, fragments=_fragments(rng, e.start, e.end))
+        elif r < 0.5:
+            end = max(e.start + 1, min(len(d.text), e.end + rng.choice((-1, 1))))
+            e = replace(e, end=end, fragments=())
+        ents.append(e)
+        if rng.random() < 0.1:
+            ents.append(replace(e, id=e.id + "d"))  # a duplicate
+    noise = nested_doc(rng, d.id, d.text)
+    ents += [replace(x, id="N" + x.id) for x in noise.entities[: rng.randint(0, 3)]]
+    ids = {e.id for e in ents}
+    kept = [ev for ev in d.events if rng.random() > 0.2]
+    kept_ids = {ev.id for ev in kept}
+    evs = []
+    for ev in kept:
+        args = tuple(
+            replace(a, role=a.role if rng.random() > 0.2 else rng.choice(ROLES))
+            for a in ev.arguments
+            if (a.event in kept_ids if a.event else a.entity in ids) and rng.random() > 0.15
+        )
+        evs.append(replace(ev, type=ev.type if rng.random() > 0.2 else rng.choice(TYPES), arguments=args))
+    rng.shuffle(ents)
+    return Document(d.id, d.text, tuple(ents), tuple(evs))
+
+
+def nested_corpus(seed: int, n: int) -> tuple[list[Document], list[Document]]:
+    """Random nested, multi-type and discontinuous gold with nested events, and predictions near it."""
+    rng = random.Random(seed)
+    text = "abcdefghij klmnopqrst uvwxyz"
+    gold = [nested_doc(rng, f"d{k}", text) for k in range(n)]
+    return gold, [nested_copy(rng, d) for d in gold]
+
+
 def crowded_files(tmp_path: Path, n: int = 300) -> tuple[Path, Path]:
     """Gold and shuffled predictions of `n` random documents as JSONL files in `tmp_path` (a folder outside the
-    project: labels from the data). Gold mentions stay apart (the CLI refuses overlapping gold); predictions
-    crowd."""
+    project: labels from the data). Gold mentions stay apart (as in a flat corpus); predictions crowd."""
     from annot.documents import dumps_document
 
     gold, pred = crowded_corpus(11, n, 0.0)

@@ -21,6 +21,7 @@ FIELDS = (
     "ent_start",
     "ent_end",
     "ent_label",
+    "ent_frag",
     "ev_doc",
     "ev_start",
     "ev_end",
@@ -28,6 +29,7 @@ FIELDS = (
     "arg_event",
     "arg_role",
     "arg_entity",
+    "arg_ref",
 )
 
 
@@ -39,12 +41,19 @@ def random_documents(rng: random.Random, n: int) -> list[Document]:
         ents = []
         for i in range(rng.randint(0, 6)):
             s = rng.randrange(len(text) - 1)
-            ents.append(Entity(s, rng.randint(s + 1, len(text)), rng.choice(["PER", "ORG", "GPE"]), f"T{i + 1}"))
-        evs = []
+            e = rng.randint(s + 1, len(text))
+            # a discontinuous mention now and then: two fragments, apart
+            frags = ((s, s + 1), (e - 1, e)) if e - s > 2 and rng.random() < 0.3 else ()
+            ents.append(Entity(s, e, rng.choice(["PER", "ORG", "GPE"]), f"T{i + 1}", None, frags))
+        evs: list[Event] = []
         for j in range(rng.randint(0, 3) if ents else 0):
             s = rng.randrange(len(text) - 1)
             args = tuple(
-                Argument(rng.choice(["Agent", "Place"]), rng.choice(ents).id) for _ in range(rng.randint(0, 2))
+                # an earlier event fills the role now and then (nested events)
+                Argument(rng.choice(["Agent", "Place"]), "", None, rng.choice(evs).id)
+                if evs and rng.random() < 0.3
+                else Argument(rng.choice(["Agent", "Place"]), rng.choice(ents).id)
+                for _ in range(rng.randint(0, 2))
             )
             evs.append(Event(f"E{j + 1}", rng.choice(["Contact.Meet", "Movement.Deploy"]), s, s + 1, args))
         docs.append(Document(f"d{k}", text, tuple(ents), tuple(evs), {"style": rng.choice(["wire", "feature"])}))
@@ -61,8 +70,8 @@ def same(a, b) -> None:  # type: ignore[no-untyped-def]
     assert a.ids == b.ids and a.sha256 == b.sha256
     for f in FIELDS:
         got, want = getattr(a, f), getattr(b, f)
-        if f in ("ent_label", "ev_type", "arg_role"):
-            vocab = {"ent_label": "labels", "ev_type": "types", "arg_role": "roles"}[f]
+        if f in ("ent_label", "ev_type", "arg_role", "ent_frag"):
+            vocab = {"ent_label": "labels", "ev_type": "types", "arg_role": "roles", "ent_frag": "fragments"}[f]
             got = [getattr(a.vocabs, vocab).names[i] for i in got]
             want = [getattr(b.vocabs, vocab).names[i] for i in want]
         assert list(got) == list(want), f
@@ -102,6 +111,14 @@ def test_columns_in_pieces_by_several_workers_are_the_same(tmp_path: Path):
         lambda d: d.update(sha256="0" * 64),
         lambda d: d["events"][0]["arguments"].append({"role": "Agent", "entity": "T99"}),
         lambda d: d.update(meta=[]),
+        lambda d: d["entities"][0].update(fragments=[[0, 4]]),  # one fragment is no discontinuous mention
+        lambda d: d["entities"][0].update(fragments=[[0, 2], [2, 4]]),  # touching fragments
+        lambda d: d["entities"][0].update(fragments=[[0, 1], [3, 5]]),  # past the extent
+        lambda d: d["entities"][0].update(fragments=None),
+        lambda d: d["events"][0]["arguments"].append({"role": "Theme", "event": "E1"}),  # an event in itself
+        lambda d: d["events"][0]["arguments"].append({"role": "Theme", "event": "E9"}),
+        lambda d: d["events"][0]["arguments"].append({"role": "Theme", "event": "E1", "entity": "T1"}),
+        lambda d: d["events"][0]["arguments"].append({"role": "Theme", "event": ""}),
     ],
 )
 def test_columns_any_problem_is_reported_by_the_careful_reader(tmp_path: Path, change):
@@ -179,6 +196,8 @@ HOSTILE = [
     None, True, False, 0, -1, 1, 7, 1.0, "1", 2**31, 2**63, 2**64, 10**30, 1.5, -0.0, float("nan"), float("inf"),
     "", " ", "x", "T1", "E1", "ORG", "../x", ".hidden", "-rf", "a\nb", "\u0000", "0" * 64, [], {}, [1], {"a": 1},
     [{"start": 0, "end": 1, "label": "X"}], {"start": 0, "end": 1},
+    [[0, 1], [2, 3]], [[0, 1]], [[1, 0], [2, 3]], [[0, 1], [1, 2]], [[0, True], [2, 3]], "E2", "E3",
+    {"role": "Theme", "event": "E1"},
 ]  # fmt: skip
 BYTES = [b'"', b"{", b"}", b"[", b"]", b",", b":", b"\n", b"\\", b"\x00", b"\xff", b"\xc3", b" ", b"1", b"-", b"e"]
 

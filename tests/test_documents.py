@@ -146,3 +146,83 @@ def test_documents_canonical_of_equal_events_is_sorted_by_id_as_text():
     assert not documents._is_canonical(doc)
     assert canonical(doc) == _sorted_afresh(doc)
     assert [ev.id for ev in canonical(doc).events] == [f"E{i}" for i in range(1, 12)]
+
+
+# ------------------------------------------------- fragments and events filling roles (nested events)
+
+NK = "North and South Korea signed; the signing was welcomed."
+
+
+def _nested_doc() -> Document:
+    return Document(
+        "nk",
+        NK,
+        (Entity(10, 21, "GPE", "b"), Entity(0, 21, "GPE", "a", None, ((0, 5), (16, 21)))),
+        (
+            Event("w", "Contact.Statement", 46, 54, (Argument("Theme", "", None, "s"),)),
+            Event("s", "Contact.Meet", 22, 28, (Argument("Participant", "b"), Argument("Participant", "a"))),
+        ),
+    )
+
+
+def test_documents_fragments_and_event_arguments_round_trip(tmp_path: Path):
+    """A discontinuous mention writes its fragments beside start and end; an argument filled by an event names it
+    by "event"; canonical ids are renumbered on both sides and the bytes are stable."""
+    write_documents(tmp_path / "a.jsonl", [_nested_doc()])
+    raw = (tmp_path / "a.jsonl").read_text(encoding="utf-8")
+    obj = json.loads(raw)
+    assert obj["entities"] == [
+        {"id": "T1", "start": 0, "end": 21, "label": "GPE", "fragments": [[0, 5], [16, 21]]},
+        {"id": "T2", "start": 10, "end": 21, "label": "GPE"},
+    ]
+    assert [ev["arguments"] for ev in obj["events"]] == [
+        [{"role": "Participant", "entity": "T1"}, {"role": "Participant", "entity": "T2"}],
+        [{"role": "Theme", "event": "E1"}],
+    ]
+    (back,) = read_documents(tmp_path / "a.jsonl")
+    assert back.entities[0].fragments == ((0, 5), (16, 21)) and back.events[1].arguments[0].event == "E1"
+    write_documents(tmp_path / "b.jsonl", [back])
+    assert (tmp_path / "b.jsonl").read_text(encoding="utf-8") == raw
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.permutations(range(2)), st.permutations(range(2)))
+def test_documents_canonical_does_not_depend_on_the_input_order(ent_order, ev_order):
+    d = _nested_doc()
+    shuffled = Document(d.id, d.text, tuple(d.entities[i] for i in ent_order), tuple(d.events[i] for i in ev_order))
+    assert canonical(shuffled) == canonical(d) and canonical(canonical(d)) == canonical(d)
+
+
+BASE = '{"id": "a", "text": "NATO and KFOR", "entities": [{"id": "T1", "start": 0, "end": 13, "label": "ORG", %s}], "events": [{"id": "E1", "type": "X", "trigger": {"start": 5, "end": 8}, "arguments": [%s]}]}'
+
+
+@pytest.mark.parametrize(
+    "fragments, argument, expected",
+    [
+        ('"fragments": [[0, 4], [9, 13]]', '{"role": "Theme", "entity": "T1"}', None),
+        ('"fragments": [[0, 4]]', '{"role": "Theme", "entity": "T1"}', "'fragments' must be at least two"),
+        ('"fragments": [[0, 4], [4, 13]]', '{"role": "Theme", "entity": "T1"}', "in order and apart"),
+        ('"fragments": [[1, 4], [9, 13]]', '{"role": "Theme", "entity": "T1"}', "the first starting at start (0)"),
+        ('"fragments": [[0, 4], [9, 14]]', '{"role": "Theme", "entity": "T1"}', "<= 13"),
+        ('"fragments": null', '{"role": "Theme", "entity": "T1"}', "got None"),
+        ('"label": "ORG"', '{"role": "Theme", "event": "E2"}', "'event' 'E2' is not the id of an event"),
+        ('"label": "ORG"', '{"role": "Theme", "event": "E1"}', "event E1 fills a role of itself (E1 -> E1)"),
+        ('"label": "ORG"', '{"role": "Theme", "event": "E1", "entity": "T1"}', "not both"),
+    ],
+)
+def test_documents_fragments_and_event_arguments_are_checked(tmp_path: Path, fragments, argument, expected):
+    path = tmp_path / "x.jsonl"
+    path.write_text(BASE % (fragments, argument) + "\n", encoding="utf-8")
+    if expected is None:
+        (d,) = read_documents(path)
+        assert d.entities[0].fragments == ((0, 4), (9, 13))
+        return
+    with pytest.raises(AnnotError) as err:
+        read_documents(path)
+    assert len(err.value.problems) == 1 and expected in err.value.problems[0], err.value.problems
+
+
+def test_documents_write_keeps_the_order_given_when_asked(tmp_path: Path):
+    docs = [Document(f"news-{n}", "x") for n in (1, 10, 2)]
+    write_documents(tmp_path / "a.jsonl", docs, sort=False)
+    assert [d.id for d in read_documents(tmp_path / "a.jsonl")] == ["news-1", "news-10", "news-2"]

@@ -44,6 +44,12 @@ def _base() -> dict:
         ),
         (lambda d: d["events"]["Life.Die"].pop("guideline"), "events.Life.Die: 'guideline' must be a non-empty string"),
         (lambda d: d.pop("version"), "'version' must be a non-empty string"),
+        (lambda d: d.update(mentions={"nested": "yes"}), "mentions.nested must be true or false, got 'yes'"),
+        (
+            lambda d: d.update(mentions={"overlap": True}),
+            "mentions.overlap: unknown key (known: nested, discontinuous)",
+        ),
+        (lambda d: d.update(mentions=[1]), "[mentions] must be a table (nested, discontinuous)"),
         (  # the pair the team confused: a brown LOC and a brown Life.Injure
             lambda d: (
                 d["entities"]["LOC"].update(color="#b3541e"),
@@ -89,3 +95,24 @@ def test_schema_every_pair_of_bundled_colours_is_told_apart(schema):
     assert closest >= MIN_COLOR_DISTANCE
     assert color_distance(colours["LOC"], colours["Life.Injure"]) >= MIN_COLOR_DISTANCE
     assert color_distance(colours["NORP"], colours["Policy.Sanction"]) >= MIN_COLOR_DISTANCE
+
+
+def test_schema_mentions_are_flat_unless_declared(schema):
+    """The bundled schema declares nothing: mentions are flat and contiguous (its gold and scores unchanged); a
+    [mentions] table declares nested mentions (ACE, GENIA) and discontinuous ones; an event type may fill a role
+    (nested events)."""
+    assert (schema.nested, schema.discontinuous) == (False, False)
+    data = _base()
+    data["mentions"] = {"nested": True, "discontinuous": True}
+    data["events"]["Contact.Statement"]["roles"]["Topic"] = ["ORG", "Conflict.Attack"]
+    nested = schema_from_dict(data, "s.toml")
+    assert (nested.nested, nested.discontinuous) == (True, True)
+    assert nested.role_problem("Contact.Statement", "Topic", "Conflict.Attack") is None
+
+
+def test_schema_from_the_data_takes_mentions_as_they_are():
+    from annot.schema import schema_from_names
+
+    s = schema_from_names(["ORG"], {"Contact.Meet": {"Theme"}})
+    assert (s.nested, s.discontinuous) == (True, True)
+    assert s.role_problem("Contact.Meet", "Theme", "Contact.Meet") is None

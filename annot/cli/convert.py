@@ -1,4 +1,4 @@
-"""`annot convert`: brat, CoNLL, spaCy DocBin and annot's JSONL, in and out."""
+"""`annot convert`: brat, CoNLL, spaCy DocBin, TextEE, OneIE, DyGIE++ and annot's JSONL, in and out."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ from .app import app
 @app.command("convert")
 def convert_cmd(
     source: Annotated[
-        Path, typer.Argument(help="The corpus to convert: a brat folder, a CoNLL file, a .spacy file or a .jsonl file.")
+        Path,
+        typer.Argument(
+            help="The corpus to convert: a brat folder, a CoNLL file, a .spacy file, a TextEE, OneIE or DyGIE++ "
+            ".json file, or a .jsonl file."
+        ),
     ],
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Where to write: a file, or a folder for brat (replaced as a whole).")
@@ -49,11 +53,24 @@ def convert_cmd(
         Path | None,
         typer.Option(
             "--text-from",
-            help="CoNLL source: take ids and texts from these documents (JSONL, same order), e.g. those it was written from.",
+            help="CoNLL source: take ids and texts from these documents (JSONL, same order), e.g. those it was written "
+            "from; TextEE, OneIE, DyGIE++ source: the texts of the documents with the same ids.",
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse the whole run (exit 2, nothing written) where a document would be left out."
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace a brat output folder that is not annot's own output (its files are lost)."
+        ),
+    ] = False,
 ) -> None:
-    """Convert a corpus between brat, CoNLL, spaCy DocBin and annot's JSONL documents.
+    """Convert a corpus between brat, CoNLL, spaCy DocBin, TextEE, OneIE, DyGIE++ and annot's JSONL documents.
 
     Example: annot convert corpus/ --from brat -o gold.jsonl   (and back: annot convert gold.jsonl --to brat -o corpus/)
     """
@@ -69,6 +86,8 @@ def convert_cmd(
         schema=load(schema) if schema else None,
         scheme=scheme,
         text_from=text_from,
+        strict=strict,
+        force=force,
     )
     for line in summary_lines(summary):
         typer.echo(line)
@@ -85,6 +104,15 @@ def summary_lines(s: ConvertSummary) -> list[str]:
         f"wrote {s.documents} document(s) to {s.output} ({s.output_format.value}{written}): {s.entities} entity mentions, "
         f"{s.events} events, {s.arguments} arguments"
     )
+    if s.renamed:
+        old, new = s.renamed[0]
+        lines.append(
+            f"renamed: {len(s.renamed)} document id(s) that break annot's id rule (first: {old!r} -> {new}); "
+            f"the mapping is in {s.id_map}"
+        )
+    for d in s.left_out:
+        more = f" (and {len(d.reasons) - 1} more problem(s))" if len(d.reasons) > 1 else ""
+        lines.append(f"left out: document {d.document!r}: {d.reasons[0]}{more}")
     for prefix, losses in (("skipped", s.skipped), ("warning: not written", s.not_carried)):
         groups = Counter((loss.what, loss.why) for loss in losses)
         first: dict[tuple[str, str], Loss] = {}

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import AnnotError
+from ..formats.convert import Format
 from ..project import DEFAULT_SEED
 from .app import EXIT_GATE, SchedulerOpt, SchedulerTimeoutOpt, app, console_width, print_rich, say
 
@@ -27,9 +28,17 @@ class OutputFormat(StrEnum):
 
 @app.command("evaluate")
 def evaluate_cmd(
-    gold: Annotated[Path | None, typer.Option("--gold", help="Gold documents (JSONL).")] = None,
+    gold: Annotated[Path | None, typer.Option("--gold", help="Gold documents (JSONL, or --from's format).")] = None,
     pred: Annotated[
         Path | None, typer.Option("--pred", help="Predicted documents (JSONL), same ids and texts as the gold.")
+    ] = None,
+    from_: Annotated[
+        Format | None,
+        typer.Option(
+            "--from",
+            help="The format of --gold and --pred when not annot's JSONL (textee, oneie, dygiepp, brat, conll, "
+            "spacy), read as annot convert reads it; any problem stops the run.",
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Report folder (report.json, report.md, report.html).")
@@ -149,6 +158,10 @@ def evaluate_cmd(
 
       annot evaluate --gold gold.jsonl --pred pred.jsonl -o reports/big --scheduler tcp://10.0.0.5:8786
 
+    A benchmark split and a system's output in TextEE's format (or OneIE's, DyGIE++'s, brat ...):
+
+      annot evaluate --from textee --gold ace05-en/split1/test.json --pred system-test.json -o reports/system
+
     The last line is the verdict: which systems failed and why, the largest drop first.
     Exit codes: 0 ok (gate passed), 1 gate failed (a regression), 2 bad input or usage.
     """
@@ -180,6 +193,7 @@ def evaluate_cmd(
             no_gate=no_gate,
             group_by=group_by,
             held_out_policy=Policy(held_out_policy) if held_out_policy else None,
+            source_format=from_.value if from_ else None,
         )
     )
     for note in plan.config.notes if plan.config else ():

@@ -30,7 +30,7 @@ from ..files import atomic_write_text
 from ..files import sha256_file as _sha
 from ..labelstudio.authoring import author_export, check_markup
 from ..labelstudio.importer import Annotated
-from ..schema import Schema
+from ..schema import Schema, mention_problems
 from .adjudication import RECORD, read_record, stale
 from .annotations import ANNOTATORS, corpus_inputs, read_annotations
 from .splits import AUTHORED_EXPORT, DOCUMENTS, MANIFEST, SPLITS, dump_json, story, unit, update_splits
@@ -182,15 +182,18 @@ def verify_corpus(corpus: Path, schema: Schema, schema_path: Path, more: Sequenc
     # The gold must still pass today's schema (labels, roles, role fillers).
     for d in docs:
         ents = d.entity_by_id()
+        evs = d.event_by_id()
         for e in d.entities:
             if e.label not in schema.entities:
                 problems.append(f"{d.id}: entity {e.id} has label {e.label!r}, not in the schema")
+        problems += [f"{d.id}: entity {eid} {why}" for eid, why in mention_problems(d, schema)]
         for ev in d.events:
             if ev.type not in schema.events:
                 problems.append(f"{d.id}: event {ev.id} has type {ev.type!r}, not in the schema")
                 continue
             for a in ev.arguments:
-                why = schema.role_problem(ev.type, a.role, ents[a.entity].label)
+                filler = evs[a.event].type if a.event else ents[a.entity].label
+                why = schema.role_problem(ev.type, a.role, filler)
                 if why:
                     problems.append(f"{d.id}: event {ev.id}: {why}")
     try:

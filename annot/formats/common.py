@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..documents import Document, Entity
+from ..documents import Document, Entity, fragment_key
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,47 @@ class Loss:
     detail: str = ""
 
 
-def lost_meta_and_scores(located: list[Located], fmt: str) -> list[Loss]:
-    """Document meta and scores, which brat and CoNLL files have no place for."""
+@dataclass(frozen=True)
+class LeftOut:
+    """A document of the input that is not in the output: annot's format or the output's cannot represent it, or
+    its part of the input is broken; `reasons` says every way, each naming the file and line."""
+
+    where: str
+    document: str
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Sink:
+    """What a reader or a writer finds wrong. `problems` concern the whole input (not the format, unreadable) and
+    stop the run; a problem of one document leaves that document out (`document`), unless the run is strict."""
+
+    problems: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+
+    def document(self, where: str, name: str, reasons: list[str]) -> bool:
+        """Leave document `name` out for `reasons` (nothing when there are none); whether it was left out."""
+        if reasons:
+            self.left_out.append(LeftOut(where, name, tuple(reasons)))
+        return bool(reasons)
+
+    def every_problem(self) -> list[str]:
+        """The problems and every reason of every document left out, in the order found."""
+        return [*self.problems, *(r for d in self.left_out for r in d.reasons)]
+
+
+# What the meta of a document read from another format may carry for that format (the split of a brat subfolder,
+# the sentences and tokens of a token format): written back by the formats that have a place for it.
+SPLIT = "split"
+SENTENCES = "sentences"
+
+
+def lost_meta_and_scores(located: list[Located], fmt: str, keeps: tuple[str, ...] = ()) -> list[Loss]:
+    """Document meta (but the keys in `keeps`) and scores, which brat and CoNLL files have no place for."""
     out: list[Loss] = []
     for loc in located:
         d = loc.doc
-        if d.meta:
+        if any(k not in keeps for k in d.meta):
             out.append(Loss(loc.where, "document meta", f"{fmt} has no document metadata"))
         for e in d.entities:
             if e.score is not None:
@@ -59,10 +94,24 @@ def lost_events(loc: Located, fmt: str) -> list[Loss]:
     for ev in loc.doc.events:
         out.append(Loss(loc.at(ev.id), "event", f"{fmt} has no event layer", ev.type))
         out += [
-            Loss(loc.at(ev.id), "argument", f"{fmt} has no event layer", f"{a.role} -> {a.entity}")
+            Loss(loc.at(ev.id), "argument", f"{fmt} has no event layer", f"{a.role} -> {a.target}")
             for a in ev.arguments
         ]
     return out
+
+
+def lost_fragments(loc: Located, fmt: str) -> list[Loss]:
+    """The discontinuous mentions of a document, for formats whose mentions are one span."""
+    return [
+        Loss(
+            loc.at(e.id),
+            "entity mention",
+            f"is discontinuous ({fmt}: one span per mention)",
+            f"{e.label} {' … '.join(repr(loc.doc.text[s:t]) for s, t in e.pieces)} [{fragment_key(e.fragments)}]",
+        )
+        for e in loc.doc.entities
+        if e.fragments
+    ]
 
 
 def token_entities(sdoc: Any, loc: Located, fmt: str) -> tuple[list[Any], set[int], list[Loss]]:
@@ -79,6 +128,12 @@ def token_entities(sdoc: Any, loc: Located, fmt: str) -> tuple[list[Any], set[in
     last_end = 0
     text = loc.doc.text
     for e in sorted(loc.doc.entities):
+        if e.fragments:  # listed by lost_fragments; its tokens are not outside every mention
+            for s, t in e.pieces:
+                wide = sdoc.char_span(s, t, alignment_mode="expand")
+                if wide is not None:
+                    unaligned.update(range(wide.start, wide.end))
+            continue
         detail = f"{e.label} {text[e.start : e.end]!r} [{e.start}:{e.end}]"
         span = sdoc.char_span(e.start, e.end, label=e.label)
         if span is None:

@@ -16,12 +16,22 @@ scores and meta are not written, nor mentions that do not align to tokens: each 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from ..documents import Document
-from .common import Located, Loss, blank_english, entity_ids, lost_events, lost_meta_and_scores, token_entities
+from .common import (
+    Located,
+    Loss,
+    Sink,
+    blank_english,
+    entity_ids,
+    lost_events,
+    lost_fragments,
+    lost_meta_and_scores,
+    token_entities,
+)
 
 SUFFIXES = (".conll", ".iob", ".bio", ".bioes")
 DOCSTART = "-DOCSTART-"
@@ -52,10 +62,12 @@ class _Token:
 class _Doc:
     line: int  # the -DOCSTART- line, 0 when the document starts with the file
     sentences: list[list[_Token]]
+    problems: list[str] = field(default_factory=list)  # its malformed lines and tag sequences
 
 
-def _split(raw: str, path: str, problems: list[str]) -> tuple[list[_Doc], list[Loss]]:
-    """Documents of sentences of tokens; every malformed line is a problem."""
+def _split(raw: str, path: str) -> tuple[list[_Doc], list[Loss]]:
+    """Documents of sentences of tokens; every malformed line is a problem of its document."""
+    raw = raw.removeprefix("\ufeff")  # a byte order mark is not part of the first token
     docs = [_Doc(0, [[]])]
     skipped: list[Loss] = []
     for n, line in enumerate(raw.split("\n"), 1):
@@ -68,13 +80,13 @@ def _split(raw: str, path: str, problems: list[str]) -> tuple[list[_Doc], list[L
             docs.append(_Doc(n, [[]]))
             continue
         if len(fields) < 2:
-            problems.append(
+            docs[-1].problems.append(
                 f"{path}:{n}: {line.strip()!r} has no tag: a token line needs the token first and the tag last"
             )
             continue
         m = _TAG.match(fields[-1])
         if m is None:
-            problems.append(
+            docs[-1].problems.append(
                 f"{path}:{n}: {fields[-1]!r} (last column) is not a NER tag: O, or B-, I-, E-, S- (L-, U-) and a label"
             )
             continue
@@ -83,7 +95,7 @@ def _split(raw: str, path: str, problems: list[str]) -> tuple[list[_Doc], list[L
     out = []
     for d in docs:
         d.sentences = [s for s in d.sentences if s]
-        if d.sentences:
+        if d.sentences or d.problems:
             out.append(d)
         elif d.line:
             skipped.append(Loss(f"{path}:{d.line}", "empty document", "a -DOCSTART- with no tokens after it"))
@@ -150,40 +162,43 @@ def parse_conll(
     path: str,
     stem: str,
     scheme: TagScheme | None,
-    problems: list[str],
+    sink: Sink,
     references: list[Document] | None = None,
 ) -> tuple[list[Located], list[Loss], TagScheme]:
     """The documents of a CoNLL file's content, what was skipped, and the tag scheme read.
 
     With `references` (documents in the same order, e.g. those the file was written from), each
-    document takes the id and text of its reference and its tokens are found in that text.
+    document takes the id and text of its reference and its tokens are found in that text. A document
+    with malformed lines or tag sequences is left out (`sink`).
     """
-    n_before = len(problems)
-    docs, skipped = _split(raw, path, problems)
+    docs, skipped = _split(raw, path)
     detected = detect_scheme([s for d in docs for s in d.sentences])
     used = scheme or detected
-    checked = len(problems)
+    wrong_scheme = False
     for d in docs:
         for s in d.sentences:
-            _check(s, used, path, problems)
-    if len(problems) > checked and used != detected:
-        problems.insert(checked, f"{path}: the tags look like {detected.upper()}, not {used.upper()} (--scheme)")
+            wrong_scheme |= not _check(s, used, path, d.problems)
+    if wrong_scheme and used != detected:
+        sink.problems.append(f"{path}: the tags look like {detected.upper()}, not {used.upper()} (--scheme)")
     if references is not None and len(references) != len(docs):
-        problems.append(
+        sink.problems.append(
             f"{path}: {len(docs)} document(s), but the reference documents (--text-from) are {len(references)}: "
             "they are matched in order"
         )
-    if len(problems) > n_before:
         return [], skipped, used
     vocab = blank_english().vocab
     located = []
     for n, d in enumerate(docs, 1):
         tokens = [t for s in d.sentences for t in s]
+        where = f"{path}:{d.line or (d.sentences[0][0].line if d.sentences else 1)}"
+        name = references[n - 1].id if references is not None else f"{stem}-{n}"
+        if sink.document(where, name, d.problems):
+            continue
         if references is not None:
             ref = references[n - 1]
             doc_id, text = ref.id, ref.text
-            offsets = _find_tokens(tokens, ref, path, problems)
-            if offsets is None:
+            offsets = _find_tokens(tokens, ref, path, d.problems)
+            if sink.document(where, name, d.problems) or offsets is None:
                 continue
         else:
             doc_id = f"{stem}-{n}"
@@ -202,7 +217,6 @@ def parse_conll(
                 lines[spans[-1]] = f"{path}:{s[a].line}"
             first += len(s)
         entities = entity_ids(spans)
-        where = f"{path}:{d.line or d.sentences[0][0].line}"
         located.append(
             Located(Document(doc_id, text, entities), where, {e.id: lines[(e.start, e.end, e.label)] for e in entities})
         )
@@ -235,7 +249,7 @@ def _find_tokens(tokens: list[_Token], ref: Document, path: str, problems: list[
 # ------------------------------------------------------------------- write
 
 
-def dump_conll(located: list[Located], scheme: TagScheme, problems: list[str]) -> tuple[str, list[Loss], int, int]:
+def dump_conll(located: list[Located], scheme: TagScheme, sink: Sink) -> tuple[str, list[Loss], int, int]:
     """The CoNLL content of `located` (token and tag, a -DOCSTART- line per document), what it cannot carry,
     and the numbers of documents and entity mentions written."""
     from spacy.training import biluo_to_iob, offsets_to_biluo_tags
@@ -245,14 +259,16 @@ def dump_conll(located: list[Located], scheme: TagScheme, problems: list[str]) -
     losses = lost_meta_and_scores(located, "CoNLL")
     written = 0
     for loc in located:
+        problems = [
+            f"{loc.at(e.id)}: label {e.label!r} contains whitespace, which CoNLL columns cannot hold"
+            for e in loc.doc.entities
+            if any(ch.isspace() for ch in e.label)
+        ]
+        if sink.document(loc.where, loc.doc.id, problems):
+            continue
         sdoc = nlp(loc.doc.text)
         spans, _, lost = token_entities(sdoc, loc, "CoNLL")
-        losses += lost + lost_events(loc, "CoNLL")
-        for e in loc.doc.entities:
-            if any(ch.isspace() for ch in e.label):
-                problems.append(
-                    f"{loc.at(e.id)}: label {e.label!r} contains whitespace, which CoNLL columns cannot hold"
-                )
+        losses += lost + lost_fragments(loc, "CoNLL") + lost_events(loc, "CoNLL")
         biluo = offsets_to_biluo_tags(sdoc, [(s.start_char, s.end_char, s.label_) for s in spans])
         if scheme == TagScheme.IOB2:
             tags = biluo_to_iob(biluo)

@@ -16,13 +16,14 @@ from typing import Any
 
 from ..documents import Document
 from ..errors import AnnotError
-from .common import Located, Loss, blank_english, entity_ids, lost_events, token_entities
+from .common import Located, Loss, Sink, blank_english, entity_ids, lost_events, lost_fragments, token_entities
 
 SUFFIX = ".spacy"
 
 
-def parse_docbin(data: bytes, path: str, stem: str, problems: list[str]) -> tuple[list[Located], list[Loss]]:
-    """The documents of a DocBin's bytes, and the span groups that were not read."""
+def parse_docbin(data: bytes, path: str, stem: str, sink: Sink) -> tuple[list[Located], list[Loss]]:
+    """The documents of a DocBin's bytes, and the span groups that were not read; a document whose id is not a
+    string, or is one already used, is left out (`sink`)."""
     from spacy.tokens import DocBin
 
     vocab = blank_english().vocab
@@ -40,11 +41,11 @@ def parse_docbin(data: bytes, path: str, stem: str, problems: list[str]) -> tupl
         where = f"{path}, document {n}"
         uid = sdoc.user_data.get("id")
         if uid is not None and (not isinstance(uid, str) or not uid):
-            problems.append(f"{where}: user_data['id'] must be a non-empty string, got {uid!r}")
+            sink.document(where, str(uid), [f"{where}: user_data['id'] must be a non-empty string, got {uid!r}"])
             continue
         doc_id = uid or f"{stem}-{n}"
         if doc_id in seen:
-            problems.append(f"{where}: document id {doc_id!r} already used by document {seen[doc_id]}")
+            sink.document(where, doc_id, [f"{where}: document id {doc_id!r} already used by document {seen[doc_id]}"])
             continue
         seen[doc_id] = n
         meta = sdoc.user_data.get("meta", {})
@@ -69,14 +70,14 @@ def parse_docbin(data: bytes, path: str, stem: str, problems: list[str]) -> tupl
     return located, skipped
 
 
-def read_docbin(path: Path, problems: list[str]) -> tuple[list[Located], list[Loss]]:
+def read_docbin(path: Path, sink: Sink) -> tuple[list[Located], list[Loss]]:
     """The documents of a .spacy file."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise AnnotError(f"{path}: no such file", "Check the path.") from None
-    return parse_docbin(data, str(path), path.stem, problems)
+    return parse_docbin(data, str(path), path.stem, sink)
 
 
 def docbin_bytes(located: list[Located]) -> tuple[bytes, list[Loss], int]:
@@ -90,7 +91,7 @@ def docbin_bytes(located: list[Located]) -> tuple[bytes, list[Loss], int]:
     for loc in located:
         sdoc = nlp.make_doc(loc.doc.text)
         spans, unaligned, lost = token_entities(sdoc, loc, "DocBin")
-        losses += lost + lost_events(loc, "a DocBin")
+        losses += lost + lost_fragments(loc, "a DocBin") + lost_events(loc, "a DocBin")
         losses += _lost_scores(loc)
         sdoc.set_ents(spans, missing=[sdoc[i : i + 1] for i in sorted(unaligned)], default="outside")
         user_data: dict[str, Any] = {"id": loc.doc.id}

@@ -165,7 +165,8 @@ def columns_schema(*sides: Columns) -> Schema:
 
 def check_gold(gold: GoldColumns, schema: Schema) -> None:
     """Refuse gold that cannot be scored as it is: no document, labels, types or roles the schema does not know
-    (they would vanish from per-label and macro scores), or overlapping entity mentions."""
+    (they would vanish from per-label and macro scores), or mentions the schema's `[mentions]` declaration does
+    not allow (overlapping ones in a flat schema, fragments where none are declared)."""
     where = (IN_MEMORY if gold.path is None else display_path(gold.path)) + (
         f" (split {gold.split})" if gold.split else ""
     )
@@ -188,40 +189,58 @@ def check_gold(gold: GoldColumns, schema: Schema) -> None:
             note(f"event type {v.types.names[code]!r}", c.ev_doc[c.ev_type == code])
     if len(c.arg_event):
         arg_type = c.ev_type[c.arg_event]
-        arg_label = c.ent_label[c.arg_entity]
+        # What fills each role: an entity label, or (nested events) past the labels, an event type.
+        n_lab = len(v.labels.names)
+        is_ev = c.arg_ref >= 0
+        ent_label = c.ent_label[np.where(is_ev, 0, c.arg_entity)] if len(c.ent_doc) else np.zeros(len(is_ev), int)
+        arg_label = np.where(is_ev, n_lab + c.ev_type[np.where(is_ev, c.arg_ref, 0)], ent_label)
+        fillers = [*v.labels.names, *v.types.names]
         arg_doc = c.ev_doc[c.arg_event]
-        n_roles, n_labels = len(v.roles.names) + 1, len(v.labels.names) + 1
+        n_roles, n_labels = len(v.roles.names) + 1, len(fillers) + 1
         cells = np.unique((arg_type * n_roles + c.arg_role) * n_labels + arg_label)
         for t, r, lab in zip(cells // (n_roles * n_labels), cells // n_labels % n_roles, cells % n_labels):
-            etype, role, label = v.types.names[t], v.roles.names[r], v.labels.names[lab]
+            etype, role, label = v.types.names[t], v.roles.names[r], fillers[lab]
             if etype not in schema.events:
                 continue
             docs = arg_doc[(arg_type == t) & (c.arg_role == r) & (arg_label == lab)]
+            known = schema.entities if lab < n_lab else schema.events
             if role not in schema.events[etype].roles:
                 unknown.setdefault(f"role {role!r} of {etype}", []).extend(c.ids[d] for d in docs)
-            elif label in schema.entities and label not in schema.events[etype].roles[role]:
-                note(f"a {label} as {role} of {etype}", docs)
+            elif label in known and label not in schema.events[etype].roles[role]:
+                note(f"a{'n event' if lab >= n_lab else ''} {label} as {role} of {etype}", docs)
     problems = [
         f"{what}: not in schema {schema.name} ({len(ids)} time(s), e.g. in {', '.join(sorted(set(ids))[:3])})"
         for what, ids in sorted(unknown.items())
     ]
-    problems += overlapping_mentions(gold)
+    if not schema.nested:
+        problems += overlapping_mentions(gold, schema)
+    if not schema.discontinuous and (c.ent_frag != 0).any():
+        rows = np.flatnonzero(c.ent_frag != 0)
+        problems.append(
+            f"{len(rows)} discontinuous mention(s) (fragments), e.g. in {', '.join(sorted({c.ids[d] for d in c.ent_doc[rows]})[:3])}: "
+            f"schema {schema.name} declares none ([mentions] discontinuous = false)"
+        )
     raise_if_problems(
         problems,
         f"{where}: the gold does not fit the schema",
         "Add what is missing to the schema (--schema), relabel the gold (annot convert --label-map), or score "
-        "without a schema from outside a project (labels from the data); gold mentions must not overlap.",
+        "without a schema from outside a project (labels from the data); a schema whose [mentions] are flat "
+        "refuses overlapping gold mentions (declare nested = true, or discontinuous = true, if the corpus has them).",
     )
 
 
-def overlapping_mentions(gold: GoldColumns) -> list[str]:
-    """One line per pair of neighbouring gold mentions that overlap, with their text."""
+def overlapping_mentions(gold: GoldColumns, schema: Schema | None = None) -> list[str]:
+    """One line per pair of neighbouring gold mentions that overlap (share a character), with their text."""
     c = gold.columns
     order = np.lexsort((c.ent_label, c.ent_end, c.ent_start, c.ent_doc))
     if len(order) < 2:
         return []
     x, y = order[:-1], order[1:]
     hit = (c.ent_doc[x] == c.ent_doc[y]) & (c.ent_start[y] < c.ent_end[x])
+    if (c.ent_frag != 0).any():  # a fragment's gap may hold another mention: compare characters
+        for k in np.flatnonzero(hit & ((c.ent_frag[x] != 0) | (c.ent_frag[y] != 0))).tolist():
+            a, b = c.entity_pieces(int(x[k])), c.entity_pieces(int(y[k]))
+            hit[k] = any(s < f and r < e for s, e in a for r, f in b)
     if not hit.any():
         return []
     docs = sorted({int(d) for d in c.ent_doc[x[hit]]})
@@ -234,6 +253,7 @@ def overlapping_mentions(gold: GoldColumns) -> list[str]:
         out.append(
             f"{c.ids[c.ent_doc[a]]}: {names[c.ent_label[a]]} “{text[xs:xe]}” at {xs}-{xe} overlaps "
             f"{names[c.ent_label[b]]} “{text[ys:ye]}” at {ys}-{ye}"
+            + (f" (schema {schema.name} declares mentions flat: [mentions] nested = false)" if schema else "")
         )
     return out
 
@@ -297,6 +317,7 @@ class Options:
     no_gate: bool = False
     group_by: str | None = None
     held_out_policy: Policy | None = None  # None: the config's [held_out] policy (default warn)
+    source_format: str | None = None  # the format of --gold and --pred when not annot's JSONL ("textee", ...)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,12 +338,20 @@ class Plan:
     scheduler: str | None = None  # count on this Dask cluster
     scheduler_timeout: float = DEFAULT_TIMEOUT
     held_out_policy: Policy = Policy.WARN  # what scoring a held-out split does beyond recording it
+    source_format: str | None = None  # --gold and --pred in another format than annot's JSONL
 
 
 def plan_evaluation(o: Options) -> Plan:
     """Merge the options, the evaluation config and the defaults into one plan (options win)."""
     if (o.gold is None) != (o.pred is None):
         raise AnnotError("give both --gold and --pred, or neither (to evaluate the configured systems)")
+    if o.source_format is not None and o.gold is None:
+        raise AnnotError("--from is the format of --gold and --pred", "Give --gold and --pred, or drop --from.")
+    if o.source_format is not None and o.split is not None:
+        raise AnnotError(
+            "--split names a split of a corpus's splits.json; with --from, give the split's own file",
+            "Drop --split (a TextEE benchmark's split is its file: split1/test.json).",
+        )
     if o.baseline is None and (o.max_drop is not None or o.significant_only):
         raise AnnotError("--max-drop and --significant-only need --baseline")
     if o.scheduler is None and o.scheduler_timeout is not None:
@@ -367,6 +396,7 @@ def plan_evaluation(o: Options) -> Plan:
             scheduler=o.scheduler,
             scheduler_timeout=o.scheduler_timeout or DEFAULT_TIMEOUT,
             held_out_policy=o.held_out_policy or (cfg.held_out_policy if cfg else Policy.WARN),
+            source_format=o.source_format,
         )
     assert cfg is not None
     gate = None if o.no_gate else cfg.gate.merged(**overrides)  # type: ignore[arg-type]
@@ -447,7 +477,7 @@ def run_plan(plan: Plan, progress: Progress | None = None) -> Outcome:
     together (a run that fails leaves the previous reports as they were). A second run into the same output at
     the same time is refused. `progress` is told, in a line, what a long run is doing (each system predicting).
     """
-    if plan.pred is not None:  # inputs in another format are named before anything is read
+    if plan.pred is not None and plan.source_format in (None, "jsonl"):  # named before anything is read
         refuse_other_format(plan.gold, "gold")
         refuse_other_format(plan.pred, "predictions", text_from=plan.gold)
     elif plan.config is not None:  # every configured system can run, checked before any predicts
@@ -456,18 +486,34 @@ def run_plan(plan: Plan, progress: Progress | None = None) -> Outcome:
         return _run_plan(plan, cluster, progress or (lambda line: None))
 
 
+def _read_other_format(plan: Plan, vocabs: Vocabs) -> tuple[GoldColumns, Columns]:
+    """Gold and predictions in another format than annot's JSONL (`annot convert`'s readers), as columns."""
+    from ..formats.convert import read_corpus
+
+    assert plan.pred is not None
+    gold_docs = read_corpus(plan.gold, plan.source_format)
+    pred_docs = read_corpus(plan.pred, plan.source_format)
+    keys = (plan.group_by,) if plan.group_by else ()
+    digest = sha256_file(plan.gold) if plan.gold.is_file() else ""
+    gold = GoldColumns.from_documents(gold_docs, vocabs, keys, plan.gold, None, frozenset(), digest)
+    return gold, from_documents(pred_docs, vocabs, ("system", "model"))
+
+
 def _run_plan(plan: Plan, cluster: Cluster | None, progress: Progress) -> Outcome:
     if plan.pred is not None:
         schema = None if plan.schema is None else load_schema(plan.schema)
         vocabs = vocabs_of(schema)
-        digest = checked_gold_file(plan.gold)
-        every, preds = read_files_columns(
-            [(plan.gold, (plan.group_by,) if plan.group_by else ()), (plan.pred, ("system", "model"))],
-            vocabs,
-            plan.execution,
-        )
-        release_memory()  # the decoder's garbage: the columns are what stays
-        gold = gold_columns(plan.gold, plan.split, every, digest)
+        if plan.source_format is not None and plan.source_format != "jsonl":
+            gold, preds = _read_other_format(plan, vocabs)
+        else:
+            digest = checked_gold_file(plan.gold)
+            every, preds = read_files_columns(
+                [(plan.gold, (plan.group_by,) if plan.group_by else ()), (plan.pred, ("system", "model"))],
+                vocabs,
+                plan.execution,
+            )
+            release_memory()  # the decoder's garbage: the columns are what stays
+            gold = gold_columns(plan.gold, plan.split, every, digest)
         metas = preds.meta or []
         systems = sorted({str(m["system"]) for m in metas if m.get("system")})
         info = SystemInfo(name=", ".join(systems) or plan.pred.stem, predictions=str(plan.pred), model=_models(metas))

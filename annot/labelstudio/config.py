@@ -11,6 +11,9 @@ from ..schema import EntityType, EventType, Schema
 # The one labeling control: entity types and event types are labels of the same <Labels choice="single">, so
 # that a region can never carry an entity label and a trigger label at once (two controls on one text let a
 # hotkey add a second label to a selected region). The importer tells entities from triggers by the label.
+# A schema whose mentions nest ([mentions] nested = true) gets choice="multiple": one span may carry several
+# entity types (the importer makes a mention of each, and refuses an event type beside them); Label Studio lets
+# regions overlap in any case.
 LABEL_CONTROL = "label"
 # annot 0.1 configs had one control per kind; their exports still import.
 ENTITY_CONTROL = "entity"
@@ -28,6 +31,10 @@ HEADER_REVIEW = (
 )
 
 HEADER_MENTIONS = "Mark every name, date and number (keys 1-8), and the word that says what happened (letter keys)."
+HEADER_NESTED = (
+    "Names may nest (a place inside an organisation's name: mark both) and one span may have several types "
+    "(select the region and press each type's key)."
+)
 HEADER_LINKS = (
     "Then link each event word to the people, places, groups and dates taking part: select the event word, "
     "press Alt+R, click the participant, and pick the role in the Relations tab. Full guideline: the "
@@ -47,11 +54,15 @@ def labeling_config(schema: Schema, review: bool = False) -> str:
     if review:
         ET.SubElement(view, "Header", value=HEADER_REVIEW)
     ET.SubElement(view, "Header", value=HEADER_MENTIONS if schema.events else HEADER_MENTIONS.split(", and")[0] + ".")
+    if schema.nested:
+        ET.SubElement(view, "Header", value=HEADER_NESTED, size="6")
     if schema.events:
         ET.SubElement(view, "Header", value=HEADER_LINKS, size="6")
         # The editor offers every role for every pair (it cannot restrict roles by event type): say which fit.
         ET.SubElement(view, "Header", value=roles_line(schema), size="6")
-    labels = ET.SubElement(view, "Labels", name=LABEL_CONTROL, toName=TEXT_OBJECT, choice="single", showInline="true")
+    labels = ET.SubElement(
+        view, "Labels", name=LABEL_CONTROL, toName=TEXT_OBJECT, choice=choice_of(schema), showInline="true"
+    )
     kinds: list[EntityType | EventType] = [*schema.entities.values(), *schema.events.values()]
     for t in kinds:
         ET.SubElement(
@@ -87,6 +98,11 @@ def labeling_config(schema: Schema, review: bool = False) -> str:
     )
 
 
+def choice_of(schema: Schema) -> str:
+    """How many labels a region may carry: several entity types when mentions may nest, else one."""
+    return "multiple" if schema.nested else "single"
+
+
 def roles_line(schema: Schema) -> str:
     """The roles each event type allows, on one line: "Roles allowed: Movement.Deploy: Agent, Force; ..."."""
     return "Roles allowed: " + "; ".join(f"{t.name}: {', '.join(t.roles)}" for t in schema.events.values()) + "."
@@ -111,8 +127,11 @@ def check_labeling_config(schema: Schema, xml: str, where: str = "labeling confi
         return problems
     if node.get("toName") != TEXT_OBJECT:
         problems.append(f'{where}: <Labels name="{LABEL_CONTROL}"> must have toName="{TEXT_OBJECT}"')
-    if node.get("choice") != "single":
-        problems.append(f'{where}: <Labels name="{LABEL_CONTROL}"> must have choice="single"')
+    if node.get("choice") != choice_of(schema):
+        problems.append(
+            f'{where}: <Labels name="{LABEL_CONTROL}"> must have choice="{choice_of(schema)}" '
+            f"(schema {schema.name} declares mentions {'nested' if schema.nested else 'flat'})"
+        )
     labels = [lab.get("value", "") for lab in node.findall("Label")]
     want = [*schema.entities, *schema.events]
     if labels != want:

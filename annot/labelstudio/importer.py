@@ -315,6 +315,8 @@ class _Regions:
     regions accepted unchanged from a prediction."""
 
     entities: dict[str, Entity] = field(default_factory=dict)
+    # a region with several entity types (nested schemas): its other mentions, by region id
+    more: dict[str, list[Entity]] = field(default_factory=dict)
     triggers: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # type, start, end
     relations: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (index in result, relation)
     rejected: set[Any] = field(default_factory=set)
@@ -366,7 +368,7 @@ def annotation_to_document(
         return None
     version = _model_version(annotation, task)
     regions = _read_regions(result, where, tt, schema, offsets, version, summary, problems)
-    _check_overlaps(regions, where, text, problems)
+    _check_overlaps(regions, where, text, problems, schema.nested)
     args = _read_relations(regions, where, text, schema, summary, problems)
     if len(problems) > n_before:
         return None
@@ -384,11 +386,17 @@ def annotation_to_document(
             regions.accepted, key=lambda r: (r["start"], r["end"], r["label"])
         )
     summary.annotators.add(who)
-    doc = Document(str(doc_id), text, tuple(regions.entities.values()), tuple(events), meta)
-    summary.entities += len(regions.entities)
+    entities = tuple(_all_entities(regions))
+    doc = Document(str(doc_id), text, entities, tuple(events), meta)
+    summary.entities += len(entities)
     summary.events += len(events)
     summary.arguments += sum(len(x) for x in args.values())
     return canonical(doc)
+
+
+def _all_entities(regions: _Regions) -> list[Entity]:
+    """Every entity mention of the regions: one per region, and the others of regions with several types."""
+    return [m for rid, e in regions.entities.items() for m in (e, *regions.more.get(rid, ()))]
 
 
 def _offsets_decidable(result: list[Any]) -> bool:
@@ -426,6 +434,11 @@ def _read_regions(
         value: dict[str, Any] = raw_value if isinstance(raw_value, dict) else {}
         labels = value.get("labels")
         label = labels[0] if isinstance(labels, list) and len(labels) == 1 and isinstance(labels[0], str) else ""
+        extra: list[str] = []  # a nested schema's region may carry several entity types: one mention each
+        if schema.nested and isinstance(labels, list) and len(labels) > 1:
+            names = [x for x in labels if isinstance(x, str) and x in schema.entities]
+            if len(set(names)) == len(labels):
+                label, extra = names[0], names[1:]
         if not isinstance(rid, str) or not rid:
             desc = _describe(text, value.get("start"), value.get("end"), label)
             problems.append(f"{where}: {desc}: the region has no id. Export with the 'JSON' format (not JSON_MIN).")
@@ -448,7 +461,13 @@ def _read_regions(
         if not label:
             problems.append(
                 f"{w}: the region must have exactly one label, got {labels!r}. "
-                "Open the task, select the region and keep one label."
+                + (
+                    "In a schema whose mentions nest, a region may carry several entity types (each once), never an "
+                    "event type beside them. "
+                    if schema.nested
+                    else ""
+                )
+                + "Open the task, select the region and keep one label."
             )
             continue
         kind = _kind(control, label, schema)
@@ -482,6 +501,8 @@ def _read_regions(
         out.spans[rid] = (start, end, label)
         if kind == "entity":
             out.entities[rid] = Entity(start, end, label, rid)
+            if extra:
+                out.more[rid] = [Entity(start, end, x, f"{rid}#{k}") for k, x in enumerate(extra, 2)]
         else:
             out.triggers[rid] = (label, start, end)
         if region.get("origin") == "prediction":
@@ -496,11 +517,17 @@ def _kind(control: str, label: str, schema: Schema) -> str:
     return "entity" if control == ENTITY_CONTROL else "trigger"
 
 
-def _check_overlaps(regions: _Regions, where: str, text: str, problems: list[str]) -> None:
-    """Entity mentions never overlap (docs/guideline.md, section 3)."""
-    ordered = sorted(regions.entities.values(), key=lambda m: (m.start, m.end, m.label, m.id))
+def _check_overlaps(regions: _Regions, where: str, text: str, problems: list[str], nested: bool = False) -> None:
+    """Entity mentions never overlap (docs/guideline.md, section 3), unless the schema says they may nest; even
+    then, one span never carries one type twice."""
+    ordered = sorted(_all_entities(regions), key=lambda m: (m.start, m.end, m.label, m.id))
     for x, y in zip(ordered, ordered[1:]):
-        if y.start < x.end:
+        if nested and (x.start, x.end, x.label) == (y.start, y.end, y.label):
+            problems.append(
+                f"{where}: {_describe(text, x.start, x.end, x.label)} is marked twice (regions {x.id}, {y.id}). "
+                "Delete one of them."
+            )
+        elif not nested and y.start < x.end:
             what = "the same span twice" if (x.start, x.end) == (y.start, y.end) else "overlapping spans"
             problems.append(
                 f"{where}: {_describe(text, *regions.spans[x.id])} and {_describe(text, *regions.spans[y.id])} "
@@ -556,10 +583,19 @@ def _read_relations(
             )
             continue
         role = roles[0]
-        why = schema.role_problem(triggers[a][0], role, entities[b].label)
-        if why:
+        mentions = [entities[b], *regions.more.get(b, ())]
+        fits = [m for m in mentions if not schema.role_problem(triggers[a][0], role, m.label)]
+        if not fits:
+            why = schema.role_problem(triggers[a][0], role, entities[b].label)
             problems.append(f"{wr}: {why}. Pick an allowed role in the Relations tab, or delete the relation.")
             continue
+        if len(fits) > 1:
+            problems.append(
+                f"{wr}: the region carries {', '.join(m.label for m in fits)}, and each may be the {role}: link a "
+                "region with one of them (mark the other type on a region of its own)."
+            )
+            continue
+        b = fits[0].id
         if (a, b, role) in seen:
             problems.append(f"{wr}: the same argument ({role}) is linked twice. Delete one of the two relations.")
             continue

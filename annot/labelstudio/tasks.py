@@ -98,19 +98,24 @@ def read_articles(paths: list[Path]) -> list[Document]:
 
 
 def prediction_result(doc: Document) -> list[dict[str, Any]]:
-    """A document's entities and events as Label Studio regions and relations."""
+    """A document's entities and events as Label Studio regions and relations.
+
+    Label Studio's text regions are contiguous: a discontinuous mention is one region per fragment, with the
+    same label (relations point at the first); an event filling a role is linked by its trigger's region.
+    """
     result: list[dict[str, Any]] = []
     for e in doc.entities:
-        region: dict[str, Any] = {
-            "id": e.id,
-            "from_name": LABEL_CONTROL,
-            "to_name": TEXT_OBJECT,
-            "type": "labels",
-            "value": {"start": e.start, "end": e.end, "text": doc.text[e.start : e.end], "labels": [e.label]},
-        }
-        if e.score is not None:
-            region["score"] = e.score
-        result.append(region)
+        for k, (start, end) in enumerate(e.pieces):
+            region: dict[str, Any] = {
+                "id": e.id if k == 0 else f"{e.id}-{k + 1}",
+                "from_name": LABEL_CONTROL,
+                "to_name": TEXT_OBJECT,
+                "type": "labels",
+                "value": {"start": start, "end": end, "text": doc.text[start:end], "labels": [e.label]},
+            }
+            if e.score is not None:
+                region["score"] = e.score
+            result.append(region)
     for ev in doc.events:
         result.append(
             {
@@ -123,7 +128,7 @@ def prediction_result(doc: Document) -> list[dict[str, Any]]:
         )
         for a in ev.arguments:
             result.append(
-                {"from_id": ev.id, "to_id": a.entity, "type": "relation", "direction": "right", "labels": [a.role]}
+                {"from_id": ev.id, "to_id": a.target, "type": "relation", "direction": "right", "labels": [a.role]}
             )
     return result
 

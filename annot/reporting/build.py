@@ -13,7 +13,7 @@ from ..scoring.bootstrap import bootstrap_intervals
 from ..scoring.counts import CountKey, ZeroDivision, macro
 from ..scoring.scorer import Evaluation, ScoringSettings
 from ..scoring.table import CountTable
-from ..scoring.vocabulary import EVENT_LEVELS, ROLE_LEVELS, SCHEME_DEFINITIONS, SCHEMES
+from ..scoring.vocabulary import EVENT_LEVELS, EXTENSION_DEFINITIONS, ROLE_LEVELS, SCHEME_DEFINITIONS, SCHEMES
 from .model import (
     AlignmentInfo,
     Confusion,
@@ -37,10 +37,11 @@ from .model import (
 )
 
 
-def definitions(settings: Settings) -> Definitions:
-    """The definitions stated in a report made with `settings`."""
+def definitions(settings: Settings, extensions: tuple[str, ...] = ()) -> Definitions:
+    """The definitions stated in a report made with `settings` (and the extension rules the data makes apply)."""
     zero = settings.zero_division == ZeroDivision.ZERO
     return Definitions(
+        extensions={k: EXTENSION_DEFINITIONS[k] for k in extensions},
         schemes=dict(SCHEME_DEFINITIONS),
         per_label="predictions are compared with gold mentions of the same label only: a type confusion "
         "is missed under the gold label and spurious under the predicted label",
@@ -144,7 +145,7 @@ def build_report(
         schema=schema,
         system=system,
         settings=settings,
-        definitions=definitions(settings),
+        definitions=definitions(settings, ev.extensions),
         ignored_prediction_documents=ev.ignored_prediction_documents,
         alignment=AlignmentInfo(
             tokenizer=al.tokenizer,

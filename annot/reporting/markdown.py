@@ -62,7 +62,11 @@ def to_markdown(report: Report, max_errors: int = 30) -> str:
         *_gate_lines(report.gate),
         *_error_lines(report, max_errors),
         "",
-        "Definitions: " + "; ".join(f"**{k}** {v}" for k, v in report.meta.definitions.schemes.items()) + ".",
+        "Definitions: "
+        + "; ".join(
+            f"**{k}** {v}" for k, v in (report.meta.definitions.schemes | report.meta.definitions.extensions).items()
+        )
+        + ".",
     ]
     return "\n".join(lines) + "\n"
 

@@ -231,6 +231,8 @@ class Definitions:
     macro: str
     zero_division: str
     ci: str
+    # The rules beyond flat mentions and events that the data makes apply (nested, fragments, event_arguments).
+    extensions: dict[str, str] = field(default_factory=dict, metadata=OMIT_EMPTY)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,10 +61,12 @@ def context(text: str, start: int, end: int, width: int = 60) -> str:
     return " ".join(s.split())
 
 
-# An event as the error analysis sees it: (trigger start, trigger end, type, ((role, arg start, arg end), ...)).
-EventTuple = tuple[int, int, str, tuple[tuple[str, int, int], ...]]
-# (event index, trigger start, trigger end, event type, arg start, arg end, role)
-_Arg = tuple[int, int, int, str, int, int, str]
+# An event as the error analysis sees it: (trigger start, trigger end, type, ((role, arg start, arg end, filler),
+# ...)); the filler says what fills the role beyond its offsets ("" an entity mention, "fragments ..." a
+# discontinuous one, "event TYPE" an event: `reference.argument_filler`).
+EventTuple = tuple[int, int, str, tuple[tuple[str, int, int, str], ...]]
+# (event index, trigger start, trigger end, event type, arg start, arg end, filler, role)
+_Arg = tuple[int, int, int, str, int, int, str, str]
 # What an argument error's detail says: (event type, trigger start, trigger end, role, predicted role, what the
 # prediction did ("on" another span, "attached to" another trigger) and where); rendered with the text later.
 Detail = tuple[object, ...]
@@ -147,10 +149,10 @@ def event_error_records(
     trigger_of: dict[tuple[object, ...], list[int]] = {}
     attached_of: dict[tuple[object, ...], list[int]] = {}
     for k, x in enumerate(p_args):
-        exact_of.setdefault(x[1:7], []).append(k)
-        span_of.setdefault(x[1:6], []).append(k)
+        exact_of.setdefault(x[1:8], []).append(k)
+        span_of.setdefault(x[1:7], []).append(k)
         trigger_of.setdefault(x[1:4], []).append(k)
-        attached_of.setdefault(x[3:6], []).append(k)
+        attached_of.setdefault(x[3:7], []).append(k)
 
     def first(candidates: Sequence[int], within: tuple[int, int] | None = None) -> int:
         """The first candidate not used yet (whose argument overlaps `within` when given), or -1."""
@@ -159,18 +161,18 @@ def event_error_records(
                 return k
         return -1
 
-    for _, ts, te, et, a_s, a_e, role in _args(gold):
-        k = first(exact_of.get((ts, te, et, a_s, a_e, role), ()))
+    for _, ts, te, et, a_s, a_e, filler, role in _args(gold):
+        k = first(exact_of.get((ts, te, et, a_s, a_e, filler, role), ()))
         if k >= 0:
             used[k] = True
             confusion[role, role] += 1
             continue
-        cat, how, k = "wrong role", None, first(span_of.get((ts, te, et, a_s, a_e), ()))
+        cat, how, k = "wrong role", None, first(span_of.get((ts, te, et, a_s, a_e, filler), ()))
         if k < 0:
             cat, how = "argument boundary", "on"
             k = first(trigger_of.get((ts, te, et), ()), (a_s, a_e))
         if k < 0:
-            cat, how, k = "wrong trigger", "attached to", first(attached_of.get((et, a_s, a_e), ()))
+            cat, how, k = "wrong trigger", "attached to", first(attached_of.get((et, a_s, a_e, filler), ()))
         if k < 0:
             confusion[role, MISSED] += 1
             out.append(("missed argument", (a_s, a_e, role), None, (et, ts, te, role, None, None, None)))
@@ -178,9 +180,9 @@ def event_error_records(
         used[k] = True
         hit = p_args[k]
         where = None if how is None else ((hit[4], hit[5]) if how == "on" else (hit[1], hit[2]))
-        confusion[role, hit[6] if cat == "wrong role" else MISSED] += 1
-        out.append((cat, (a_s, a_e, role), (hit[4], hit[5], hit[6]), (et, ts, te, role, hit[6], how, where)))
-    for k, (_, ts, te, et, a_s, a_e, role) in enumerate(p_args):
+        confusion[role, hit[7] if cat == "wrong role" else MISSED] += 1
+        out.append((cat, (a_s, a_e, role), (hit[4], hit[5], hit[7]), (et, ts, te, role, hit[7], how, where)))
+    for k, (_, ts, te, et, a_s, a_e, _, role) in enumerate(p_args):
         if not used[k]:
             confusion[SPURIOUS, role] += 1
             out.append(("spurious argument", None, (a_s, a_e, role), (et, ts, te, role, None, None, None)))
@@ -188,4 +190,8 @@ def event_error_records(
 
 
 def _args(events: list[EventTuple]) -> list[_Arg]:
-    return [(i, ts, te, et, a_s, a_e, role) for i, (ts, te, et, args) in enumerate(events) for role, a_s, a_e in args]
+    return [
+        (i, ts, te, et, a_s, a_e, filler, role)
+        for i, (ts, te, et, args) in enumerate(events)
+        for role, a_s, a_e, filler in args
+    ]

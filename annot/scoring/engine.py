@@ -39,7 +39,7 @@ from ..documents import Entity
 from ..parallel import LOCAL, Execution, fork_map
 from .analysis import event_error_records
 from .counts import CountKey
-from .reference import EntityMatch, match_entities
+from .reference import EntityMatch, match_entities, same_boundaries
 from .table import CountTable
 from .vocabulary import EVENT_LEVELS, MISSED, ROLE_LEVELS, SCHEMES, SPURIOUS
 
@@ -79,6 +79,7 @@ class Scores:
     confusion: Counter[tuple[str, str]]
     role_confusion: Counter[tuple[str, str]]
     crowded_components: int  # groups of mentions matched by the exact assignment, one at a time
+    nested_gold: bool = False  # some gold mentions of a document overlap each other
 
 
 # ------------------------------------------------------------------ helpers
@@ -173,8 +174,9 @@ def _overlapping_gold(c: Columns, order: np.ndarray, scale: int) -> np.ndarray:
     return bad
 
 
-def _pairs(g: Columns, p: Columns) -> tuple[np.ndarray, np.ndarray]:
-    """Every overlapping (gold row, predicted row) of the same document, sorted by gold row then predicted row.
+def _pairs(g: Columns, p: Columns) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Every overlapping (gold row, predicted row) of the same document, sorted by gold row then predicted row,
+    and whether the gold mentions of some document overlap each other (by their extents).
 
     Gold mentions of a document that do not overlap each other are sorted by start and end alike, so those a
     prediction overlaps are one run, found by two binary searches; documents whose gold mentions overlap each
@@ -202,8 +204,28 @@ def _pairs(g: Columns, p: Columns) -> tuple[np.ndarray, np.ndarray]:
         gi_all.append(gr[a])
         pi_all.append(pr[b])
     gi, pi = np.concatenate(gi_all), np.concatenate(pi_all)
+    gi, pi = _fragments_overlap(g, p, gi, pi)
     order = np.lexsort((pi, gi))
-    return gi[order], pi[order]
+    return gi[order], pi[order], bool(dense.any())
+
+
+def _entity(c: Columns, row: int) -> Entity:
+    """Entity `row` as a record (the reference's matching takes records)."""
+    frag = c.entity_pieces(row) if c.ent_frag[row] else ()
+    return Entity(int(c.ent_start[row]), int(c.ent_end[row]), c.vocabs.labels.names[c.ent_label[row]], fragments=frag)
+
+
+def _fragments_overlap(g: Columns, p: Columns, gi: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs whose extents overlap, less those where a discontinuous mention's fragments share no character
+    with the other mention (the gaps are not the mention's)."""
+    if not (g.ent_frag.any() or p.ent_frag.any()):
+        return gi, pi
+    check = np.flatnonzero((g.ent_frag[gi] != 0) | (p.ent_frag[pi] != 0))
+    keep = np.ones(len(gi), dtype=bool)
+    for k in check.tolist():
+        a, b = g.entity_pieces(int(gi[k])), p.entity_pieces(int(pi[k]))
+        keep[k] = any(s < f and r < e for s, e in a for r, f in b)
+    return gi[keep], pi[keep]
 
 
 def components(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
@@ -247,13 +269,15 @@ def _entity_counts(g: Columns, p: Columns, n_labels: int) -> tuple[np.ndarray, n
     """
     n = len(g)
     n_g, n_p = len(g.ent_doc), len(p.ent_doc)
-    gi_all, pi_all = _pairs(g, p)
+    gi_all, pi_all, nested = _pairs(g, p)
     crowded_pair, crowded_node, comp = _crowded(gi_all, pi_all, n_g, n_p)
     gi, pi = gi_all[~crowded_pair], pi_all[~crowded_pair]
     g_free = ~crowded_node[:n_g]
     p_free = ~crowded_node[n_g:]
     doc = g.ent_doc[gi]
     same_bounds = (g.ent_start[gi] == p.ent_start[pi]) & (g.ent_end[gi] == p.ent_end[pi])
+    if g.ent_frag.any() or p.ent_frag.any():
+        same_bounds &= g.ent_frag[gi] == p.ent_frag[pi]
     same_label = g.ent_label[gi] == p.ent_label[pi]
     paired_g = np.zeros(n_g, dtype=bool)
     paired_g[gi] = True
@@ -301,6 +325,7 @@ def _entity_counts(g: Columns, p: Columns, n_labels: int) -> tuple[np.ndarray, n
         "spurious": spurious_rows,
         "comp": comp,
         "crowded": crowded_node,
+        "nested": nested,
     }
     return micro, per_label.reshape(n, n_labels, 4, 5), pieces
 
@@ -319,14 +344,14 @@ def _crowded_components(
     nodes = np.flatnonzero(crowded)
     nodes = nodes[np.argsort(comp[nodes], kind="stable")]
     groups = np.split(nodes, np.flatnonzero(np.diff(comp[nodes])) + 1)
-    names, codes = g.vocabs.labels.names, g.vocabs.labels.codes
+    codes = g.vocabs.labels.codes
     big = len(g.ent_doc) + len(p.ent_doc) + 1
     for group in groups:
         g_rows = group[group < n_g]
         p_rows = group[group >= n_g] - n_g
         d = int(g.ent_doc[g_rows[0]])
-        gold = [Entity(int(g.ent_start[r]), int(g.ent_end[r]), names[g.ent_label[r]]) for r in g_rows]
-        pred = [Entity(int(p.ent_start[r]), int(p.ent_end[r]), names[p.ent_label[r]]) for r in p_rows]
+        gold = [_entity(g, int(r)) for r in g_rows]
+        pred = [_entity(p, int(r)) for r in p_rows]
         # exact and partial weigh pairs alike (so they pair alike); strict is exact where one label is used
         # throughout, as it always is per label; type is computed on its own.
         single = len({e.label for e in gold} | {e.label for e in pred}) == 1
@@ -338,7 +363,7 @@ def _crowded_components(
         for a, b, outcome in m_strict.pairs:
             if outcome != "correct":
                 ga, pb = gold[a], pred[b]
-                cat = 0 if (ga.start, ga.end) == (pb.start, pb.end) else (1 if ga.label == pb.label else 2)
+                cat = 0 if same_boundaries(ga, pb) else (1 if ga.label == pb.label else 2)
                 rows.append((d, cat, int(g_rows[a]), (ga.start, ga.end, ga.label), (pb.start, pb.end, pb.label)))
         rows += [
             (d, 3, big + int(g_rows[a]), (gold[a].start, gold[a].end, gold[a].label), None) for a in m_strict.missed
@@ -448,15 +473,26 @@ def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[n
     per_type[:, _TC] = trig
     # Arguments: (document and type, argument offsets[, role]), anchored ones with the trigger offsets too.
 
+    # What fills a role beyond its offsets: 0 a contiguous mention, the fragments' code of a discontinuous one,
+    # or (nested events) past those, the event type of the event whose trigger fills it.
+    n_frag = len(g.vocabs.fragments)
+
     def arg_keys(c: Columns, cell: np.ndarray, trig: np.ndarray) -> dict[str, np.ndarray]:
-        ev, ent = c.arg_event, c.arg_entity
-        return {
-            "cell": cell[ev],
-            "trigger": trig[ev],
-            "span": c.ent_start[ent] * scale + c.ent_end[ent],
-            "role": c.arg_role,
-            "doc": c.ev_doc[ev],
-        }
+        ev, ent, ref = c.arg_event, c.arg_entity, c.arg_ref
+        keys = {"cell": cell[ev], "trigger": trig[ev], "role": c.arg_role, "doc": c.ev_doc[ev]}
+        is_ev = ref >= 0
+        if not is_ev.any():  # no event fills a role (nearly always): entity rows only, no temporaries
+            keys["span"] = c.ent_start[ent] * scale + c.ent_end[ent]
+            keys["filler"] = c.ent_frag[ent] if c.ent_frag.any() else np.zeros(len(ev), dtype=np.int8)
+            return keys
+        e, r = np.where(is_ev, 0, ent), np.where(is_ev, ref, 0)  # rows that exist, for the side not taken
+        if not len(c.ent_doc):
+            e_span = e_fill = np.zeros(len(ev), dtype=np.int64)
+        else:
+            e_span, e_fill = c.ent_start[e] * scale + c.ent_end[e], c.ent_frag[e]
+        keys["span"] = np.where(is_ev, trig[r], e_span)
+        keys["filler"] = np.where(is_ev, n_frag + c.ev_type[r], e_fill)
+        return keys
 
     ga, pa = arg_keys(g, g_cell, g_trig), arg_keys(p, p_cell, p_trig)
     g_tcell, p_tcell = ga["cell"], pa["cell"]
@@ -466,10 +502,10 @@ def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[n
     arg_pred_t, arg_gold_t = _group_sum(p_tcell, size_t), _group_sum(g_tcell, size_t)
     arg_pred_r, arg_gold_r = _group_sum(p_rcell, size_r), _group_sum(g_rcell, size_r)
     levels = {
-        _AI: ("cell", "span"),
-        _AC: ("cell", "span", "role"),
-        _AIA: ("cell", "trigger", "span"),
-        _ACA: ("cell", "trigger", "span", "role"),
+        _AI: ("cell", "span", "filler"),
+        _AC: ("cell", "span", "filler", "role"),
+        _AIA: ("cell", "trigger", "span", "filler"),
+        _ACA: ("cell", "trigger", "span", "filler", "role"),
     }
     for level, names in levels.items():
         groups = [(g_tcell, p_tcell, size_t)]
@@ -488,12 +524,21 @@ def _event_counts(g: Columns, p: Columns, n_types: int, n_roles: int) -> tuple[n
 def _event_tuples(c: Columns, lo: int, hi: int) -> list[tuple[Any, ...]]:
     """Events `lo`..`hi` as (start, end, type, ((role, arg start, arg end), ...)), in row order (arguments are
     grouped by event)."""
-    types, roles = c.vocabs.types.names, c.vocabs.roles.names
+    types, roles, frags = c.vocabs.types.names, c.vocabs.roles.names, c.vocabs.fragments.names
     a_lo, a_hi = np.searchsorted(c.arg_event, [lo, hi])
-    ent = c.arg_entity[a_lo:a_hi]
-    args = list(
-        zip([roles[r] for r in c.arg_role[a_lo:a_hi].tolist()], c.ent_start[ent].tolist(), c.ent_end[ent].tolist())
-    )
+
+    def filler(ent: int, ref: int) -> tuple[int, int, str]:
+        if ref >= 0:
+            return int(c.ev_start[ref]), int(c.ev_end[ref]), f"event {types[c.ev_type[ref]]}"
+        key = frags[c.ent_frag[ent]]
+        return int(c.ent_start[ent]), int(c.ent_end[ent]), f"fragments {key}" if key else ""
+
+    args = [
+        (roles[r], *filler(e, x))
+        for r, e, x in zip(
+            c.arg_role[a_lo:a_hi].tolist(), c.arg_entity[a_lo:a_hi].tolist(), c.arg_ref[a_lo:a_hi].tolist()
+        )
+    ]
     at = (np.searchsorted(c.arg_event, np.arange(lo, hi + 1)) - a_lo).tolist()
     return [
         (s, e, types[t], tuple(args[at[i] : at[i + 1]]))
@@ -528,7 +573,7 @@ def _event_errors(
             gold = g_events[g_at[d] - g0 : g_at[d + 1] - g0]
             pred = p_events[p_at[d] - p0 : p_at[d + 1] - p0]
             if gold == pred:
-                confusion.update((role, role) for ev in gold for role, _, _ in ev[3])
+                confusion.update((a[0], a[0]) for ev in gold for a in ev[3])
                 continue
             found, conf = event_error_records(gold, pred)
             confusion.update(conf)
@@ -599,6 +644,7 @@ def score_columns(
         confusion=_confusion(g, p, pieces) + crowded_conf,
         role_confusion=role_confusion,
         crowded_components=len({int(c) for c in pieces["comp"][pieces["crowded"]]}) if len(pieces["comp"]) else 0,
+        nested_gold=pieces["nested"],
     )
 
 
@@ -672,4 +718,5 @@ def merge(
         confusion=confusion,
         role_confusion=role_confusion,
         crowded_components=sum(part.crowded_components for part in parts),
+        nested_gold=any(part.nested_gold for part in parts),
     )

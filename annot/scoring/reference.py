@@ -21,9 +21,21 @@ A gold mention left unpaired is *missed*; a prediction left unpaired is
 already paired (nervaluate would count it again against the same gold mention;
 annot never pairs one gold mention twice).
 
+Nested gold (mentions that overlap each other, one span with several types)
+needs no other rule: the pairing is one-to-one on both sides whatever overlaps
+what, so the strict scheme's correct count is the size of the multiset
+intersection of (boundaries, label) -- the usual nested-NER measure -- and on
+flat gold nothing changes. A discontinuous mention is its set of characters:
+"same start and end" means the same fragments, "overlapping" means sharing a
+character of a fragment (not of a gap), and the characters shared are counted
+on the fragments (`vocabulary.MENTION_DEFINITIONS`).
+
 Events (Ji & Grishman 2008; Li, Ji & Huang 2013): each level compares a
 multiset of items per document (`event_items`) and counts their one-to-one
-intersection. Error categories of events are defined in `analysis.py`, which
+intersection. An argument filled by an event (nested events, as in BioNLP)
+stands for that event's trigger offsets and type, as the BioNLP shared tasks'
+approximate recursive matching has it: it matches an argument filled by an
+event with the same trigger offsets and type, never one filled by an entity. Error categories of events are defined in `analysis.py`, which
 the engine calls per document as it is.
 """
 
@@ -33,7 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..documents import Document, Entity
+from ..documents import Argument, Document, Entity, fragment_key
 from .analysis import ErrorItem, EventTuple, context, event_error_item, event_error_records
 from .counts import CountKey, EntityCounts, EventCounts
 from .vocabulary import EVENT_LEVELS, MISSED, ROLE_LEVELS, SCHEMES, SPURIOUS, EventLevel, Outcome, Scheme
@@ -41,28 +53,38 @@ from .vocabulary import EVENT_LEVELS, MISSED, ROLE_LEVELS, SCHEMES, SPURIOUS, Ev
 # ------------------------------------------------------------------ entities
 
 
+def same_boundaries(a: Entity, b: Entity) -> bool:
+    """The same characters: the same start and end, and the same fragments (none for contiguous mentions).
+
+    >>> same_boundaries(Entity(0, 14, "X", fragments=((0, 4), (10, 14))), Entity(0, 14, "X"))
+    False
+    """
+    return (a.start, a.end, a.fragments) == (b.start, b.end, b.fragments)
+
+
 class Strict:
-    """Correct: same start, end and label. Incorrect: overlapping otherwise."""
+    """Correct: same start, end (fragments) and label. Incorrect: overlapping otherwise."""
 
     @staticmethod
     def judge(g: Entity, p: Entity) -> Outcome:
-        return "correct" if (g.start, g.end, g.label) == (p.start, p.end, p.label) else "incorrect"
+        return "correct" if same_boundaries(g, p) and g.label == p.label else "incorrect"
 
 
 class Exact:
-    """Correct: same start and end, whatever the label. Incorrect: overlapping, other boundaries."""
+    """Correct: same start and end (fragments), whatever the label. Incorrect: overlapping, other boundaries."""
 
     @staticmethod
     def judge(g: Entity, p: Entity) -> Outcome:
-        return "correct" if (g.start, g.end) == (p.start, p.end) else "incorrect"
+        return "correct" if same_boundaries(g, p) else "incorrect"
 
 
 class Partial:
-    """Correct: same start and end. Partial (half credit): overlapping, other boundaries. Labels ignored."""
+    """Correct: same start and end (fragments). Partial (half credit): overlapping, other boundaries. Labels
+    ignored."""
 
     @staticmethod
     def judge(g: Entity, p: Entity) -> Outcome:
-        return "correct" if (g.start, g.end) == (p.start, p.end) else "partial"
+        return "correct" if same_boundaries(g, p) else "partial"
 
 
 class Type:
@@ -82,12 +104,28 @@ JUDGES: dict[str, Callable[[Entity, Entity], Outcome]] = {
 
 
 def overlaps(a: Entity, b: Entity) -> bool:
-    """Half-open spans share at least one character.
+    """Half-open spans share at least one character (of a fragment: the gaps of a discontinuous mention are not
+    its characters).
 
     >>> overlaps(Entity(0, 4, "ORG"), Entity(4, 8, "ORG"))
     False
+    >>> overlaps(Entity(0, 14, "ORG", fragments=((0, 4), (10, 14))), Entity(5, 9, "ORG"))
+    False
     """
-    return a.start < b.end and b.start < a.end
+    if not (a.start < b.end and b.start < a.end):
+        return False
+    if not a.fragments and not b.fragments:
+        return True
+    return any(s < f and r < e for s, e in a.pieces for r, f in b.pieces)
+
+
+def shared_characters(a: Entity, b: Entity) -> int:
+    """How many characters two mentions share (on their fragments).
+
+    >>> shared_characters(Entity(0, 14, "X", fragments=((0, 4), (10, 14))), Entity(2, 12, "X"))
+    4
+    """
+    return sum(max(0, min(e, f) - max(s, r)) for s, e in a.pieces for r, f in b.pieces)
 
 
 @dataclass(frozen=True)
@@ -162,8 +200,7 @@ def _assign(
             for j, p in enumerate(preds):
                 o = edges.get((g, p))
                 if o is not None:
-                    shared = min(gold[g].end, pred[p].end) - max(gold[g].start, pred[p].start)
-                    weight[i, j] = correct if o == "correct" else length + shared
+                    weight[i, j] = correct if o == "correct" else length + shared_characters(gold[g], pred[p])
         rows, cols = assign(weight)
         for i, j in zip(rows, cols):
             g, p = golds[int(i)], preds[int(j)]
@@ -196,15 +233,39 @@ def components(edges: Iterable[tuple[int, int]]) -> list[tuple[list[int], list[i
 # -------------------------------------------------------------------- events
 
 
+def argument_filler(doc: Document) -> Callable[[Argument], tuple[int, int, str]]:
+    """What an argument's filler is compared by: its offsets and what it is beyond them -- "" for a contiguous
+    entity mention, "fragments ..." for a discontinuous one, "event TYPE" for an event (its trigger's offsets).
+
+    >>> from ..documents import Event
+    >>> d = Document("d", "Troops attacked.", (Entity(0, 6, "MIL", "T1"),), (Event("E1", "Attack", 7, 15),))
+    >>> fill = argument_filler(d)
+    >>> fill(Argument("Agent", "T1")), fill(Argument("Theme", "", None, "E1"))
+    ((0, 6, ''), (7, 15, 'event Attack'))
+    """
+    ents = doc.entity_by_id()
+    evs = doc.event_by_id()
+
+    def filler(a: Argument) -> tuple[int, int, str]:
+        if a.event:
+            ev = evs[a.event]
+            return ev.start, ev.end, f"event {ev.type}"
+        e = ents[a.entity]
+        return e.start, e.end, f"fragments {fragment_key(e.fragments)}" if e.fragments else ""
+
+    return filler
+
+
 def event_items(
     doc: Document, level: EventLevel, event_type: str | None = None, role: str | None = None
 ) -> Counter[tuple[object, ...]]:
     """The multiset of what `level` compares in `doc` (optionally for one event type or one role only).
 
     Trigger levels compare trigger offsets (and type); argument levels compare
-    (event type, argument offsets[, role]), anchored ones also the trigger offsets.
+    (event type, argument offsets and what fills the role (`argument_filler`)[, role]), anchored ones also the
+    trigger offsets.
     """
-    ents = doc.entity_by_id()
+    filler = argument_filler(doc)
     items: Counter[tuple[object, ...]] = Counter()
     for ev in doc.events:
         if event_type is not None and ev.type != event_type:
@@ -217,8 +278,7 @@ def event_items(
             for a in ev.arguments:
                 if role is not None and a.role != role:
                     continue
-                e = ents[a.entity]
-                key: tuple[object, ...] = (ev.type, e.start, e.end)
+                key: tuple[object, ...] = (ev.type, *filler(a))
                 if level.startswith("argument_classification"):
                     key += (a.role,)
                 if level.endswith("anchored"):
@@ -294,7 +354,7 @@ def entity_errors(gold: Document, pred: Document, m: EntityMatch) -> list[ErrorI
         if outcome == "correct":
             continue
         g, p = gold.entities[gi], pred.entities[pi]
-        if (g.start, g.end) == (p.start, p.end):
+        if same_boundaries(g, p):
             cat = "wrong type"
         elif g.label == p.label:
             cat = "wrong boundary"
@@ -353,11 +413,8 @@ def entity_confusion(gold: Document, pred: Document, m: EntityMatch) -> Counter[
 
 def event_tuples(doc: Document) -> list[EventTuple]:
     """A document's events for `event_error_records`."""
-    ents = doc.entity_by_id()
-    return [
-        (ev.start, ev.end, ev.type, tuple((a.role, ents[a.entity].start, ents[a.entity].end) for a in ev.arguments))
-        for ev in doc.events
-    ]
+    filler = argument_filler(doc)
+    return [(ev.start, ev.end, ev.type, tuple((a.role, *filler(a)) for a in ev.arguments)) for ev in doc.events]
 
 
 def event_errors(gold: Document, pred: Document) -> tuple[list[ErrorItem], Counter[tuple[str, str]]]:

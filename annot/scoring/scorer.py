@@ -28,7 +28,7 @@ from .counts import CountKey, ZeroDivision, entity_keys
 from .engine import Scores
 from .execution import Cluster, run
 from .table import CountTable
-from .vocabulary import ENTITY_ERROR_CATEGORIES, EVENT_LEVELS
+from .vocabulary import ENTITY_ERROR_CATEGORIES, EVENT_LEVELS, EXTENSION_DEFINITIONS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +91,7 @@ class Evaluation:
     alignment: Alignment
     errors_left_out: dict[str, int] = field(default_factory=dict)  # per category, beyond settings.max_errors
     event_errors_left_out: dict[str, int] = field(default_factory=dict)
+    extensions: tuple[str, ...] = ()  # the rules of vocabulary.EXTENSION_DEFINITIONS that the data makes apply
 
 
 MISSING_LISTED = 5  # gold documents without a prediction named one a line; beyond, in one line
@@ -206,7 +207,21 @@ def score(
         alignment=alignment,
         errors_left_out=left_out,
         event_errors_left_out=event_left_out,
+        extensions=extensions_used(g, p, scores.nested_gold),
     )
+
+
+def extensions_used(gold: Columns, pred: Columns, nested_gold: bool) -> tuple[str, ...]:
+    """The extension rules (`vocabulary.EXTENSION_DEFINITIONS`) that apply: nested mentions (gold mentions that
+    overlap each other; overlapping predictions were always paired one to one), fragments and events filling
+    roles (on either side)."""
+    used = {"nested"} if nested_gold else set()
+    for c in (gold, pred):
+        if (c.ent_frag != 0).any():
+            used.add("fragments")
+        if (c.arg_ref >= 0).any():
+            used.add("event_arguments")
+    return tuple(k for k in EXTENSION_DEFINITIONS if k in used)
 
 
 def _error_items(

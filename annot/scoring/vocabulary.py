@@ -24,6 +24,21 @@ SCHEME_DEFINITIONS: dict[str, str] = {
     "type": "correct: overlapping with the same label; incorrect: overlapping with another label",
 }
 
+# The rules that extend the schemes and levels beyond flat mentions and flat events; each reduces to nothing on
+# data without what it is about. A report states those its gold or predictions use (meta.definitions.extensions).
+EXTENSION_DEFINITIONS: dict[str, str] = {
+    "nested": "mentions may overlap and nest, and one span may carry several labels: every scheme pairs each gold "
+    "mention with at most one prediction and each prediction with at most one gold mention, so a mention is "
+    "correct only with its own boundaries (and label, where the scheme compares labels); strict precision and "
+    "recall are then those of the usual nested-NER measure (the multiset of (boundaries, label) in common)",
+    "fragments": "a discontinuous mention is the characters of its fragments: 'same start and end' means the "
+    "same fragments, 'overlapping' means sharing a character of a fragment (never of a gap), and arguments "
+    "compare fragments too",
+    "event_arguments": "an argument filled by an event (nested events) stands for that event's trigger offsets "
+    "and type (as the BioNLP shared tasks' approximate recursive matching): it matches an argument filled by an "
+    "event with the same trigger offsets and type, never one filled by an entity mention",
+}
+
 # How one gold mention and one prediction that overlap it are judged under a scheme.
 Outcome = Literal["correct", "incorrect", "partial"]
 

@@ -69,6 +69,15 @@ def test_corpus_build_verify_and_stats(tmp_path: Path, schema):
             ),
             "says 4 documents, documents.jsonl has 3",
         ),
+        (  # the flat schema's corpus may not nest: an overlapping mention is named
+            lambda c: (c / "documents.jsonl").write_text(
+                (c / "documents.jsonl")
+                .read_text()
+                .replace('"entities": [', '"entities": [{"id": "T0", "start": 0, "end": 2, "label": "ORG"}, ', 1),
+                encoding="utf-8",
+            ),
+            "doc-0: entity T1 overlaps T0 ('NA' at 0-2): schema news-conflict declares mentions flat",
+        ),
     ],
 )
 def test_corpus_verify_finds_missing_extra_changed(tmp_path: Path, schema, damage, expected):

@@ -16,34 +16,58 @@ WORDS = ("NATO", "sent", "troops", "to", "Kosovo", "Erdoğan", "Priština", "KFO
 
 
 def shape(doc: Document) -> tuple[Any, ...]:
-    """What a document says, whatever its ids and order: text, entities, events with their arguments' spans."""
-    ents = {e.id: (e.start, e.end, e.label) for e in doc.entities}
+    """What a document says, whatever its ids and order: text, entities (with fragments), events with what fills
+    their roles (an entity's span, or an event's trigger and type)."""
+    ents = {e.id: (e.start, e.end, e.label, e.fragments) for e in doc.entities}
+    evs = {ev.id: ("event", ev.start, ev.end, ev.type) for ev in doc.events}
+
+    def filler(a: Argument) -> tuple[Any, ...]:
+        return evs[a.event] if a.event else ("entity", *ents[a.entity])
+
     events = sorted(
-        (ev.type, ev.start, ev.end, tuple(sorted((a.role, ents[a.entity]) for a in ev.arguments))) for ev in doc.events
+        (ev.type, ev.start, ev.end, tuple(sorted((a.role, filler(a)) for a in ev.arguments))) for ev in doc.events
     )
     return doc.text, sorted(ents.values()), events
 
 
+def fragments_of(draw: st.DrawFn, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """Sometimes, fragments of [start, end): pieces apart from each other, the first at start, the last at end."""
+    cuts = sorted(set(draw(st.lists(st.integers(start + 1, end - 1), max_size=4)))) if end - start > 2 else []
+    if len(cuts) < 2 or not draw(st.booleans()):
+        return ()
+    bounds = [start, *cuts[: len(cuts) // 2 * 2], end]
+    pieces = tuple((bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2))
+    return pieces if len(pieces) > 1 and all(a[1] < b[0] for a, b in zip(pieces, pieces[1:])) else ()
+
+
 @st.composite
-def any_documents(draw: st.DrawFn) -> Document:
-    """Any text (line breaks, tabs, astral characters), overlapping entities, events with arguments."""
+def any_documents(draw: st.DrawFn, nested_events: bool = True, fragments: bool = True) -> Document:
+    """Any text (line breaks, tabs, astral characters), overlapping and discontinuous entities, events with
+    arguments that are entities or (nested events) other events."""
     text = draw(st.text(alphabet="ab NATOé😀\n\r\t\u2028.:", min_size=1, max_size=30))
 
     def span() -> tuple[int, int]:
         start = draw(st.integers(0, len(text) - 1))
         return start, draw(st.integers(start + 1, len(text)))
 
-    entities = [Entity(*span(), draw(st.sampled_from(LABELS)), f"T{i}") for i in range(draw(st.integers(0, 6)))]
+    entities = []
+    for i in range(draw(st.integers(0, 6))):
+        s, e = span()
+        entities.append(
+            Entity(s, e, draw(st.sampled_from(LABELS)), f"T{i}", None, fragments_of(draw, s, e) if fragments else ())
+        )
+    n_events = draw(st.integers(0, 3))
     events = []
-    for j in range(draw(st.integers(0, 3))):
-        args = ()
-        if entities:
-            args = tuple(
-                Argument(draw(st.sampled_from(ROLES)), draw(st.sampled_from(entities)).id)
-                for _ in range(draw(st.integers(0, 3)))
-            )
-        events.append(Event(f"E{j}", draw(st.sampled_from(EVENT_TYPES)), *span(), args))
-    doc_id = draw(st.text(alphabet="abc-_.1", min_size=1, max_size=8).filter(lambda s: s not in (".", "..")))
+    for j in range(n_events):
+        args: list[Argument] = []
+        for _ in range(draw(st.integers(0, 3))):
+            # an event fills a role of a later one only: no event contains itself
+            if nested_events and j and draw(st.booleans()):
+                args.append(Argument(draw(st.sampled_from(ROLES)), "", None, f"E{draw(st.integers(0, j - 1))}"))
+            elif entities:
+                args.append(Argument(draw(st.sampled_from(ROLES)), draw(st.sampled_from(entities)).id))
+        events.append(Event(f"E{j}", draw(st.sampled_from(EVENT_TYPES)), *span(), tuple(args)))
+    doc_id = draw(st.from_regex(r"\A[a-c1][a-c1._-]{0,7}\Z"))
     return Document(doc_id, text, tuple(entities), tuple(events))
 
 

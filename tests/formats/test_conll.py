@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annot.documents import Argument, Document, Entity, Event
-from annot.formats.common import Located
+from annot.formats.common import Located, Sink
 from annot.formats.conll import TagScheme, dump_conll, parse_conll
 
 from .cases import WORDS, shape, token_documents
@@ -20,11 +20,11 @@ DOC = Document("kfor", TEXT, (Entity(0, 4, "ORG", "T1"), Entity(20, 28, "GPE", "
 
 def read(name: str, scheme: TagScheme | None = None, references=None):
     path = FORMATS / name
-    problems: list[str] = []
+    problems = Sink()
     located, skipped, used = parse_conll(
         path.read_text(encoding="utf-8"), name, path.stem, scheme, problems, references
     )
-    assert problems == []
+    assert problems.every_problem() == []
     return [loc.doc for loc in located], skipped, used
 
 
@@ -56,9 +56,9 @@ def test_conll_golden_bioes_and_bilou():
 
 def test_conll_entity_lines_and_empty_documents():
     raw = "-DOCSTART- O\n\n-DOCSTART- O\n\nNATO B-ORG\nsent O\n\nKFOR B-MIL\n"
-    problems: list[str] = []
+    problems = Sink()
     (loc,), skipped, _ = parse_conll(raw, "x.conll", "x", None, problems)
-    assert problems == [] and loc.doc.id == "x-1" and loc.where == "x.conll:3"
+    assert problems.every_problem() == [] and loc.doc.id == "x-1" and loc.where == "x.conll:3"
     assert [loc.at(e.id) for e in loc.doc.entities] == ["x.conll:5 (T1)", "x.conll:8 (T2)"]
     assert [(s.where, s.what) for s in skipped] == [("x.conll:1", "empty document")]
 
@@ -69,12 +69,17 @@ def test_conll_writes_iob2_and_bioes_by_hand():
     iob2 = "NATO B-ORG\nsent O\ntroops O\nto O\nNew B-GPE\nYork I-GPE\n. O\n\nThe O\nEU B-ORG\nmet O\n. O\n\nThey O\nleft O\n\n"
     bioes = iob2.replace("NATO B-ORG", "NATO S-ORG").replace("York I-GPE", "York E-GPE").replace("EU B-ORG", "EU S-ORG")
     for scheme, body in ((TagScheme.IOB2, iob2), (TagScheme.BIOES, bioes)):
-        problems: list[str] = []
+        problems = Sink()
         content, lost, n_docs, n_ents = dump_conll([Located(DOC, "d.jsonl:1")], scheme, problems)
-        assert problems == [] and lost == [] and (n_docs, n_ents) == (1, 3)
+        assert problems.every_problem() == [] and lost == [] and (n_docs, n_ents) == (1, 3)
         assert content == head + body
         (back,), _, used = parse_conll(content, "x.conll", "x", None, problems, [DOC])
-        assert problems == [] and used == scheme and back.doc.id == "kfor" and shape(back.doc) == shape(DOC)
+        assert (
+            problems.every_problem() == []
+            and used == scheme
+            and back.doc.id == "kfor"
+            and shape(back.doc) == shape(DOC)
+        )
 
 
 def test_conll_lists_what_it_cannot_write():
@@ -90,9 +95,9 @@ def test_conll_lists_what_it_cannot_write():
         (Event("E1", "Contact.Meet", 13, 16, (Argument("Participant", "T2"), Argument("Participant", "T1"))),),
         {"story": "x"},
     )
-    problems: list[str] = []
+    problems = Sink()
     content, lost, _, n_ents = dump_conll([Located(doc, "d.jsonl:7")], TagScheme.IOB2, problems)
-    assert problems == [] and n_ents == 1
+    assert problems.every_problem() == [] and n_ents == 1
     assert [(x.where, x.what, x.why, x.detail) for x in lost] == [
         ("d.jsonl:7", "document meta", "CoNLL has no document metadata", ""),
         (
@@ -117,7 +122,7 @@ def test_conll_lists_what_it_cannot_write():
 
 def test_conll_entity_over_a_line_break_is_listed():
     doc = Document("d", "New\nYork", (Entity(0, 8, "GPE", "T1"),))
-    _, lost, _, n_ents = dump_conll([Located(doc, "d.jsonl:1")], TagScheme.IOB2, [])
+    _, lost, _, n_ents = dump_conll([Located(doc, "d.jsonl:1")], TagScheme.IOB2, Sink())
     assert n_ents == 0 and [x.why for x in lost] == ["contains a line break or a run of spaces"]
 
 
@@ -132,16 +137,16 @@ def test_conll_words_of_the_generated_documents_are_single_tokens():
 @given(token_documents(), st.sampled_from([TagScheme.IOB2, TagScheme.BIOES]), st.booleans())
 def test_conll_round_trip_is_the_identity(doc: Document, scheme: TagScheme, given_scheme: bool):
     """Token-aligned entities on whitespace-tokenised text come back exactly (text rebuilt, or found with references)."""
-    problems: list[str] = []
+    problems = Sink()
     content, lost, _, _ = dump_conll([Located(doc, "d.jsonl:1")], scheme, problems)
-    assert problems == [] and lost == []
+    assert problems.every_problem() == [] and lost == []
     (back,), _, used = parse_conll(content, "x.conll", "x", scheme if given_scheme else None, problems)
-    assert problems == []
+    assert problems.every_problem() == []
     assert back.doc.id == "x-1" and shape(back.doc) == shape(doc)
     if doc.entities:
         assert used == scheme or (scheme == TagScheme.BIOES and not given_scheme and used == TagScheme.IOB2)
     (again,), _, _ = parse_conll(content, "x.conll", "x", None, problems, [doc])
-    assert problems == [] and again.doc == doc
+    assert problems.every_problem() == [] and again.doc == doc
 
 
 BAD = [
@@ -191,31 +196,59 @@ BAD = [
 
 @pytest.mark.parametrize("raw, scheme, expected", BAD, ids=[f"bad{i}" for i in range(len(BAD))])
 def test_conll_bad_lines_are_named(raw: str, scheme: TagScheme | None, expected: list[str]):
-    problems: list[str] = []
+    problems = Sink()
     located, _, _ = parse_conll(raw, "x.conll", "x", scheme, problems)
-    assert located == [] and problems == expected
+    assert located == [] and problems.every_problem() == expected
 
 
 def test_conll_iob1_reads_what_strict_iob2_refuses():
-    problems: list[str] = []
+    problems = Sink()
     (loc,), _, used = parse_conll("sent O\nNATO I-ORG\n", "x.conll", "x", None, problems)
-    assert problems == [] and used == TagScheme.IOB1 and spans(loc.doc) == [("NATO", "ORG")]
+    assert problems.every_problem() == [] and used == TagScheme.IOB1 and spans(loc.doc) == [("NATO", "ORG")]
 
 
 def test_conll_references_must_match_the_tokens():
     ref = Document("kfor", "NATO sent  troops", ())
-    problems: list[str] = []
+    problems = Sink()
     parse_conll("NATO B-ORG\nsent O\ntroops O\n", "x.conll", "x", None, problems, [ref])
-    assert problems == []
+    assert problems.every_problem() == []
     parse_conll("NATO B-ORG\nsend O\n", "x.conll", "x", None, problems, [ref])
-    assert problems == [
+    assert problems.every_problem() == [
         "x.conll:2: token 'send' is not the next token of document 'kfor' of --text-from (offset 5: 'sent  troops')"
     ]
-    problems.clear()
+    problems = Sink()
     parse_conll("NATO B-ORG\nsent O\n", "x.conll", "x", None, problems, [ref])
-    assert problems == ["x.conll:2: document 'kfor' of --text-from goes on after the last token ('troops')"]
-    problems.clear()
+    assert problems.every_problem() == [
+        "x.conll:2: document 'kfor' of --text-from goes on after the last token ('troops')"
+    ]
+    problems = Sink()
     parse_conll("NATO B-ORG\n", "x.conll", "x", None, problems, [ref, ref])
-    assert problems == [
+    assert problems.every_problem() == [
         "x.conll: 1 document(s), but the reference documents (--text-from) are 2: they are matched in order"
+    ]
+
+
+def test_conll_and_docbin_list_discontinuous_and_nested_mentions():
+    """One tag per token and one span per mention: a discontinuous mention and a nested one are listed, never
+    written as their extent."""
+    from annot.formats.docbin import docbin_bytes
+
+    doc = Document(
+        "d",
+        "North and South Korea met.",
+        (
+            Entity(0, 21, "GPE", "T1", None, ((0, 5), (16, 21))),
+            Entity(10, 21, "GPE", "T2"),
+            Entity(16, 21, "GPE", "T3"),
+        ),
+    )
+    _, lost, _, n_ents = dump_conll([Located(doc, "d.jsonl:1")], TagScheme.IOB2, Sink())
+    assert n_ents == 1 and sorted((x.where, x.why) for x in lost) == [
+        ("d.jsonl:1 (T1)", "is discontinuous (CoNLL: one span per mention)"),
+        ("d.jsonl:1 (T3)", "overlaps another one (CoNLL: one tag per token)"),
+    ]
+    _, lost, n_ents = docbin_bytes([Located(doc, "d.jsonl:1")])
+    assert n_ents == 1 and sorted(x.why for x in lost) == [
+        "is discontinuous (a DocBin: one span per mention)",
+        "overlaps another one (DocBin: one tag per token)",
     ]

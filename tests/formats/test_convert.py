@@ -3,6 +3,7 @@ through brat and CoNLL and back."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ def test_convert_refuses_an_ambiguous_or_unknown_folder(tmp_path: Path, files: l
     with pytest.raises(AnnotError) as err:
         detect_format(tmp_path)
     assert err.value.message == message.format(p=tmp_path)
-    assert err.value.hint == "Give --from brat|conll|spacy|jsonl."
+    assert err.value.hint == "Give --from brat|conll|spacy|jsonl|textee|oneie|dygiepp."
 
 
 def test_convert_refuses_an_ambiguous_or_unknown_file(tmp_path: Path):
@@ -85,7 +86,8 @@ def test_convert_refuses_an_ambiguous_or_unknown_file(tmp_path: Path):
         (
             "a.xml",
             "cannot tell the format from the name (known: a brat folder, .conll (conll), .iob (conll), "
-            ".bio (conll), .bioes (conll), .spacy (spacy), .jsonl (jsonl))",
+            ".bio (conll), .bioes (conll), .spacy (spacy), .jsonl (jsonl), .json (textee, oneie or dygiepp, by its "
+            "first line))",
         ),
     ):
         (tmp_path / name).write_text("", encoding="utf-8")
@@ -99,7 +101,7 @@ def test_convert_unknown_format_and_misplaced_options(docs: Path, tmp_path: Path
         convert(docs, tmp_path / "o.jsonl", source_format="xml")
     with pytest.raises(AnnotError, match=r"cannot tell the output format from the name"):
         convert(docs, tmp_path / "out")
-    with pytest.raises(AnnotError, match=r"^--text-from applies to CoNLL input only$"):
+    with pytest.raises(AnnotError, match=r"^--text-from applies to CoNLL, TextEE, OneIE and DyGIE\+\+ input only"):
         convert(docs, tmp_path / "o.jsonl", text_from=docs)
     with pytest.raises(AnnotError, match=r"^CoNLL output is written in IOB2 or BIOES, not IOB1$"):
         convert(docs, tmp_path / "o.conll", scheme="iob1")  # type: ignore[arg-type]
@@ -243,9 +245,9 @@ def _write(tmp_path: Path, name: str, content: str) -> Path:
 @pytest.mark.parametrize(
     "case, first_line",
     [
-        ("discontinuous", "Error: {src}: invalid brat input; nothing was written (1 problem)"),
+        ("changed text", "Error: {src}: invalid brat input; nothing was written (1 problem)"),
         ("no tag", "Error: {src}: invalid conll input; nothing was written (1 problem)"),
-        ("strict iob2", "Error: {src}: invalid conll input; nothing was written (2 problems)"),
+        ("strict iob2", "Error: {src}: invalid conll input; nothing was written (1 problem)"),
         ("unmapped", "Error: {src}: invalid conll input; nothing was written (1 problem)"),
         ("ambiguous", "Error: {src}: the format is ambiguous: a .txt file may hold CoNLL columns or a brat text"),
         ("unknown format", "Usage: annot convert [OPTIONS] SOURCE"),
@@ -255,15 +257,15 @@ def test_cli_convert_bad_input_exit_2(runner, tmp_path: Path, case: str, first_l
     conll = "NATO B-ORG\nsent O\n"
     extra: list[object] = []
     second = None
-    if case == "discontinuous":
+    if case == "changed text":
         src = tmp_path / "corpus"
         _write(tmp_path, "corpus/a.txt", "NATO and KFOR")
-        _write(tmp_path, "corpus/a.ann", "T1\tORG 0 4;9 13\tNATO KFOR\n")
-        second = (
-            f"  - {src / 'a.ann'}:1: T1 ORG has a discontinuous span (0 4;9 13), which annot's format cannot represent"
-        )
+        _write(tmp_path, "corpus/a.ann", "T1\tORG 0 4;9 13\tNATO KFOX\n")
+        extra = ["--strict"]
+        second = f"  - {src / 'a.ann'}:1: T1: the text 'NATO KFOX' is not the text at 0-4;9-13 of the .txt"
     elif case == "no tag":
         src = _write(tmp_path, "a.conll", "NATO B-ORG\nsent\n")
+        extra = ["--strict"]
         second = f"  - {src}:2: 'sent' has no tag: a token line needs the token first and the tag last"
     elif case == "strict iob2":
         src = _write(tmp_path, "a.conll", "sent O\nNATO I-ORG\n")
@@ -285,6 +287,207 @@ def test_cli_convert_bad_input_exit_2(runner, tmp_path: Path, case: str, first_l
     if second:
         assert lines[1].startswith(second)
     if case == "unknown format":
-        assert "'xml' is not one of 'brat', 'conll', 'spacy', 'jsonl'" in r.output
+        assert "'xml' is not one of 'brat', 'conll', 'spacy', 'jsonl', 'textee', 'oneie', 'dygiepp'" in r.output
     assert "Traceback" not in r.output
     assert not (tmp_path / "out.jsonl").exists()
+
+
+# ------------------------------------------------------------- ids at every door
+
+
+HOSTILE_IDS = ["../../escape", "/etc/passwd", "-rf", ".hidden", "a\nb", "my doc", "", "PMID 9463309"]
+
+
+def _docbin_with_ids(path: Path, ids: list[str]) -> Path:
+    from spacy.tokens import DocBin
+
+    from annot.formats.common import blank_english
+
+    db = DocBin(store_user_data=True)
+    for uid in ids:
+        sdoc = blank_english().make_doc("NATO")
+        sdoc.user_data["id"] = uid
+        db.add(sdoc)
+    db.to_disk(path)
+    return path
+
+
+def _names_are_safe(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        name = p.name
+        if name.endswith(".annot.lock"):
+            continue  # annot's own lock beside an output, never a document's name
+        assert not name.startswith(("-", ".")) and "\n" not in name and "/" not in name and "\\" not in name, name
+
+
+@pytest.mark.parametrize("to", ["jsonl", "brat", "conll", "spacy", "textee", "oneie", "dygiepp"])
+def test_convert_ids_from_a_docbin_are_mapped_and_the_mapping_written_beside(tmp_path: Path, to: str):
+    """user_data ids that could climb out of a folder, name an option or a hidden file, or hold a line break
+    become valid ids; the mapping is written beside the output; what is written is what annot itself reads."""
+    src = _docbin_with_ids(tmp_path / "in.spacy", [i for i in HOSTILE_IDS if i])
+    out = (
+        tmp_path
+        / "out"
+        / ("corpus" if to == "brat" else f"corpus.{'json' if to in ('textee', 'oneie', 'dygiepp') else to}")
+    )
+    s = convert(src, out, output_format=to)
+    assert dict(s.renamed) == {
+        "../../escape": "escape",
+        "/etc/passwd": "etc_passwd",
+        "-rf": "rf",
+        ".hidden": "hidden",
+        "a\nb": "a_b",
+        "my doc": "my_doc",
+        "PMID 9463309": "PMID_9463309",
+    }
+    mapping = json.loads(Path(s.id_map or "").read_text(encoding="utf-8"))
+    assert mapping["ids"]["etc_passwd"] == "/etc/passwd" and Path(s.id_map or "").parent == out.parent
+    _names_are_safe(tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.spacy", "out"]  # nothing written outside
+    back = convert(out, tmp_path / "back.jsonl", source_format=to, text_from=None)
+    assert back.renamed == ()  # annot's output is ids annot reads as they are
+    read_documents(tmp_path / "back.jsonl")
+
+
+def test_convert_brat_and_conll_file_names_become_valid_ids(tmp_path: Path):
+    src = tmp_path / "brat"
+    src.mkdir()
+    for name in ("PMID 9463309", "my doc", ".hidden"):
+        (src / f"{name}.txt").write_text("NATO", encoding="utf-8")
+        (src / f"{name}.ann").write_text("T1\tORG 0 4\tNATO\n", encoding="utf-8")
+    s = convert(src, tmp_path / "b.jsonl")
+    assert [d.id for d in read_documents(tmp_path / "b.jsonl")] == ["hidden", "PMID_9463309", "my_doc"]
+    assert dict(s.renamed) == {".hidden": "hidden", "PMID 9463309": "PMID_9463309", "my doc": "my_doc"}
+    conll = tmp_path / "eng testb.conll"
+    conll.write_text("-DOCSTART- -X- -X- O\n\nNATO B-ORG\n", encoding="utf-8")
+    s = convert(conll, tmp_path / "c.jsonl")
+    assert [d.id for d in read_documents(tmp_path / "c.jsonl")] == ["eng_testb-1"]
+    # the next run that maps nothing removes the stale map annot wrote
+    convert(tmp_path / "c.jsonl", tmp_path / "c2.jsonl")
+    assert not (tmp_path / "c2.jsonl.ids.json").exists()
+    (tmp_path / "c.jsonl").write_text("", encoding="utf-8")
+
+
+def test_convert_an_id_map_annot_did_not_write_is_left_alone(tmp_path: Path, docs: Path):
+    mine = tmp_path / "out.jsonl.ids.json"
+    mine.write_text('{"mine": true}', encoding="utf-8")
+    convert(docs, tmp_path / "out.jsonl")
+    assert mine.read_text(encoding="utf-8") == '{"mine": true}'
+
+
+# ----------------------------------------------------------- outputs it must not write
+
+
+def test_convert_output_equal_to_or_inside_an_input_is_refused(tmp_path: Path, docs: Path):
+    with pytest.raises(AnnotError, match=r"is the input itself; nothing was written"):
+        convert(docs, docs)
+    brat_in = tmp_path / "brat"
+    convert(docs, brat_in, output_format="brat")
+    with pytest.raises(AnnotError, match=r"is inside the input"):
+        convert(brat_in, brat_in / "x.jsonl")
+    with pytest.raises(AnnotError, match=r"holds the input .*a brat output replaces its whole folder"):
+        convert(docs, tmp_path, output_format="brat", force=True)
+    with pytest.raises(AnnotError, match=r"is the --text-from file itself"):
+        convert(docs, tmp_path / "x.conll")
+        convert(tmp_path / "x.conll", docs, text_from=docs)
+    assert docs.is_file() and (brat_in / "kfor.ann").is_file()
+
+
+def test_convert_to_brat_over_a_folder_of_articles_is_refused_and_nothing_lost(tmp_path: Path, docs: Path, runner):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "story-1.txt").write_text("An article nobody annotated.", encoding="utf-8")
+    r = run(runner, "convert", docs, "--to", "brat", "-o", articles)
+    assert r.exit_code == 2 and "is not a brat output of annot (story-1.txt" in r.output and "--force" in r.output
+    assert [p.name for p in articles.iterdir()] == ["story-1.txt"]
+    r = run(runner, "convert", docs, "--to", "brat", "-o", articles, "--force")
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in articles.iterdir()) == ["annot-output.json", "kfor.ann", "kfor.txt"]
+
+
+# ------------------------------------------------------------------- order, BOM
+
+
+def test_convert_conll_keeps_the_document_order_and_text_from_works_on_its_own_output(tmp_path: Path):
+    """news-1 ... news-12 stay in file order (not -1, -10, -11, -12, -2 ...), so the JSONL annot writes from a
+    CoNLL file gives that file its texts back, document by document."""
+    conll = tmp_path / "news.conll"
+    conll.write_text(
+        "".join(f"-DOCSTART- -X- -X- O\n\nNATO{i} B-ORG\nsent O\n\n" for i in range(1, 13)), encoding="utf-8"
+    )
+    convert(conll, tmp_path / "news.jsonl")
+    assert [d.id for d in read_documents(tmp_path / "news.jsonl")] == [f"news-{i}" for i in range(1, 13)]
+    s = convert(conll, tmp_path / "again.jsonl", text_from=tmp_path / "news.jsonl")
+    assert s.left_out == () and s.documents == 12
+
+
+def test_convert_a_byte_order_mark_is_not_part_of_the_first_token(tmp_path: Path):
+    conll = tmp_path / "bom.conll"
+    conll.write_bytes("\ufeffNATO B-ORG\nsent O\n".encode())
+    convert(conll, tmp_path / "d.jsonl")
+    (doc,) = read_documents(tmp_path / "d.jsonl")
+    assert doc.text == "NATO sent" and doc.text[doc.entities[0].start : doc.entities[0].end] == "NATO"
+
+
+# -------------------------------------------------- every pair of formats that carry the data
+
+
+def _doc_for_pairs() -> Document:
+    text = "NATO troops met KFOR in Pristina.\nThe talks ended."
+    return Document(
+        "pairs-1",
+        text,
+        (Entity(0, 4, "ORG", "T1"), Entity(16, 20, "MIL", "T2"), Entity(24, 32, "GPE", "T3")),
+        (Event("E1", "Contact.Meet", 12, 15, (Argument("Participant", "T2"), Argument("Place", "T3"))),),
+    )
+
+
+EVENT_FORMATS = ["jsonl", "brat", "textee", "oneie", "dygiepp"]
+
+
+@pytest.mark.parametrize("first", EVENT_FORMATS)
+@pytest.mark.parametrize("second", EVENT_FORMATS)
+def test_convert_round_trips_through_every_pair_of_event_formats(tmp_path: Path, first: str, second: str):
+    """jsonl -> FIRST -> SECOND -> jsonl keeps every mention, event and argument (on the same characters, the
+    texts taken back from the original where a format rebuilds them)."""
+    from .cases import shape
+
+    doc = _doc_for_pairs()
+    write_documents(tmp_path / "orig.jsonl", [doc])
+
+    def path(fmt: str, tag: str) -> Path:
+        return tmp_path / (
+            f"{tag}" if fmt == "brat" else f"{tag}.{'json' if fmt in ('textee', 'oneie', 'dygiepp') else fmt}"
+        )
+
+    def text_from(fmt: str) -> Path | None:
+        return tmp_path / "orig.jsonl" if fmt == "dygiepp" else None
+
+    a, b = path(first, "a"), path(second, "b")
+    convert(tmp_path / "orig.jsonl", a, output_format=first)
+    convert(a, tmp_path / "between.jsonl", source_format=first, text_from=text_from(first))
+    convert(tmp_path / "between.jsonl", b, output_format=second)
+    s = convert(b, tmp_path / "back.jsonl", source_format=second, text_from=text_from(second))
+    (back,) = read_documents(tmp_path / "back.jsonl")
+    assert s.left_out == () and shape(back) == shape(doc)
+
+
+def test_convert_schema_declaration_decides_which_documents_fit(tmp_path: Path, schema):
+    """With --schema, mentions must be as its [mentions] declares: overlapping ones under a flat schema leave their
+    document out, named (--strict: the run refused); a nested schema takes them."""
+    import dataclasses
+
+    doc = Document("nest", "Bank of China", (Entity(0, 13, "ORG", "T1"), Entity(8, 13, "GPE", "T2")))
+    flat_doc = Document("flat", "Bank of China", (Entity(8, 13, "GPE", "T1"),))
+    write_documents(tmp_path / "d.jsonl", [doc, flat_doc])
+    s = convert(tmp_path / "d.jsonl", tmp_path / "o.jsonl", schema=schema)
+    assert [d.id for d in read_documents(tmp_path / "o.jsonl")] == ["flat"]
+    ((name, reasons),) = [(d.document, d.reasons) for d in s.left_out]
+    assert name == "nest" and reasons == (
+        f"{tmp_path / 'd.jsonl'}:2 (T2): overlaps T1 ('Bank of China' at 0-13): schema news-conflict declares mentions "
+        "flat ([mentions] nested = false)",
+    )
+    with pytest.raises(AnnotError):
+        convert(tmp_path / "d.jsonl", tmp_path / "p.jsonl", schema=schema, strict=True)
+    s = convert(tmp_path / "d.jsonl", tmp_path / "q.jsonl", schema=dataclasses.replace(schema, nested=True))
+    assert s.left_out == () and s.documents == 2

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from annot.documents import Argument, Document, Entity, Event
 from annot.errors import AnnotError
-from annot.formats.common import Located, blank_english
+from annot.formats.common import Located, Sink, blank_english
 from annot.formats.docbin import docbin_bytes, parse_docbin, read_docbin
 
 from .cases import shape, token_documents
@@ -22,9 +22,9 @@ def test_docbin_round_trip_is_the_identity(doc: Document):
     doc = Document(doc.id, doc.text, doc.entities, meta={"story": "kfor", "n": [1, 2]})
     data, lost, n_ents = docbin_bytes([Located(doc, "d.jsonl:1")])
     assert lost == [] and n_ents == len(doc.entities)
-    problems: list[str] = []
+    problems = Sink()
     (back,), skipped = parse_docbin(data, "x.spacy", "x", problems)
-    assert problems == [] and skipped == []
+    assert problems.every_problem() == [] and skipped == []
     assert back.doc == doc
 
 
@@ -40,9 +40,9 @@ def test_docbin_from_another_tool(tmp_path: Path):
         sdoc.spans["sc"] = [sdoc[1:3]]
         db.add(sdoc)
     db.to_disk(tmp_path / "corpus.spacy")
-    problems: list[str] = []
+    problems = Sink()
     located, skipped = read_docbin(tmp_path / "corpus.spacy", problems)
-    assert problems == []
+    assert problems.every_problem() == []
     assert [(loc.doc.id, loc.doc.entities) for loc in located] == [
         ("corpus-1", (Entity(0, 4, "ORG", "T1"),)),
         ("corpus-2", (Entity(0, 4, "ORG", "T1"),)),
@@ -77,7 +77,7 @@ def test_docbin_lists_what_it_cannot_write_and_marks_cut_tokens_missing():
 def test_docbin_bad_input(tmp_path: Path):
     (tmp_path / "x.spacy").write_bytes(b"not a docbin")
     with pytest.raises(AnnotError) as err:
-        read_docbin(tmp_path / "x.spacy", [])
+        read_docbin(tmp_path / "x.spacy", Sink())
     assert err.value.message.startswith(f"{tmp_path / 'x.spacy'}: not a spaCy DocBin file (")
 
 
@@ -90,9 +90,9 @@ def test_docbin_ids_must_be_strings_and_unique():
         sdoc = nlp.make_doc("NATO")
         sdoc.user_data["id"] = uid
         db.add(sdoc)
-    problems: list[str] = []
+    problems = Sink()
     parse_docbin(db.to_bytes(), "x.spacy", "x", problems)
-    assert problems == [
+    assert problems.every_problem() == [
         "x.spacy, document 2: document id 'a' already used by document 1",
         "x.spacy, document 3: user_data['id'] must be a non-empty string, got 7",
     ]

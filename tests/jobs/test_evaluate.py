@@ -184,3 +184,41 @@ def test_jobs_human_ceiling_beside_the_system(runner, tmp_path: Path):
     assert "humans F1" in md and "Humans: 2 annotators agree on 1 of these documents" in md
     assert 'id="humans"' in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert any(x.rstrip().endswith(" humans") for x in r.output.splitlines())  # the terminal table's column
+
+
+def test_jobs_nested_gold_is_scored_when_the_schema_says_mentions_nest(runner, tmp_path: Path):
+    """The schema declares whether mentions may nest: a flat one refuses overlapping gold (as ever), one with
+    [mentions] nested = true scores it by the nested definitions, which the report states."""
+    text = "Bank of China officials met in Beijing."
+    gold = {
+        "id": "a",
+        "text": text,
+        "entities": [
+            {"id": "T1", "start": 0, "end": 13, "label": "ORG"},
+            {"id": "T2", "start": 8, "end": 13, "label": "GPE"},  # nested in the bank's name
+            {"id": "T3", "start": 31, "end": 38, "label": "GPE"},
+        ],
+    }
+    pred = dict(gold, entities=gold["entities"][:1] + gold["entities"][2:])
+    g, p = tmp_path / "g.jsonl", tmp_path / "p.jsonl"
+    g.write_text(json.dumps(gold) + "\n", encoding="utf-8")
+    p.write_text(json.dumps(pred) + "\n", encoding="utf-8")
+    flat = tmp_path / "flat.toml"
+    flat.write_text((ROOT / "configs" / "schema.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    nested = tmp_path / "nested.toml"
+    nested.write_text(flat.read_text(encoding="utf-8") + "\n[mentions]\nnested = true\n", encoding="utf-8")
+    r = run(runner, "evaluate", "--gold", g, "--pred", p, "--schema", flat, "-o", tmp_path / "r0", "--bootstrap", "0")
+    assert r.exit_code == 2 and "overlaps GPE “China” at 8-13 (schema news-conflict declares mentions flat" in r.output
+    r = run(runner, "evaluate", "--gold", g, "--pred", p, "--schema", nested, "-o", tmp_path / "r1", "--bootstrap", "0")
+    assert r.exit_code == 0, r.output
+    report = json.loads((tmp_path / "r1" / "report.json").read_text(encoding="utf-8"))
+    strict = report["entities"]["micro"]["strict"]
+    assert (strict["correct"], strict["missed"], strict["spurious"], strict["precision"], strict["recall"]) == (
+        2,
+        1,
+        0,
+        1.0,
+        0.666667,
+    )
+    assert list(report["meta"]["definitions"]["extensions"]) == ["nested"]
+    assert "**nested** mentions may overlap and nest" in (tmp_path / "r1" / "report.md").read_text(encoding="utf-8")

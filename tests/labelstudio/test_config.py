@@ -144,3 +144,23 @@ def test_config_schema_refuses_keys_and_colours_people_cannot_use(change, proble
     with pytest.raises(AnnotError) as err:
         schema_from_dict(data)
     assert any(problem in p for p in err.value.problems), err.value.problems
+
+
+def test_config_follows_the_schemas_mentions(schema):
+    """A schema whose mentions nest lets a region carry several entity types (choice="multiple") and tells the
+    annotators so; the check refuses a config whose choice disagrees with the schema."""
+    import dataclasses
+    import xml.etree.ElementTree as ET
+
+    from annot.labelstudio.config import HEADER_NESTED, check_labeling_config, labeling_config
+
+    nested = dataclasses.replace(schema, nested=True)
+    xml = labeling_config(nested)
+    root = ET.fromstring(xml)
+    assert root.find(".//Labels").get("choice") == "multiple"  # type: ignore[union-attr]
+    assert HEADER_NESTED in [h.get("value") for h in root.findall(".//Header")]
+    assert check_labeling_config(nested, xml) == []
+    assert check_labeling_config(schema, xml) == [
+        'labeling config: <Labels name="label"> must have choice="single" (schema news-conflict declares mentions flat)'
+    ]
+    assert labeling_config(schema) == (ROOT / "configs" / "labeling_config.xml").read_text(encoding="utf-8")

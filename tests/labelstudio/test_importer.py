@@ -755,3 +755,51 @@ def test_importer_any_field_of_any_type_is_a_message_never_a_traceback(schema):
                 call()
 
     check()
+
+
+# ------------------------------------------------------------- a schema whose mentions nest
+
+
+def _nested_task(*result: dict) -> dict:
+    t = good_task()
+    t["annotations"][0]["result"] = list(result)
+    return t
+
+
+def test_importer_follows_the_schemas_nested_mentions(schema):
+    """With [mentions] nested = true: overlapping regions import, a region with two entity types gives two
+    mentions, a relation to it takes the type the role allows; the same type twice on one span is refused."""
+    import dataclasses
+
+    nested = dataclasses.replace(schema, nested=True)
+    two = region("a1", 0, 4, "ORG")
+    two["value"]["labels"] = ["ORG", "LOC"]  # only the ORG may be an Agent of a deployment
+    task = _nested_task(
+        two,
+        region("a5", 0, 15, "ORG"),  # "NATO is sending": overlaps NATO
+        region("a2", 8, 15, "Movement.Deploy", "trigger"),
+        relation("a2", "a1", "Agent"),
+    )
+    (d,), _ = documents_from_export([task], nested)
+    assert [(TEXT[e.start : e.end], e.label) for e in d.entities] == [
+        ("NATO", "LOC"),
+        ("NATO", "ORG"),
+        (TEXT[:15], "ORG"),
+    ]
+    agent = d.events[0].arguments[0]
+    assert {e.id: e.label for e in d.entities}[agent.entity] == "ORG"
+    ambiguous = copy.deepcopy(task)
+    ambiguous["annotations"][0]["result"][0]["value"]["labels"] = ["ORG", "MIL"]  # both may be the Agent
+    with pytest.raises(AnnotError, match="the region carries ORG, MIL, and each may be the Agent"):
+        documents_from_export([ambiguous], nested)
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([task], schema)  # the flat schema refuses both
+    assert any("must have exactly one label" in p for p in err.value.problems)
+    overlap = _nested_task(region("a1", 0, 4, "ORG"), region("a5", 0, 15, "ORG"))
+    with pytest.raises(AnnotError, match="are overlapping spans"):
+        documents_from_export([overlap], schema)
+    assert len(documents_from_export([overlap], nested)[0][0].entities) == 2
+    twice = _nested_task(region("a1", 0, 4, "ORG"), region("a9", 0, 4, "ORG"))
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([twice], nested)
+    assert err.value.problems == [f"{W}: ORG “NATO” at 0-4 is marked twice (regions a1, a9). Delete one of them."]
