@@ -26,5 +26,8 @@ fi
 # Without options, the main job also checks that the README's figures are the ones it just made:
 # exit 3 (its own code) when they differ, so that CI can tell it from a regression (1).
 if [ $# -eq 0 ]; then
+  # The same systems on the development split, by origin of article (template, free-style, the seed page):
+  # development figures, beside the held-out ones (the README's "dev" table). Not a held-out split: no ledger.
+  .venv/bin/annot evaluate --split dev --group-by origin --no-gate -o reports/dev > /dev/null
   .venv/bin/python scripts/readme_figures.py --check || exit 3
 fi

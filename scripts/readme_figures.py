@@ -1,10 +1,12 @@
 """The README's figures of the bundled systems, made from the reports, and checked against them.
 
-    python scripts/readme_figures.py --check   # exit 3 and a diff when README.md's table is not what reports/ say
-    python scripts/readme_figures.py --write   # rewrite the table in README.md from reports/
+    python scripts/readme_figures.py --check   # exit 3 and a diff when README.md's tables are not what reports/ say
+    python scripts/readme_figures.py --write   # rewrite the tables in README.md from reports/
 
-The table sits between the markers `<!-- figures:systems -->` and `<!-- /figures -->`
-in README.md. The main job (scripts/evaluate.sh) runs `--check` after it has made the
+Each table sits between a marker `<!-- figures:NAME -->` and the next `<!-- /figures -->`
+in README.md: `systems` (the held-out test split, reports/comparison.json), `styles` (the
+same reports by style of article, with intervals) and `dev` (the development split,
+reports/dev/, by origin of article). The main job (scripts/evaluate.sh) runs `--check` after it has made the
 reports again on a fresh clone, so the README's figures are reproduced, or the job says
 which differ. Exit 3 means "README figures out of date", never a regression: annot's
 exit 1 is kept for a failed gate, 2 for bad input.
@@ -21,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_FIGURES = 3  # README figures out of date (scripts/evaluate.sh passes it on)
 README = ROOT / "README.md"
-START, END = "<!-- figures:systems -->", "<!-- /figures -->"
+END = "<!-- /figures -->"
+SYSTEMS = ("spacy-sm", "spacy-sm-events", "ner-trained")
 
 
 def p_text(p: float | None) -> str:
@@ -60,12 +63,61 @@ def table(reports: Path) -> str:
     return "\n".join(lines)
 
 
-def split_readme(text: str) -> tuple[str, str, str]:
-    if START not in text or END not in text:
-        raise SystemExit(f"README.md has no {START} ... {END} block")
-    head, rest = text.split(START, 1)
+def _f1(score: dict) -> str:  # type: ignore[type-arg]
+    """F1 with its interval when the report has one."""
+    if score.get("f1") is None:
+        return "–"
+    ci = (score.get("ci") or {}).get("f1")
+    return f"{score['f1']:.3f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+
+
+def _reports(folder: Path, systems: tuple[str, ...]) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {s: json.loads((folder / s / "report.json").read_text(encoding="utf-8")) for s in systems}
+
+
+def grouped(folder: Path, systems: tuple[str, ...], what: str) -> str:
+    """Micro F1 per group of documents (`--group-by`), with 95% bootstrap intervals: entities strict F1 of each
+    system, and the event extractor's trigger and argument classification F1."""
+    reports = _reports(folder, systems)
+    first = reports[systems[0]]
+    key = first["groups"]["key"]
+    gold = first["meta"]["gold"]
+    head = ["| " + key + " | documents | " + " | ".join(f"{s} strict F1" for s in systems)]
+    head[0] += " | spacy-sm-events trigger cls. F1 | spacy-sm-events argument cls. F1 |"
+    lines = [
+        f"{what}: split {gold['split']} of `{gold['path']}` by `{key}`, micro F1 with 95% bootstrap intervals over "
+        "the documents of each group (none for a single document).",
+        "",
+        *head,
+        "|---|---:|" + "---:|" * (len(systems) + 2),
+    ]
+    events = reports["spacy-sm-events"]
+    for name, g in first["groups"]["values"].items():
+        cells = [_f1(reports[s]["groups"]["values"][name]["entities"]["strict"]) for s in systems]
+        ev = events["groups"]["values"][name]["events"]
+        cells += [_f1(ev["trigger_classification"]), _f1(ev["argument_classification"])]
+        lines.append(f"| {name} | {g['documents']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def blocks(reports: Path) -> dict[str, str]:
+    """Every figures block of the README, made from the reports."""
+    return {
+        "systems": table(reports),
+        "styles": grouped(reports, SYSTEMS, "Held-out"),
+        "dev": grouped(reports / "dev", ("spacy-sm", "spacy-sm-events"), "Development"),
+    }
+
+
+def split_readme(text: str, name: str) -> tuple[str, str, str]:
+    start = f"<!-- figures:{name} -->"
+    if start not in text:
+        raise SystemExit(f"README.md has no {start} ... {END} block")
+    head, rest = text.split(start, 1)
+    if END not in rest:
+        raise SystemExit(f"README.md: {start} has no {END}")
     body, tail = rest.split(END, 1)
-    return head, body, tail
+    return head + start, body, tail
 
 
 def main() -> int:
@@ -76,16 +128,24 @@ def main() -> int:
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
     args = parser.parse_args()
     text = README.read_text(encoding="utf-8")
-    head, body, tail = split_readme(text)
-    want = "\n" + table(args.reports) + "\n"
+    differ = []
+    for name, table_text in blocks(args.reports).items():
+        head, body, tail = split_readme(text, name)
+        want = "\n" + table_text + "\n"
+        if body != want:
+            differ.append((name, body, want))
+        text = head + want + END + tail
     if args.write:
-        README.write_text(head + START + want + END + tail, encoding="utf-8")
+        README.write_text(text, encoding="utf-8")
         return 0
-    if body == want:
+    if not differ:
         print("README.md: the figures of the bundled systems are the ones the reports give")
         return 0
     print("README.md: the figures of the bundled systems differ from the reports just made:", file=sys.stderr)
-    sys.stderr.writelines(difflib.unified_diff(body.splitlines(True), want.splitlines(True), "README.md", "reports"))
+    for name, body, want in differ:
+        sys.stderr.writelines(
+            difflib.unified_diff(body.splitlines(True), want.splitlines(True), f"README.md ({name})", "reports")
+        )
     print(
         "README figures out of date (exit 3): python scripts/readme_figures.py --write puts the new ones in",
         file=sys.stderr,
