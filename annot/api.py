@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def read_documents(path: str | Path, split: str | None = None) -> Documents:
     >>> import annot
     >>> test = annot.read_documents("gold/news/documents.jsonl", split="test")
     >>> len(test), test.split
-    (22, 'test')
+    (17, 'test')
     """
     from .corpus.splits import read_gold
     from .documents import read_documents as read_file
@@ -94,6 +95,7 @@ def evaluate(
     seed: int = DEFAULT_SEED,
     confidence: float = 0.95,
     zero_division: str = ZeroDivision.NULL,
+    held_out_policy: str = "warn",
 ) -> Report:
     """Score predicted documents against gold documents (same ids and texts): every entity scheme and event level.
 
@@ -102,10 +104,15 @@ def evaluate(
     ignored (listed in `report.meta.ignored_prediction_documents`), as `annot evaluate --split` does.
     With a `schema` (a Schema or the path of a schema file), every label, event type and role of the schema
     gets a row, also without support; without one, the labels, types and roles are those found in the data.
+    A gold file in a corpus folder gets the corpus's human ceiling (`report.human`), and a scoring of a held-out
+    split is recorded in the corpus's ledger as `annot evaluate` records it (`held_out_policy`: record, warn (a
+    Python warning) or refuse (an AnnotError, nothing recorded)).
     """
     from .columns import from_documents
+    from .corpus.ledger import Policy
     from .corpus.splits import GoldColumns
-    from .jobs.evaluate import Scoring, score_system, vocabs_of
+    from .jobs.evaluate import Scoring, _held_out, _record, held_out_scorings, score_system, vocabs_of
+    from .jobs.stored import human_ceiling
 
     gold_docs = _documents(gold, split, "gold")
     pred_docs = list(_documents(pred, None, "predicted"))
@@ -117,19 +124,26 @@ def evaluate(
         bootstrap_samples=bootstrap_samples, seed=seed, confidence=confidence, zero_division=ZeroDivision(zero_division)
     )
     vocabs = vocabs_of(schema)
-    return score_system(
-        GoldColumns.from_documents(
-            gold_docs,
-            vocabs,
-            path=gold_docs.path,
-            split=gold_docs.split,
-            other_ids=gold_docs.other_ids,
-            sha256=gold_docs.sha256,
-        ),
-        from_documents(pred_docs, vocabs),
-        SystemInfo(name=system),
-        Scoring(schema=schema, settings=settings),
+    gold_columns = GoldColumns.from_documents(
+        gold_docs,
+        vocabs,
+        path=gold_docs.path,
+        split=gold_docs.split,
+        other_ids=gold_docs.other_ids,
+        sha256=gold_docs.sha256,
     )
+    pred_columns = from_documents(pred_docs, vocabs)
+    human = human_ceiling(gold_columns, schema, settings)
+    report = score_system(
+        gold_columns, pred_columns, SystemInfo(name=system), Scoring(schema=schema, settings=settings, human=human)
+    )
+    # A held-out split is recorded in its corpus's ledger here as on the command line (README, "Held-out splits").
+    pending = held_out_scorings(gold_columns, pred_columns, report, None)
+    report, cautions = _held_out(report, pending, Policy(held_out_policy))
+    _record(pending)
+    for caution in cautions:
+        warnings.warn(caution, stacklevel=2)
+    return report
 
 
 def compare(

@@ -92,8 +92,11 @@ def check_address(address: str) -> str:
         get_backend(scheme)
     except ValueError as exc:
         raise bad(str(exc)) from None
-    if scheme in _TCP:
-        _host_port(location, bad)
+    if scheme == "inproc":
+        raise bad("an inproc:// scheduler lives inside one Python process; annot, a separate process, cannot reach it")
+    if scheme not in _TCP:
+        raise bad(f"annot reaches a scheduler over {', '.join(s + '://' for s in _TCP)}, not {scheme}://")
+    _host_port(location, bad)
     return str(normalize_address(address))
 
 
@@ -154,6 +157,21 @@ def _probe(address: str, timeout: float) -> None:
         ) from None
 
 
+def _quiet_dask() -> None:
+    """Keep Dask's own log records (a lost scheduler logs two tracebacks while the client reconnects) off the
+    terminal: annot reports what went wrong itself, once, with what to do. ANNOT_DASK_LOG=1 lets them through,
+    for debugging a cluster."""
+    import logging
+
+    if os.environ.get("ANNOT_DASK_LOG"):
+        return
+    import distributed  # noqa: F401  (its import makes its loggers, each with its own level and handler)
+
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 def connect(address: str, timeout: float = DEFAULT_TIMEOUT, min_workers: int = 1) -> Client:
     """A `distributed.Client` of the scheduler at `address`, once at least `min_workers` workers have joined it.
 
@@ -164,6 +182,8 @@ def connect(address: str, timeout: float = DEFAULT_TIMEOUT, min_workers: int = 1
     address = check_address(address)
     _probe(address, timeout)
     from distributed import Client
+
+    _quiet_dask()
 
     try:
         client = Client(address, timeout=timeout, set_as_default=False)

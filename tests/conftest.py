@@ -63,7 +63,7 @@ def _bundled_files() -> dict[str, bytes]:
         str(p.relative_to(ROOT)): p.read_bytes()
         for folder in ("gold", "reports", "configs")
         for p in sorted((ROOT / folder).rglob("*"))
-        if p.is_file() and p.name != "ledger.jsonl"
+        if p.is_file() and p.name != "ledger.jsonl" and not p.name.endswith(".annot.lock")  # locks are git-ignored
     }
 
 

@@ -214,6 +214,21 @@ def ls_pull(
         typer.echo(line)
 
 
+@ls_app.command("projects")
+def ls_projects(timeout: TimeoutOpt = 60.0) -> None:
+    """List the projects the API key can see: id, title, tasks and the overlap (annotators per task).
+
+    Example: annot ls projects
+    """
+    from ..labelstudio.client import Session, list_projects, server_from_env
+
+    projects = list_projects(Session(server_from_env(timeout=timeout)))
+    if not projects:
+        typer.echo("no project on this server yet (annot ls push creates one)")
+    for p in projects:
+        typer.echo(f"{p.id:>6}  {p.title}  ({p.tasks} task(s), overlap {p.overlap})")
+
+
 @ls_app.command("status")
 def ls_status(
     project: Annotated[int, typer.Argument(help="The project id.")],

@@ -16,12 +16,16 @@ safe: a push adds only the documents the project does not have yet.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,7 +206,7 @@ def _translate(exc: BaseException, server: Server, doing: str) -> AnnotError:
         )
     if status == 404:
         return AnnotError(
-            f"{doing}: not found on {server.url} (HTTP 404)", "Check the project id (annot ls status lists them)."
+            f"{doing}: not found on {server.url} (HTTP 404)", "Check the project id (annot ls projects lists them)."
         )
     if status is not None:
         if isinstance(body, dict):
@@ -573,12 +577,44 @@ def push_tasks(
     differ are reported in `PushReport.differing` and left as the project has them). With `review`, the project
     is a review project (`annot adjudicate --push`): its config has the decisions control too.
     """
+    with push_lock(server.url, str(project) if project is not None else f"title:{title}"):
+        return _push_tasks(server, tasks, schema, title, project, settings, force, apply_settings, review)
+
+
+@contextlib.contextmanager
+def push_lock(url: str, key: str) -> Iterator[None]:
+    """Serialise the pushes of this user to one project of one server (`key`: its id or title): two pushes at
+    once would both find no project, or no task, and both create it. The lock is a file in a private folder of
+    the temporary directory; pushes from other machines are caught by the re-check after a project is made."""
+    folder = Path(tempfile.gettempdir()) / f"annot-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = hashlib.sha256(f"{url}\n{key}".encode()).hexdigest()[:16]
+    fd = os.open(folder / f"push-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _push_tasks(
+    server: Server,
+    tasks: list[dict[str, Any]],
+    schema: Schema,
+    title: str,
+    project: int | None,
+    settings: ProjectSettings | None,
+    force: bool,
+    apply_settings: bool,
+    review: bool,
+) -> PushReport:
     session = Session(server)
     settings = settings or ProjectSettings()
     found = _resolve_project(session, project, title)
     created = found is None
     if found is None:
         found = _create_project(session, title, schema, settings, review)
+        found, created = _one_project_titled(session, title, found)
     pid = int(_get(found, "id"))
     if not created and project is None:  # a project of the list: read it whole
         found = session.read(f"reading project {pid}", session.client.projects.get, id=pid)
@@ -646,6 +682,23 @@ def push_tasks(
         differing=differing,
         applied=applied,
     )
+
+
+def _one_project_titled(session: Session, title: str, made: Any) -> tuple[Any, bool]:
+    """After making project `made`: when another push (from another machine) made one with the same title at the
+    same time, the first of them (lowest id) is kept and ours, still empty, is deleted, so both pushes fill one
+    project. Returns the project to fill and whether it is the one just made."""
+    same = [p for p in all_projects(session) if _get(p, "title") == title]
+    if len(same) < 2:
+        return made, True
+    first = min(same, key=lambda p: int(_get(p, "id")))
+    mine = int(_get(made, "id"))
+    if int(_get(first, "id")) == mine:
+        return made, True
+    session.write(f"deleting project {mine} (made twice)", session.client.projects.delete, id=mine)
+    return session.read(
+        f"reading project {_get(first, 'id')}", session.client.projects.get, id=_get(first, "id")
+    ), False
 
 
 def _create_project(

@@ -22,6 +22,7 @@ with `ps`).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -48,6 +49,8 @@ STUDIO_CONFIG = Path("configs/studio.toml")
 CREDENTIALS = "credentials.json"
 PID_FILE = "server.pid"
 LOG_FILE = "server.log"
+SERVER_LOCK = "server.lock"  # held by the running server (inherited), whoever started it through annot
+START_LOCK = "start.lock"  # held while a `studio start` decides and starts: two at once make one server
 HOST = "127.0.0.1"
 ADMIN = "admin@annot.local"
 PRIVATE_UMASK = 0o077  # what the server and Label Studio's commands create is their owner's only
@@ -189,21 +192,70 @@ def _env(cfg: StudioConfig, creds: Credentials) -> dict[str, str]:
     return env
 
 
+def _start_time(pid: int) -> int | None:
+    """The start time of process `pid` (clock ticks since boot, /proc/PID/stat field 22), None when it is gone.
+    With the pid it names one process for good: a pid reused by another program has another start time."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()  # the command name, in brackets, may hold spaces
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _server_lock_held(cfg: StudioConfig) -> bool:
+    """Whether a server holds the data folder's lock (it inherits it from `annot studio start` and keeps it
+    until it exits), whatever its pid file says."""
+    path = cfg.data / SERVER_LOCK
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def _pid(cfg: StudioConfig) -> int | None:
-    """The pid of the running server of `cfg`, or None (a stale pid file is removed)."""
+    """The pid of the project's running server, or None. A pid counts only when it is provably the server
+    annot started: the process with that pid has the start time recorded with it (a pid reused by another
+    program after the server died does not). A pid file that proves nothing is removed."""
     path = cfg.data / PID_FILE
     try:
-        pid = int(path.read_text(encoding="utf-8").strip())
-    except (FileNotFoundError, ValueError):
+        raw = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
         return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        record = json.loads(raw)
+        pid, started = int(record["pid"]), int(record["start_time"])
+    except (ValueError, TypeError, KeyError):
+        # annot 0.2 wrote the bare pid: trust it only if that process runs Label Studio and holds no other
+        # program's identity we can check (its command line names label-studio)
+        try:
+            pid = int(raw)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (ValueError, OSError):
+            path.unlink(missing_ok=True)
+            return None
+        if b"label-studio" not in cmdline and b"label_studio" not in cmdline:
+            path.unlink(missing_ok=True)
+            return None
+        return pid
+    if _start_time(pid) != started:
         path.unlink(missing_ok=True)
         return None
-    except PermissionError:
-        pass
     return pid
+
+
+def _write_pid(cfg: StudioConfig, pid: int) -> None:
+    started = _start_time(pid)
+    (cfg.data / PID_FILE).write_text(json.dumps({"pid": pid, "start_time": started}), encoding="utf-8")
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
@@ -255,7 +307,18 @@ class StartResult:
 
 
 def start(cfg: StudioConfig) -> StartResult:
-    """Start the project's server (or find it running); the first start creates the administrator."""
+    """Start the project's server (or find it running); the first start creates the administrator. Two starts
+    at once make one server: the second waits for the first and finds its server running."""
+    private_folder(cfg.data)
+    fd = os.open(cfg.data / START_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return _start(cfg)
+    finally:
+        os.close(fd)
+
+
+def _start(cfg: StudioConfig) -> StartResult:
     begun = time.monotonic()
     creds = read_credentials(cfg.data)
     pid = _pid(cfg)
@@ -276,6 +339,11 @@ def start(cfg: StudioConfig) -> StartResult:
             data=cfg.data,
             seconds=0.0,
         )
+    if _server_lock_held(cfg):
+        raise AnnotError(
+            f"a Label Studio server started by annot still holds {cfg.data / SERVER_LOCK}, but its pid file is gone",
+            f"Find it (ps -ef | grep label-studio) and stop it; a second server on {cfg.data} would corrupt its data.",
+        )
     exe = label_studio_executable()
     first = creds is None
     if creds is None:
@@ -291,17 +359,23 @@ def start(cfg: StudioConfig) -> StartResult:
         )
     cred_path = _write_credentials(cfg.data, creds)  # makes the data folder private too
     log = cfg.data / LOG_FILE
-    with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as fh:
-        proc = subprocess.Popen(
-            [exe, "start", "--no-browser", "--internal-host", HOST, "--port", str(cfg.port)],
-            env=_env(cfg, creds),
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # outlives the command; `annot studio stop` ends it
-            umask=PRIVATE_UMASK,
-        )
-    (cfg.data / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
+    lock = os.open(cfg.data / SERVER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: checked above, under the start lock
+        with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as fh:
+            proc = subprocess.Popen(
+                [exe, "start", "--no-browser", "--internal-host", HOST, "--port", str(cfg.port)],
+                env=_env(cfg, creds),
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # outlives the command; `annot studio stop` ends it
+                umask=PRIVATE_UMASK,
+                pass_fds=(lock,),  # the server holds the data folder's lock for as long as it runs
+            )
+    finally:
+        os.close(lock)  # the server's copy keeps the lock
+    _write_pid(cfg, proc.pid)
     deadline = time.monotonic() + cfg.startup_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -354,7 +428,8 @@ def _terminate(pid: int, wait: float = 20.0) -> None:
 
 
 def stop(cfg: StudioConfig) -> int | None:
-    """Stop the project's server; the pid it had, or None when it was not running."""
+    """Stop the project's server; the pid it had, or None when it was not running. Only a process proved to be
+    that server is signalled (`_pid`): never a process that got its pid after it died."""
     pid = _pid(cfg)
     if pid is None:
         return None

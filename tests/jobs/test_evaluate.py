@@ -25,9 +25,11 @@ def test_jobs_systems_side_by_side_with_a_prediction_file(runner, tmp_path: Path
     assert oracle["metrics"]["entities.micro.strict.f1"]["value"] == 1.0
     assert oracle["metrics"]["entities.micro.strict.f1"]["delta"] > 0
     assert oracle["metrics"]["entities.micro.strict.f1"]["p_value"] < 0.01
-    assert "| strict F1 | 0.630 | 1.000 (+0.370, p < 0.001) |" in (root / "reports" / "comparison.md").read_text(
-        encoding="utf-8"
-    )
+    ref = table["systems"][0]["metrics"]["entities.micro.strict.f1"]["value"]
+    assert 0.3 < ref < 0.9
+    assert f"| strict F1 | {ref:.3f} | 1.000 (+{1 - ref:.3f}, p < 0.001) |" in (
+        root / "reports" / "comparison.md"
+    ).read_text(encoding="utf-8")
     rep = json.loads((root / "reports" / "oracle" / "report.json").read_text(encoding="utf-8"))
     # the file holds the dev split too: those documents are ignored and listed, never scored
     splits = json.loads((root / "gold" / "news" / "splits.json").read_text(encoding="utf-8"))["splits"]
@@ -106,7 +108,7 @@ def test_jobs_plan_configured_form_takes_the_config_and_options_win():
     plan = plan_evaluation(Options(config=cfg))
     assert plan.pred is None and plan.config is not None and plan.split == "test"
     assert plan.settings.bootstrap_samples == 1000 and plan.gate is not None
-    assert plan.gate.max_drop == 0.01 and plan.gate.thresholds["entities.micro.strict.f1"] == 0.6
+    assert plan.gate.max_drop == 0.01 and plan.gate.thresholds["entities.micro.strict.f1"] == 0.5
     plan = plan_evaluation(
         Options(
             config=cfg,

@@ -4,6 +4,7 @@ annotators, pull that keeps everything, status; faults a server will not make on
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 import urllib.request
@@ -589,3 +590,52 @@ def test_client_preannotations_are_accepted_as_predictions(runner, ls_env, tmp_p
     doc = read_documents(tmp_path / "gold.jsonl")[0]
     assert kinds.count("labels") == len(doc.entities) + len(doc.events)
     assert kinds.count("relation") == sum(len(e.arguments) for e in doc.events)
+
+
+def test_client_two_pushes_at_once_make_one_project_with_each_task_once(ls_env, tmp_path: Path, schema):
+    """Four `annot ls push` of the same file and title at the same time: one project, every task once."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(_tasks("NATO met.", "KFOR left.", "EU spoke.")), encoding="utf-8")
+    annot = Path(sys.executable).parent / "annot"
+    env = {**os.environ, **ls_env}
+    procs = [
+        subprocess.Popen([str(annot), "ls", "push", str(path), "--title", "at-once"], env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(4)
+    ]  # fmt: skip
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outs
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    same = [p for p in client.projects.list() if p.title == "at-once"]
+    assert len(same) == 1
+    assert len(list(client.tasks.list(project=same[0].id))) == 3
+
+
+def test_client_a_project_made_twice_elsewhere_is_merged(ls_env, schema, monkeypatch):
+    """Another machine made a project with the same title between our look and our create: ours (empty) is
+    deleted and the push fills the first one."""
+    from annot.labelstudio import client as client_module
+
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    real_create = client_module._create_project
+
+    def create_after_another(session, title, schema, settings, review=False):  # type: ignore[no-untyped-def]
+        client.projects.create(title=title, label_config=labeling_config(schema))  # the other machine's
+        return real_create(session, title, schema, settings, review)
+
+    monkeypatch.setattr(client_module, "_create_project", create_after_another)
+    r = push_tasks(server_from_env(), _tasks("A met B."), schema, title="made-twice")
+    same = [p for p in client.projects.list() if p.title == "made-twice"]
+    assert len(same) == 1 and r.project.id == same[0].id and not r.created
+    assert len(list(client.tasks.list(project=same[0].id))) == 1
+
+
+def test_cli_ls_projects_and_an_unknown_project_names_it(runner, ls_env, schema):
+    first = push_tasks(server_from_env(), _tasks("NATO met."), schema, title="listed")
+    r = run(runner, "ls", "projects")
+    assert r.exit_code == 0 and f"{first.project.id:>6}  listed  (1 task(s)" in r.output, r.output
+    r = run(runner, "ls", "status", 987654)
+    assert r.exit_code == 2 and "not found" in r.output and "annot ls projects lists them" in r.output, r.output

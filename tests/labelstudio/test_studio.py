@@ -254,3 +254,54 @@ def test_studio_nothing_secret_is_readable_by_another_local_user(runner, public_
     assert leaks == []
     assert stat.S_IMODE(cfg.data.stat().st_mode) == 0o700
     assert stat.S_IMODE(export.stat().st_mode) == 0o600
+
+
+def test_studio_stop_never_kills_a_process_that_got_the_servers_pid(runner, studio: Path):
+    """The server died and its pid went to another program: `studio stop` and `studio start` must not signal it.
+    A pid counts only with the start time recorded beside it (or, from annot 0.2's bare pid file, a command line
+    that runs Label Studio)."""
+    import os
+    import subprocess
+    import sys
+
+    from annot.labelstudio.studio import PID_FILE, _start_time
+
+    data = load_studio_config(studio).data
+    data.mkdir(parents=True, exist_ok=True)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        started = _start_time(other.pid)
+        assert started is not None
+        for record in (
+            json.dumps({"pid": other.pid, "start_time": started - 1}),  # the server's pid, reused
+            str(other.pid),  # annot 0.2's pid file: the process is no Label Studio
+        ):
+            (data / PID_FILE).write_text(record, encoding="utf-8")
+            r = run(runner, "studio", "stop", "--config", studio)
+            assert r.exit_code == 0 and "not running" in r.output, r.output
+            assert other.poll() is None, "an unrelated process was killed"
+            assert not (data / PID_FILE).exists()
+        os.kill(other.pid, 0)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_studio_two_starts_at_once_make_one_server(runner, studio: Path):
+    """Two `annot studio start` at the same time on one data folder: one server; the second finds it running."""
+    import subprocess
+    import sys
+
+    annot = Path(sys.executable).parent / "annot"
+    procs = [
+        subprocess.Popen([str(annot), "studio", "start", "--config", str(studio)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert sum("already running" in o for o in outs) == 1, outs
+    cfg = load_studio_config(studio)
+    st = state(cfg)
+    assert st.running and st.pid is not None
+    servers = subprocess.run(["pgrep", "-f", f"label-studio start .*--port {cfg.port}"], capture_output=True, text=True)
+    assert len(servers.stdout.split()) == 1, servers.stdout

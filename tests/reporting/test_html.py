@@ -392,8 +392,10 @@ def test_html_report_page_at_a_desk_and_on_a_phone_explains_its_numbers(tmp_path
         assert f'href="#def-{key}"' in page and f'id="def-{key}"' in page
     assert 'title="strict: correct: same start, end and label' in page
     assert "not predicted (the system output no event)" in page
+    assert report.human is not None
+    humans = f"{report.human.entities.micro['strict'].f1:.3f}".replace(".", "\\.")
     assert re.search(
-        r"0\.992<span class=\"ci\">\[\d\.\d{3}, \d\.\d{3}\]</span><span class=\"sub\"[^>]*>\d+ vs \d+", page
+        humans + r"<span class=\"ci\">\[\d\.\d{3}, \d\.\d{3}\]</span><span class=\"sub\"[^>]*>\d+ vs \d+", page
     )
     found = _screens(tmp_path / "report.html", tmp_path)
     for width, f in found.items():

