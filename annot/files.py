@@ -143,9 +143,19 @@ def _replacing(path: Path, private: bool = False) -> Iterator[BinaryIO]:
             yield fh
         os.chmod(tmp, PRIVATE if private else file_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _named(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """`exc` with the file it happened to: a failed write() (a full disk, a file-size limit) names none."""
+    if not exc.filename:
+        exc.filename = str(path)
+    return exc
 
 
 def write_bytes(path: Path, content: bytes, private: bool = False) -> None:
@@ -194,6 +204,13 @@ def staged_folder(target: Path) -> Iterator[Path]:
             os.rename(target, old)
         os.rename(staging, target)
         shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        for attr in ("filename", "filename2"):  # name the output as the user knows it, not its staging folder
+            name = getattr(exc, attr)
+            if isinstance(name, str) and name.startswith(str(staging)):
+                setattr(exc, attr, str(target) + name[len(str(staging)) :])
+        raise _named(exc, target) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -287,4 +304,9 @@ def os_error(exc: OSError) -> AnnotError:
         return AnnotError(f"{where}: no space left on the device", "Free some space, or write elsewhere.")
     if exc.errno == errno.EROFS:
         return AnnotError(f"{where}: the file system is read-only", "Write elsewhere.")
+    if exc.errno == errno.EFBIG:
+        return AnnotError(
+            f"{where}: too large for this system's file-size limit; nothing was written",
+            "Raise the limit (ulimit -f), or write elsewhere.",
+        )
     return AnnotError(f"{where}: {exc.strerror or exc}", "Check the path and its permissions.")

@@ -116,6 +116,26 @@ class Schema:
             return f"a {entity_label} cannot fill role {role!r} of {event_type} (allowed: {', '.join(ev.roles[role])})"
         return None
 
+    def document_problems(self, doc: Any) -> list[tuple[str, str]]:
+        """What of document `doc` the schema does not allow, as (mention or event id, why): entity labels and
+        event types outside it, roles an event type does not have or that its filler's type cannot fill."""
+        out: list[tuple[str, str]] = []
+        labels = {e.id: e.label for e in doc.entities}
+        types = {ev.id: ev.type for ev in doc.events}
+        for e in doc.entities:
+            if e.label not in self.entities:
+                out.append((e.id, f"{e.label!r} is not an entity type of schema {self.name}"))
+        for ev in doc.events:
+            if ev.type not in self.events:
+                out.append((ev.id, f"{ev.type!r} is not an event type of schema {self.name}"))
+                continue
+            for a in ev.arguments:
+                filler = types.get(a.event, "?") if a.event else labels.get(a.entity, "?")
+                bad = self.role_problem(ev.type, a.role, filler)
+                if bad:
+                    out.append((ev.id, bad))
+        return out
+
 
 def _str(table: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
     value = table.get(key)

@@ -109,3 +109,32 @@ def test_files_a_run_killed_between_the_two_renames_loses_nothing(tmp_path: Path
     with staged_folder(tmp_path / "out") as staging:
         (staging / "report.json").write_text("new", encoding="utf-8")
     assert (tmp_path / "out" / "report.json").read_text(encoding="utf-8") == "new"
+
+
+def test_files_a_file_size_limit_names_the_file(tmp_path: Path):
+    """`ulimit -f` below the size of a report: annot names the file it could not write, exit 2, and leaves no
+    partial report and no temporary file."""
+    import resource
+    import subprocess
+    import sys
+
+    gold = tmp_path / "g.jsonl"
+    gold.write_text(
+        "".join(f'{{"id": "d{i}", "text": "NATO sent troops to Kosovo on day {i}."}}\n' for i in range(300))
+    )
+    limit = 40_000  # bytes: report.json and report.html are larger
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    annot = Path(sys.executable).parent / "annot"
+    done = subprocess.run(
+        [str(annot), "evaluate", "--gold", str(gold), "--pred", str(gold), "-o", str(tmp_path / "r"), "--bootstrap", "0"],
+        capture_output=True, text=True, cwd=tmp_path, preexec_fn=small_files,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "too large for this system's file-size limit; nothing was written" in done.stderr
+    assert f"Error: {tmp_path / 'r'}/report." in done.stderr and "staging" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    left = [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and not p.name.endswith(".annot.lock")]
+    assert not (tmp_path / "r").exists() and not left

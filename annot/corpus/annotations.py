@@ -92,6 +92,10 @@ def read_annotations(paths: Sequence[Path], schema: Schema) -> tuple[list[Annota
             found += _of_markup([path], schema, None, str(path))
         elif path.suffix == ".jsonl":
             docs = read_documents(path)
+            # checked against the schema like an export or markup is (evaluate refuses such gold, too)
+            problems += [
+                f"{path}: document {d.id!r}: {at}: {why}" for d in docs for at, why in schema.document_problems(d)
+            ]
             owners = {str((d.meta.get("annotation") or {}).get("annotator", "")) for d in docs}
             who = owners.pop() if len(owners) == 1 and "" not in owners else path.stem
             found += [Annotated(who, d) for d in docs]
@@ -110,7 +114,11 @@ def read_annotations(paths: Sequence[Path], schema: Schema) -> tuple[list[Annota
                 f"annotator {a.annotator} has two annotations of document {a.document.id!r} among the inputs"
             )
         seen[key] = i
-    raise_if_problems(problems, "cannot read the annotations", "Give each annotator's work once.")
+    raise_if_problems(
+        problems,
+        "cannot read the annotations",
+        "Give each annotator's work once, with the labels, event types and roles of the schema (--schema).",
+    )
     if not found:
         raise AnnotError("no completed annotation in the inputs", "Annotate and submit tasks, then export again.")
     return found, names

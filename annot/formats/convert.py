@@ -549,17 +549,6 @@ def schema_problems(located: list[Located], schema: Schema) -> list[str]:
     """Entity labels, event types and roles outside the schema: one problem per kind, at its first place."""
     found: dict[str, list[str]] = {}
     for loc in located:
-        labels = {e.id: e.label for e in loc.doc.entities}
-        types = {ev.id: ev.type for ev in loc.doc.events}
-        for e in loc.doc.entities:
-            if e.label not in schema.entities:
-                found.setdefault(f"{e.label!r} is not an entity type of schema {schema.name}", []).append(loc.at(e.id))
-        for ev in loc.doc.events:
-            if ev.type not in schema.events:
-                found.setdefault(f"{ev.type!r} is not an event type of schema {schema.name}", []).append(loc.at(ev.id))
-                continue
-            for a in ev.arguments:
-                bad = schema.role_problem(ev.type, a.role, types[a.event] if a.event else labels[a.entity])
-                if bad:
-                    found.setdefault(bad, []).append(loc.at(ev.id))
+        for at, msg in schema.document_problems(loc.doc):
+            found.setdefault(msg, []).append(loc.at(at))
     return [f"{places[0]}: {msg} ({len(places)} time(s))" for msg, places in found.items()]

@@ -359,3 +359,31 @@ def test_edges_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path):
             out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"Interrupted: nothing was written" in err and b"Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--bootstrap", "1e20", "Invalid value for '--bootstrap'"),  # not a whole number: the option parser says so
+        ("--bootstrap", str(10**12), "bootstrap samples (--bootstrap) 1000000000000 is out of range"),
+        ("--workers", str(10**6), "is out of range"),
+        ("--seed", "-1", "seed (--seed) -1 is out of range"),
+        ("--max-errors", str(10**12), "is out of range"),
+    ],
+)
+def test_edges_numbers_past_any_use_are_refused_at_once(runner, tmp_path: Path, option: str, value: str, message: str):
+    """A typo such as `--bootstrap 1e20` or `--workers 1000000` is one message naming the option, exit 2, before
+    anything is read or allocated; never a run that grows until the machine kills it."""
+    gold, pred = two_docs(tmp_path)
+    r = run(runner, "evaluate", "--gold", gold, "--pred", pred, "-o", tmp_path / "o", option, value)
+    assert r.exit_code == 2, r.output
+    assert message in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_edges_compare_samples_are_bounded(runner, tmp_path: Path):
+    gold, pred = two_docs(tmp_path)
+    for name in ("a", "b"):
+        assert evaluate(runner, gold, pred, tmp_path / name).exit_code == 0
+    r = run(runner, "compare", tmp_path / "a", tmp_path / "b", "--samples", 10**12)
+    assert r.exit_code == 2 and "is out of range" in r.output, r.output

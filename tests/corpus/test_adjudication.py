@@ -203,3 +203,44 @@ def test_adjudication_and_agreement_from_the_cli_with_bad_inputs(runner, tmp_pat
     r = run(runner, "adjudicate", tmp_path / "notes.txt")
     assert r.exit_code == 2 and r.output.startswith("Error: give --record RECORD.json")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["agreement", "adjudicate"])
+def test_cli_labels_outside_the_schema_are_refused(runner, tmp_path: Path, command: str):
+    """As `annot evaluate` refuses gold outside the schema, agreement and adjudicate refuse annotations outside
+    it, naming the file, document and mention (an entity type, an event type, a role)."""
+    a = tmp_path / "a0.jsonl"
+    b = tmp_path / "a1.jsonl"
+    a.write_text(
+        '{"id": "d1", "text": "NATO sent tanks.", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "WEAPON"}],'
+        ' "events": [{"id": "E1", "type": "Movement.Fly", "trigger": {"start": 5, "end": 9}, "arguments": []}]}\n',
+        encoding="utf-8",
+    )
+    b.write_text(
+        '{"id": "d1", "text": "NATO sent tanks.", "entities": [{"id": "T1", "start": 0, "end": 4, "label": "ORG"}],'
+        ' "events": [{"id": "E1", "type": "Movement.Deploy", "trigger": {"start": 5, "end": 9},'
+        ' "arguments": [{"role": "Victim", "entity": "T1"}]}]}\n',
+        encoding="utf-8",
+    )
+    out = (
+        ["-o", tmp_path / "out"]
+        if command == "agreement"
+        else ["-o", tmp_path / "g.jsonl", "--record", tmp_path / "r.json"]
+    )
+    r = run(runner, command, a, b, *out)
+    assert r.exit_code == 2, r.output
+    assert f"{a}: document 'd1': T1: 'WEAPON' is not an entity type of schema news-conflict" in r.output
+    assert f"{a}: document 'd1': E1: 'Movement.Fly' is not an event type" in r.output
+    assert f"{b}: document 'd1': E1: role 'Victim' is not a role of Movement.Deploy" in r.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "g.jsonl").exists()
+
+
+def test_cli_agreement_names_the_annotators_whose_texts_differ(runner, tmp_path: Path):
+    a = tmp_path / "a0.jsonl"
+    b = tmp_path / "a1.jsonl"
+    a.write_text('{"id": "d1", "text": "NATO sent troops.", "entities": [], "events": []}\n', encoding="utf-8")
+    b.write_text('{"id": "d1", "text": "NATO sent troops!", "entities": [], "events": []}\n', encoding="utf-8")
+    r = run(runner, "agreement", a, b, "-o", tmp_path / "out")
+    assert r.exit_code == 2, r.output
+    assert "document 'd1': annotators a0 and a1 annotated different texts" in r.output
+    assert "predictions do not match the gold" not in r.output and not (tmp_path / "out").exists()
