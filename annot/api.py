@@ -137,7 +137,7 @@ def evaluate(
     report = score_system(
         gold_columns, pred_columns, SystemInfo(name=system), Scoring(schema=schema, settings=settings, human=human)
     )
-    # A held-out split is recorded in its corpus's ledger here as on the command line (README, "Held-out splits").
+    # A held-out split is recorded in its corpus's ledger here as on the command line (docs/guides/held-out.md).
     pending = held_out_scorings(gold_columns, pred_columns, report, None)
     report, cautions = _held_out(report, pending, Policy(held_out_policy))
     _record(pending)

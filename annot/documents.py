@@ -94,7 +94,7 @@ class Document:
         """A document from its JSON object (the document format), checked; an AnnotError listing every problem."""
         problems: list[str] = []
         doc = document_from_dict(obj, where, problems)
-        raise_if_problems(problems, f"{where}: invalid document", "The format is in README.md, 'Document format'.")
+        raise_if_problems(problems, f"{where}: invalid document", "The format is in docs/reference/document-format.md.")
         assert doc is not None
         return doc
 
@@ -545,6 +545,6 @@ def read_documents(path: Path) -> list[Document]:
     raise_if_problems(
         problems,
         f"{path}: invalid documents",
-        "Fix the lines named above; the format is in README.md, 'Document format'.",
+        "Fix the lines named above; the format is in docs/reference/document-format.md.",
     )
     return docs

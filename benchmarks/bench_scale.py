@@ -15,7 +15,7 @@ mentions per document, events, noisy predictions), then
 - checks that the counts agree wherever the definitions agree (they all do on this data: every mention overlaps
   at most one mention of the other side): nervaluate's four schemes micro and per label, seqeval's and spaCy's
   strict P/R/F1 micro and per label, the six event levels against a short multiset count written here from the
-  README's definitions, and every annot run against the others;
+  the definitions of docs/reference/metrics.md, and every annot run against the others;
 - times `annot import` on a Label Studio export of 3,720 tasks per million mentions and checks what it wrote.
 
 Wall seconds of annot are the whole process (start-up, reading, scoring, writing three reports); of the
@@ -620,7 +620,7 @@ def score_in_process(name: str, pairs: Iterable[Pair]) -> dict[str, Any]:
 
 
 def event_items(doc: Doc) -> dict[str, Counter[tuple[Any, ...]]]:
-    """The multiset each event level compares (README, "Event levels"), for one document.
+    """The multiset each event level compares (docs/reference/metrics.md, "Event levels"), for one document.
 
     trigger_identification: trigger offsets; trigger_classification: + event type; argument_identification:
     (event type, argument offsets); argument_classification: + role; the anchored levels add the trigger offsets.

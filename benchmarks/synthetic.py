@@ -1,6 +1,6 @@
 """Deterministic synthetic news corpora for the scale benchmark: gold, noisy predictions, Label Studio exports.
 
-Everything here is plain dicts in annot's document format (README, "Document format"); nothing of annot is
+Everything here is plain dicts in annot's document format (docs/reference/document-format.md); nothing of annot is
 imported, so the benchmark measures annot only from the outside. The text is wire-style English made of an
 invented vocabulary: tokens are separated by single spaces (punctuation is a token of its own), so every
 mention covers whole tokens and converts to IOB tags without loss.

@@ -4,7 +4,7 @@
 # the dev split) scored side by side on the test split of the bundled gold corpus.
 # Reports land in reports/<system>/report.json, report.md and report.html; exit 1 if the
 # [gate] of configs/evaluation.toml fails (a regression), 2 on bad input, and, without
-# options, 3 if the README's figures are not the ones just made ("README figures out of
+# options, 3 if the documented figures are not the ones just made ("documented figures out of
 # date": never a regression; the gate passed). Options are passed to annot evaluate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,11 +23,11 @@ if [ ! -d models/ner-dev/model-best ]; then
   .venv/bin/annot train --name ner-dev --split dev
 fi
 .venv/bin/annot evaluate "$@"
-# Without options, the main job also checks that the README's figures are the ones it just made:
+# Without options, the main job also checks that the documented figures are the ones it just made:
 # exit 3 (its own code) when they differ, so that CI can tell it from a regression (1).
 if [ $# -eq 0 ]; then
   # The same systems on the development split, by origin of article (template, free-style, the seed page):
-  # development figures, beside the held-out ones (the README's "dev" table). Not a held-out split: no ledger.
+  # development figures, beside the held-out ones (the "dev" table of docs/corpus.md). Not a held-out split: no ledger.
   .venv/bin/annot evaluate --split dev --group-by origin --no-gate -o reports/dev > /dev/null
-  .venv/bin/python scripts/readme_figures.py --check || exit 3
+  .venv/bin/python scripts/doc_figures.py --check || exit 3
 fi

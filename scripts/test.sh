@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up (first run) and run every check of annot: format, lint, types, the
 # schema and its generated Label Studio config, the bundled gold corpus, and
-# the test suite (which starts a real Label Studio server on 127.0.0.1).
+# the test suite (which starts real Label Studio servers on 127.0.0.1 and
+# builds the documentation site strictly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -12,7 +13,7 @@ fi
 if [ -t 1 ] && [ -z "${CI:-}" ]; then PIP_SHOW="--progress-bar on"; else PIP_SHOW="--quiet"; fi
 [ -x .venv/bin/annot ] || echo "== setting up .venv: annot and its libraries (the first run takes a few minutes)"
 .venv/bin/python -m pip install $PIP_SHOW --upgrade pip
-.venv/bin/python -m pip install $PIP_SHOW -c constraints.txt -e '.[model,server,cluster,dev,pandas]'
+.venv/bin/python -m pip install $PIP_SHOW -c constraints.txt -e '.[model,server,cluster,dev,pandas,docs]'
 export PATH="$PWD/.venv/bin:$PATH"
 
 step() { printf '\n== %s\n' "$*"; }

@@ -43,7 +43,7 @@ _no_local_constants()
 def _bundled_ledger_untouched() -> Iterator[None]:
     """The tests score the bundled corpus's held-out split with throwaway predictions (the gold against itself,
     perturbed copies): they are not scorings of record, so the corpus's ledger is put back as it was after the
-    run (README, "Held-out splits")."""
+    run (docs/guides/held-out.md)."""
     from annot.corpus.ledger import LEDGER
 
     path = ROOT / "gold" / "news" / LEDGER

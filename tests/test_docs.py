@@ -1,8 +1,13 @@
-"""The README documents every command of the real command tree, the two commands, the corpus table and the exit codes."""
+"""The documentation cannot rot: the README's two commands and quickstarts, the site's pages against the code
+(every command, the exit codes, the corpus table, the figures, the metric definitions, the fault table's tests,
+the generated CLI reference), its examples run, and `mkdocs build --strict`."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +17,16 @@ from annot.corpus.stats import corpus_stats, stats_markdown
 from support import ROOT, commands
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
+PAGES = {str(p.relative_to(DOCS)): p.read_text(encoding="utf-8") for p in sorted(DOCS.rglob("*.md"))}
+
+
+def page(name: str) -> str:
+    return PAGES[name]
+
+
+def section(text: str, title: str) -> str:
+    return text.split(title, 1)[1].split("\n## ", 1)[0]
 
 
 COMMANDS = commands()
@@ -22,70 +37,86 @@ def test_docs_the_command_tree_is_not_empty():
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_docs_every_command_is_in_the_readme_table(cmd):
-    assert f"| `annot {cmd}` |" in README, f"annot {cmd} is not documented in README.md's command table"
+def test_docs_every_command_is_in_the_commands_table(cmd):
+    assert f"| `annot {cmd}` |" in page("reference/commands.md"), f"annot {cmd} is not in docs/reference/commands.md"
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_docs_every_command_has_an_example_in_the_readme(cmd):
-    assert re.search(rf"^\s*(\$ )?annot {re.escape(cmd)}\b", README, re.M), f"no example of `annot {cmd}` in README.md"
+def test_docs_every_command_has_an_example(cmd):
+    everything = README + "\n".join(PAGES.values())
+    assert re.search(rf"^\s*(\$ )?annot {re.escape(cmd)}\b", everything, re.M), f"no example of `annot {cmd}`"
 
 
-def test_docs_two_commands_and_ci():
+def test_docs_the_readme_is_short_with_the_two_commands_and_links_that_resolve():
+    assert len(README.splitlines()) <= 200
     assert "bash scripts/evaluate.sh" in README and "bash scripts/test.sh" in README
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for quickstart in ("an annotation team", "a researcher scoring a system", "a CI job"):
+        assert f"## Quickstart: {quickstart}" in README
+    links = re.findall(r"\]\(((?:docs/|CHANGELOG)[^)#]*)", README)
+    assert len(links) >= 10
+    for link in links:
+        assert (ROOT / link).is_file(), f"README links to {link}, which is not there"
 
 
 def test_docs_corpus_table_is_what_the_command_prints():
-    assert stats_markdown(corpus_stats(ROOT / "gold" / "news")) in README
+    assert stats_markdown(corpus_stats(ROOT / "gold" / "news")) in page("corpus.md")
+
+
+def _doc_figures():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("doc_figures", ROOT / "scripts" / "doc_figures.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_docs_exit_code_table_matches_the_code():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("readme_figures", ROOT / "scripts" / "readme_figures.py")
-    assert spec and spec.loader
-    figures = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(figures)
-    section = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
-    rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", section, re.M))
+    rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", page("reference/exit-codes.md"), re.M))
+    figures = _doc_figures()
     assert set(rows) == {str(EXIT_OK), str(EXIT_GATE), str(EXIT_BAD), str(figures.EXIT_FIGURES)}
     assert "success" in rows[str(EXIT_OK)]
     assert "gate" in rows[str(EXIT_GATE)]
     assert "bad" in rows[str(EXIT_BAD)]
-    assert "README figures out of date" in rows[str(figures.EXIT_FIGURES)]
-    assert "readme_figures.py --check || exit 3" in (ROOT / "scripts" / "evaluate.sh").read_text(encoding="utf-8")
+    assert "documented figures out of date" in rows[str(figures.EXIT_FIGURES)]
+    assert "doc_figures.py --check || exit 3" in (ROOT / "scripts" / "evaluate.sh").read_text(encoding="utf-8")
 
 
-def test_docs_readme_figures_out_of_date_is_exit_3_never_1(tmp_path):
-    """The main job's figures check has its own exit code: 3 ("README figures out of date"), never 1, which
+def test_docs_figures_out_of_date_is_exit_3_never_1(tmp_path):
+    """The main job's figures check has its own exit code: 3 ("documented figures out of date"), never 1, which
     means a regression."""
     import shutil
-    import subprocess
-    import sys
 
     shutil.copytree(ROOT / "reports", tmp_path / "reports", ignore=shutil.ignore_patterns("*.html", "agreement"))
     cmp = tmp_path / "reports" / "comparison.json"
     cmp.write_text(cmp.read_text(encoding="utf-8").replace('"seed": 13', '"seed": 14', 1), encoding="utf-8")
-    script = ROOT / "scripts" / "readme_figures.py"
+    script = ROOT / "scripts" / "doc_figures.py"
     r = subprocess.run(
         [sys.executable, script, "--check", "--reports", tmp_path / "reports"], capture_output=True, text=True
     )
-    assert r.returncode == 3 and "README figures out of date (exit 3)" in r.stderr
+    assert r.returncode == 3 and "documented figures out of date (exit 3)" in r.stderr
 
 
-@pytest.mark.parametrize("index", [0, 1])
-def test_docs_python_example_runs(tmp_path, monkeypatch, index: int):
-    """The README's Python examples (the API and the notebook one), run as a reader would paste them (in a copy of
-    the project's folders)."""
-    blocks = [b.split("```", 1)[0] for b in README.split("```python\n")[1:]]
-    assert len(blocks) == 2
+def _python_blocks(text: str) -> list[str]:
+    return [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+
+
+@pytest.mark.parametrize(("where", "index"), [("guides/python-api.md", 0), ("guides/python-api.md", 1), ("README", 0)])
+def test_docs_python_examples_run(tmp_path, monkeypatch, where: str, index: int):
+    """The Python examples of the API guide and the README, run as a reader would paste them (in a copy of the
+    project's folders)."""
+    blocks = _python_blocks(README if where == "README" else page(where))
+    assert len(blocks) == (1 if where == "README" else 2)
     for name in ("gold", "configs", "reports"):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
     scope: dict[str, object] = {}
-    exec(compile(blocks[index], "README.md", "exec"), scope)
-    if index == 0:
+    exec(compile(blocks[index], where, "exec"), scope)
+    if where == "README":
+        assert scope["report"].entities.micro["strict"].f1 == 1.0  # type: ignore[attr-defined]
+    elif index == 0:
         assert (tmp_path / "report.json").is_file()
     else:  # a per-label DataFrame, a row per label of the schema, and the comparison as a table
         df = scope["report"].to_dataframe("per_label", "strict")  # type: ignore[attr-defined]
@@ -94,9 +125,8 @@ def test_docs_python_example_runs(tmp_path, monkeypatch, index: int):
 
 
 def test_docs_every_test_the_bad_input_table_names_exists():
-    """Each row of 'Bad input and faults' names tests; each must be a test function of the suite."""
-    section = README.split("## Bad input and faults", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| ") and "`test_" in line]
+    """Each row of the robustness page names tests; each must be a test function of the suite."""
+    rows = [line for line in page("robustness.md").splitlines() if line.startswith("| ") and "`test_" in line]
     assert len(rows) >= 25
     defined = {
         m.group(1)
@@ -107,27 +137,102 @@ def test_docs_every_test_the_bad_input_table_names_exists():
         named = re.findall(r"`(test_\w+)`", row.rsplit("|", 2)[1])
         assert named, row
         for name in named:
-            assert name in defined, f"README names {name}, which is no test"
+            assert name in defined, f"docs/robustness.md names {name}, which is no test"
 
 
 def test_docs_the_figures_of_the_bundled_systems_are_the_reports():
-    """README.md's table of the three systems is what reports/comparison.json says (scripts/readme_figures.py)."""
-    import subprocess
-    import sys
-
+    """docs/corpus.md's tables of the three systems are what reports/ say (scripts/doc_figures.py)."""
     r = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "readme_figures.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(ROOT / "scripts" / "doc_figures.py"), "--check"], capture_output=True, text=True
     )
     assert r.returncode == 0, r.stderr
 
 
-def test_docs_the_readme_defines_exactly_the_schemes_and_levels_of_the_vocabulary():
-    """One definition of each scheme and level (annot/scoring/vocabulary.py): the README's tables name exactly
+def test_docs_the_cli_reference_is_the_command_tree():
+    """docs/reference/cli.md is generated from the Typer app (scripts/cli_reference.py): never hand-copied."""
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli_reference.py"), "--check"], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    for cmd in COMMANDS:
+        assert f"## `annot {cmd}`" in page("reference/cli.md")
+    assert not re.search(r"<(int|str|float|list)", page("reference/cli.md")), "a Python type as a placeholder"
+
+
+def test_docs_the_metric_definitions_are_exactly_the_vocabulary():
+    """One definition of each scheme and level (annot/scoring/vocabulary.py): the metrics page names exactly
     those, and each level's row is its definition."""
     from annot.scoring.vocabulary import LEVEL_DEFINITIONS, SCHEMES
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    schemes = re.search(r"\| scheme \| correct \| incorrect \| partial \|\n\|[-|]+\|\n((?:\|.*\|\n)+)", readme)
+    metrics = page("reference/metrics.md")
+    schemes = re.search(r"\| scheme \| correct \| incorrect \| partial \|\n\|[-|]+\|\n((?:\|.*\|\n)+)", metrics)
     assert schemes and [row.split("|")[1].strip() for row in schemes.group(1).splitlines()] == list(SCHEMES)
     for level, definition in LEVEL_DEFINITIONS.items():
-        assert f"| {level} | {definition} |" in readme
+        assert f"| {level} | {definition} |" in metrics
+
+
+def test_docs_every_page_is_in_the_site_and_it_builds_strictly(tmp_path: Path):
+    """`mkdocs build --strict`: a broken link, a missing anchor or a page left out of the nav fails."""
+    import yaml  # comes with mkdocs
+
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+
+    def files(node: object) -> list[str]:
+        if isinstance(node, str):
+            return [node]
+        if isinstance(node, list):
+            return [f for n in node for f in files(n)]
+        if isinstance(node, dict):
+            return [f for v in node.values() for f in files(v)]
+        return []
+
+    assert sorted(files(nav)) == sorted(PAGES)
+    r = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)},
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "site" / "index.html").is_file() and (tmp_path / "site" / "changelog" / "index.html").is_file()
+
+
+def test_docs_the_changelog_has_every_version():
+    from annot import __version__
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    versions = re.findall(r"^## (\d+\.\d+\.\d+) - \d{4}-\d{2}-\d{2}$", changelog, re.M)
+    assert versions[0] == __version__ and versions[-1] == "0.1.0"
+    assert "### Migration" in changelog and "per_document" in changelog
+
+
+RUNS = "<!-- test: runs -->"
+
+
+def _runnable() -> list[tuple[str, str]]:
+    """The shell examples of the site marked to run here (`<!-- test: runs -->` before the block)."""
+    return [
+        (name, m.group(1))
+        for name, text in PAGES.items()
+        for m in re.finditer(re.escape(RUNS) + r"\n```bash\n(.*?)```", text, re.S)
+    ]
+
+
+def test_docs_the_runnable_examples_are_marked():
+    assert len(_runnable()) >= 4  # the researchers', held-out, schema and CoNLL blocks at least
+
+
+@pytest.mark.parametrize(("where", "script"), _runnable(), ids=[f"{n}:{i}" for i, (n, _) in enumerate(_runnable())])
+def test_docs_shell_examples_run(tmp_path: Path, where: str, script: str):
+    """Each marked shell example runs as a reader pastes it, line by line (`bash -e`), in a copy of the project:
+    every command exits 0."""
+    import os
+    import shutil
+
+    for name in ("configs", "gold", "docs"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "reports", tmp_path / "reports", ignore=shutil.ignore_patterns("*.html"))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", "COLUMNS": "100"}
+    r = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert r.returncode == 0, f"{where}:\n{script}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"

@@ -118,7 +118,7 @@ def parse_thresholds(items: Sequence[str]) -> dict[str, float]:
             continue
         out[path] = v
     raise_if_problems(
-        problems, "invalid thresholds", "Metric paths are the paths of values in report.json (README, 'CI gate')."
+        problems, "invalid thresholds", "Metric paths are the paths of values in report.json (docs/guides/ci.md)."
     )
     return out
 

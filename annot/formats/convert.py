@@ -181,7 +181,7 @@ def refuse_other_format(path: Path, what: str, text_from: Path | None = None) ->
         f"Convert it first: annot convert {path} --from {fmt.value} -o {target}{extra}"
         + (" (--text-from gives each CoNLL document the gold's id and text, so that it can be scored)" if extra else "")
         + f"; or score it as it is, gold and predictions alike: annot evaluate --from {fmt.value}"
-        + "; README, 'Any corpus in and out'.",
+        + "; docs/guides/formats.md.",
     )
 
 

@@ -157,7 +157,11 @@ def load_eval_config(path: Path = EVALUATION_CONFIG) -> EvalConfig:
         path, "evaluation config", "Run from the project root, or pass --config, or give --gold and --pred."
     )
     cfg = validate(
-        _EvaluationFile, data, str(path), "evaluation config", "Fix the keys named above (README, 'Configuration')."
+        _EvaluationFile,
+        data,
+        str(path),
+        "evaluation config",
+        "Fix the keys named above (docs/reference/configuration.md).",
     )
     root, notes = _root(path, cfg)
     systems = []

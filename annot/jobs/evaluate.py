@@ -648,7 +648,7 @@ def _held_out(report: Report, pending: list[tuple[Path, Entry]], policy: Policy)
         raise AnnotError(
             "the held-out split's policy refuses this scoring; nothing was written",
             "Score the development split while the system changes (--split dev); a held-out figure comes from a "
-            "system frozen before its first score there (README, 'Held-out splits').",
+            "system frozen before its first score there (docs/guides/held-out.md).",
             notes,
         )
     corpus, entry = pending[0]

@@ -327,7 +327,7 @@ class ProjectSettings:
 
         Label Studio OSS can hide the annotation history and show each annotator its own annotation in the
         labeling stream; it cannot stop a member who opens the Data Manager from seeing others' annotations
-        (annotator roles are an Enterprise feature). README, "Several annotators", says so.
+        (annotator roles are an Enterprise feature). docs/guides/agreement.md says so.
         """
         out: dict[str, Any] = {
             "show_annotation_history": False,
@@ -868,7 +868,7 @@ def pull_export(server: Server, project: int, output: Path, schema: Schema | Non
     if any(t.get("drafts") for t in tasks):
         owners = {a.email: a.id for a in list_accounts(server)}
     _clean(tasks, preds, owners)
-    # annotators' work: private to the one who pulls it (README, "Secrets")
+    # annotators' work: private to the one who pulls it (docs/guides/annotation-team.md, "Secrets")
     atomic_write_text(output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", private=True)
     return _status(project, info, tasks, schema)
 

@@ -7,7 +7,7 @@ the task and its document, the annotator, the span's text and position, and
 what to do about that problem. Nothing is written unless the whole export is
 valid.
 
-Rules (README, "annot import checks"):
+Rules (docs/guides/annotation-team.md, "annot import checks"):
 
 - whitespace at the edges of a span is trimmed (Label Studio's word selection
   often takes the following space) and counted; a span of only whitespace is

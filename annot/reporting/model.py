@@ -1,6 +1,6 @@
 """The typed report: frozen records of report.json, and reading a report file back.
 
-report.json is the contract (README, "Report format"): keys are only ever
+report.json is the contract (docs/reference/report-format.md): keys are only ever
 added. The records are built from an Evaluation by `build.py`, written to JSON
 and read back by `codec.py` (`Report.to_json()`, `Report.from_json()`: sorted
 keys, floats rounded to 6 digits; reading validates every type). Values in
@@ -252,7 +252,7 @@ class Meta:
 
 @dataclass(frozen=True, kw_only=True)
 class HeldOut:
-    """What the corpus's ledger says of the held-out split this report scores (README, "Held-out splits"):
+    """What the corpus's ledger says of the held-out split this report scores (docs/guides/held-out.md):
     distinct scorings of the split since its first, this system's, and whether the system changed after its
     first score there (then its figure is no longer a held-out figure)."""
 

@@ -1,7 +1,7 @@
 """The edges of the file system, ids and gold, from the command line: exit 2 with a message, never a traceback,
 never exit 1 (which means only "the gate failed"), never a partial set of outputs.
 
-Each test here is a row of the README's table "Bad input and faults".
+Each test here is a row of the table of docs/robustness.md.
 """
 
 from __future__ import annotations

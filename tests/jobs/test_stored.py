@@ -99,7 +99,7 @@ def test_bundled_corpus_stores_are_current(schema):
 
 
 def test_evaluating_the_bundled_test_split_imports_neither_spacy_nor_sklearn(tmp_path: Path):
-    """What makes scoring the bundled test split take about a second (benchmarks/README figure): the ceiling and
+    """What makes scoring the bundled test split take about a second (docs/performance.md): the ceiling and
     the token bounds are read from the corpus, and nothing imports spaCy, scikit-learn or scipy.optimize."""
     gold = ROOT / "gold" / "news" / "documents.jsonl"
     code = (

@@ -1,14 +1,14 @@
-"""The README's figures of the bundled systems, made from the reports, and checked against them.
+"""The documented figures of the bundled systems (docs/corpus.md), made from the reports, and checked against them.
 
-    python scripts/readme_figures.py --check   # exit 3 and a diff when README.md's tables are not what reports/ say
-    python scripts/readme_figures.py --write   # rewrite the tables in README.md from reports/
+    python scripts/doc_figures.py --check   # exit 3 and a diff when docs/corpus.md's tables are not what reports/ say
+    python scripts/doc_figures.py --write   # rewrite the tables in docs/corpus.md from reports/
 
 Each table sits between a marker `<!-- figures:NAME -->` and the next `<!-- /figures -->`
-in README.md: `systems` (the held-out test split, reports/comparison.json), `styles` (the
+in docs/corpus.md: `systems` (the held-out test split, reports/comparison.json), `styles` (the
 same reports by style of article, with intervals) and `dev` (the development split,
 reports/dev/, by origin of article). The main job (scripts/evaluate.sh) runs `--check` after it has made the
-reports again on a fresh clone, so the README's figures are reproduced, or the job says
-which differ. Exit 3 means "README figures out of date", never a regression: annot's
+reports again on a fresh clone, so the documented figures are reproduced, or the job says
+which differ. Exit 3 means "documented figures out of date", never a regression: annot's
 exit 1 is kept for a failed gate, 2 for bad input.
 """
 
@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXIT_FIGURES = 3  # README figures out of date (scripts/evaluate.sh passes it on)
-README = ROOT / "README.md"
+EXIT_FIGURES = 3  # documented figures out of date (scripts/evaluate.sh passes it on)
+PAGE = ROOT / "docs" / "corpus.md"
 END = "<!-- /figures -->"
 SYSTEMS = ("spacy-sm", "spacy-sm-events", "ner-trained")
 
@@ -101,7 +101,7 @@ def grouped(folder: Path, systems: tuple[str, ...], what: str) -> str:
 
 
 def blocks(reports: Path) -> dict[str, str]:
-    """Every figures block of the README, made from the reports."""
+    """Every figures block of docs/corpus.md, made from the reports."""
     return {
         "systems": table(reports),
         "styles": grouped(reports, SYSTEMS, "Held-out"),
@@ -109,13 +109,13 @@ def blocks(reports: Path) -> dict[str, str]:
     }
 
 
-def split_readme(text: str, name: str) -> tuple[str, str, str]:
+def split_page(text: str, name: str) -> tuple[str, str, str]:
     start = f"<!-- figures:{name} -->"
     if start not in text:
-        raise SystemExit(f"README.md has no {start} ... {END} block")
+        raise SystemExit(f"{PAGE} has no {start} ... {END} block")
     head, rest = text.split(start, 1)
     if END not in rest:
-        raise SystemExit(f"README.md: {start} has no {END}")
+        raise SystemExit(f"{PAGE}: {start} has no {END}")
     body, tail = rest.split(END, 1)
     return head + start, body, tail
 
@@ -127,27 +127,27 @@ def main() -> int:
     action.add_argument("--write", action="store_true")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
     args = parser.parse_args()
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     differ = []
     for name, table_text in blocks(args.reports).items():
-        head, body, tail = split_readme(text, name)
+        head, body, tail = split_page(text, name)
         want = "\n" + table_text + "\n"
         if body != want:
             differ.append((name, body, want))
         text = head + want + END + tail
     if args.write:
-        README.write_text(text, encoding="utf-8")
+        PAGE.write_text(text, encoding="utf-8")
         return 0
     if not differ:
-        print("README.md: the figures of the bundled systems are the ones the reports give")
+        print("docs/corpus.md: the figures of the bundled systems are the ones the reports give")
         return 0
-    print("README.md: the figures of the bundled systems differ from the reports just made:", file=sys.stderr)
+    print("docs/corpus.md: the figures of the bundled systems differ from the reports just made:", file=sys.stderr)
     for name, body, want in differ:
         sys.stderr.writelines(
-            difflib.unified_diff(body.splitlines(True), want.splitlines(True), f"README.md ({name})", "reports")
+            difflib.unified_diff(body.splitlines(True), want.splitlines(True), f"docs/corpus.md ({name})", "reports")
         )
     print(
-        "README figures out of date (exit 3): python scripts/readme_figures.py --write puts the new ones in",
+        "documented figures out of date (exit 3): python scripts/doc_figures.py --write puts the new ones in",
         file=sys.stderr,
     )
     return EXIT_FIGURES
