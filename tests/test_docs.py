@@ -236,3 +236,36 @@ def test_docs_shell_examples_run(tmp_path: Path, where: str, script: str):
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", "COLUMNS": "100"}
     r = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert r.returncode == 0, f"{where}:\n{script}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
+
+
+def test_docs_the_worked_example_is_what_annot_computes():
+    """The metrics page's worked example: annot.evaluate on that sentence gives every row of its tables."""
+    import annot
+
+    text = "NATO troops from Poland entered Kosovo on Monday."
+    gold = annot.Document(
+        "ex",
+        text,
+        (annot.Entity(0, 4, "ORG", "T1"), annot.Entity(17, 23, "GPE", "T2"), annot.Entity(32, 38, "GPE", "T3"),
+         annot.Entity(42, 48, "DATE", "T4")),
+        (annot.Event("E1", "Movement.Deploy", 24, 31, (annot.Argument("Agent", "T1"),
+         annot.Argument("Destination", "T3"), annot.Argument("Time", "T4"))),),
+    )  # fmt: skip
+    pred = annot.Document(
+        "ex",
+        text,
+        (annot.Entity(0, 11, "ORG", "T1"), annot.Entity(17, 23, "GPE", "T2"), annot.Entity(32, 38, "LOC", "T3")),
+        (annot.Event("E1", "Movement.Deploy", 24, 31, (annot.Argument("Agent", "T1"),
+         annot.Argument("Destination", "T3"))),),
+    )  # fmt: skip
+    report = annot.evaluate([gold], [pred], schema=ROOT / "configs" / "schema.toml", bootstrap_samples=0)
+    metrics = page("reference/metrics.md")
+    for scheme, e in report.entities.micro.items():
+        row = (
+            f"| {scheme} | {e.correct} | {e.incorrect} | {e.partial} | {e.missed} | {e.spurious} | "
+            f"{e.precision:.3f} | {e.recall:.3f} | {e.f1:.3f} |"
+        )
+        assert row in metrics, row
+    for level in ("trigger_classification", "argument_classification"):
+        v = report.events.micro[level]
+        assert f"| {level} | {v.matched} | {v.predicted} | {v.gold} | {v.f1:.3f} |" in metrics
