@@ -199,6 +199,14 @@ def _translate(exc: BaseException, server: Server, doing: str) -> AnnotError:
         )
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
+    if status == 403 and "reserved network address" in str(body):
+        return AnnotError(
+            f"{doing}: {server.url} refuses to reach a model server on a loopback or private address "
+            f"({redact(str(body), server)})",
+            "Label Studio 1.23 blocks them unless started with ML_BLOCK_LOCAL_IP=false and "
+            "SSRF_PROTECTION_ENABLED=false: `annot studio start` sets both (restart a server started by an older "
+            "annot: annot studio stop && annot studio start); a shared server needs its administrator to.",
+        )
     if status in (401, 403):
         return AnnotError(
             f"{doing}: {server.url} refused the API key (HTTP {status})",
@@ -977,3 +985,96 @@ def mark_ground_truth(
 def _annotator_id(annotation: dict[str, Any]) -> Any:
     who = annotation.get("completed_by")
     return who.get("id") if isinstance(who, dict) else who
+
+
+# -------------------------------------------------------------- ML backend
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendLink:
+    """A project connected to an ML backend: the backend's id on the server, its state (CO: connected), the
+    model_version the project asks it for, what was done, and the other backends the project has."""
+
+    project: int
+    backend: int
+    state: str
+    model_version: str
+    action: str  # "connected", "updated", "already connected"
+    others: tuple[str, ...] = ()  # other backends of the project (title at URL), left as they are
+    notes: tuple[str, ...] = ()
+
+
+def connect_backend(server: Server, project: int, url: str, title: str) -> BackendLink:
+    """Connect the ML backend at `url` (whose /setup answers `title` as its model_version) to `project`, and make
+    the project ask it: predictions shown to annotators ("show_collab_predictions") and the project's
+    model_version set to `title`, so that the labeling stream asks the backend for each task it serves.
+
+    A backend already connected at `url` is reused (its title updated); Label Studio checks the backend's
+    /health and /setup itself before it answers. When the server creates the backend but then refuses the
+    webhook Label Studio adds beside it (SSRF protection on), the backend is found again and the project
+    settings are made anyway.
+    """
+    session = Session(server)
+    session.read(f"reading project {project}", session.client.projects.get, id=project)
+    notes: list[str] = []
+
+    def backends() -> list[Any]:
+        return list(
+            session.read(f"listing the ML backends of project {project}", session.client.ml.list, project=project)
+        )
+
+    mine = [b for b in backends() if _get(b, "url") == url]
+    if mine:
+        found = mine[0]
+        action = "already connected"
+        if _get(found, "title") != title:
+            found = session.write(
+                f"updating the ML backend {_get(found, 'id')} of project {project}",
+                session.client.ml.update,
+                id=_get(found, "id"),
+                url=url,
+                project=project,
+                title=title,
+            )
+            action = "updated"
+    else:
+        action = "connected"
+        try:
+            found = session.write(
+                f"connecting the ML backend at {url} to project {project}",
+                session.client.ml.create,
+                url=url,
+                project=project,
+                title=title,
+                is_interactive=False,
+            )
+        except AnnotError:
+            again = [b for b in backends() if _get(b, "url") == url]
+            if not again:
+                raise
+            found = again[0]  # made, then its webhook refused: the project settings below still work
+            notes.append(
+                "Label Studio made the backend but refused the webhook it adds beside it (SSRF protection on): "
+                "predictions work; events are not sent to the backend"
+            )
+    info = session.read(f"reading project {project}", session.client.projects.get, id=project)
+    if _get(info, "model_version") != title or _get(info, "show_collab_predictions") is not True:
+        session.write(
+            f"making project {project} ask the ML backend",
+            session.client.projects.update,
+            id=project,
+            show_collab_predictions=True,
+            model_version=title,
+        )
+    others = tuple(
+        f"{_get(b, 'title')} at {_get(b, 'url')}" for b in backends() if int(_get(b, "id")) != int(_get(found, "id"))
+    )
+    return BackendLink(
+        project=project,
+        backend=int(_get(found, "id")),
+        state=str(_get(found, "state") or ""),
+        model_version=title,
+        action=action,
+        others=others,
+        notes=tuple(notes),
+    )
