@@ -329,6 +329,7 @@ class ProjectSettings:
 
     overlap: int | None = None  # None: as the project has it (1 for a new project)
     instructions_html: str | None = None
+    sampling: str | None = None  # None: as the project has it; SEQUENTIAL serves tasks in the order imported
 
     def fields(self) -> dict[str, Any]:
         """Label Studio's project fields for these settings.
@@ -348,7 +349,14 @@ class ProjectSettings:
             )
         if self.instructions_html is not None:
             out.update(expert_instruction=self.instructions_html, show_instruction=True)
+        if self.sampling is not None:
+            out.update(sampling=self.sampling)
         return out
+
+
+# Label Studio's sampling that serves the labeling stream's tasks in the order they were imported (by task id),
+# when no Data Manager tab filters or sorts them (measured on 1.23.2: tests/jobs/test_queue.py).
+SEQUENTIAL = "Sequential sampling"
 
 
 def guideline_html(path: Path) -> str:
@@ -577,16 +585,18 @@ def push_tasks(
     force: bool = False,
     apply_settings: bool = True,
     review: bool = False,
+    order: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> PushReport:
     """Bring a project in sync with `tasks`: created or found (by id or title), config current, and only the
-    documents it does not have yet imported. A changed text is refused, never a second task.
+    documents it does not have yet imported. A changed text is refused, never a second task. `order(new,
+    unchanged)` gives the new tasks in the order to import them (default: as given).
 
     A new project gets `settings`; an existing one gets them only with `apply_settings` (else the fields that
     differ are reported in `PushReport.differing` and left as the project has them). With `review`, the project
     is a review project (`annot adjudicate --push`): its config has the decisions control too.
     """
     with push_lock(server.url, str(project) if project is not None else f"title:{title}"):
-        return _push_tasks(server, tasks, schema, title, project, settings, force, apply_settings, review)
+        return _push_tasks(server, tasks, schema, title, project, settings, force, apply_settings, review, order)
 
 
 @contextlib.contextmanager
@@ -615,11 +625,14 @@ def _push_tasks(
     force: bool,
     apply_settings: bool,
     review: bool,
+    order: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> PushReport:
     session = Session(server)
     settings = settings or ProjectSettings()
     found = _resolve_project(session, project, title)
     created = found is None
+    # The order of a new project's tasks is known before anything is made: a failure to order them makes nothing.
+    early = order(list(tasks), []) if found is None and order is not None else None
     if found is None:
         found = _create_project(session, title, schema, settings, review)
         found, created = _one_project_titled(session, title, found)
@@ -637,7 +650,6 @@ def _push_tasks(
                 "config with annot's.",
                 list(check.problems),
             )
-        _update_config(session, pid, schema, existing, review)
         config_action = "forced" if not check.annot else "updated"
     on_server: dict[str, str | None] = {}
     foreign = 0
@@ -647,7 +659,7 @@ def _push_tasks(
             foreign += 1
         else:
             on_server[doc_id] = sha
-    new, unchanged, changed = [], [], []
+    new, unchanged, changed, kept = [], [], [], []
     for t in tasks:
         doc_id, sha = _task_key(t)
         assert doc_id is not None
@@ -655,6 +667,7 @@ def _push_tasks(
             new.append(t)
         elif on_server[doc_id] == sha:
             unchanged.append(doc_id)
+            kept.append(t)
         else:
             changed.append(doc_id)
     if changed:
@@ -665,6 +678,10 @@ def _push_tasks(
             "the old task in Label Studio first.",
             [f"{d}: text differs from the task in the project (SHA-256)" for d in changed],
         )
+    if order is not None:
+        new = early if early is not None and created else order(new, kept)
+    if config_action != "current":  # only now: every check has passed
+        _update_config(session, pid, schema, existing, review)
     fields = settings.fields()
     current = {k: _get(found, k) for k in fields}
     differing = {k: (current[k], v) for k, v in fields.items() if current[k] != v}
@@ -919,10 +936,11 @@ def push_tasks_file(
     project: int | None = None,
     settings: ProjectSettings | None = None,
     force: bool = False,
+    order: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> PushReport:
     """`annot ls push`: the tasks of `path` into the project (see `push_tasks`)."""
     return push_tasks(
-        server, read_tasks_file(path), schema, title=title, project=project, settings=settings, force=force
+        server, read_tasks_file(path), schema, title=title, project=project, settings=settings, force=force, order=order
     )
 
 
