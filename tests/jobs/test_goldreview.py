@@ -117,6 +117,18 @@ def test_goldreview_candidates_review_project_decisions_and_the_corpus(runner, l
     assert "document 'oslo-meeting': item(s) #3, #4 undecided (tick keep or drop)" in r.output
     assert not (corpus / "corrections.json").exists()
 
+    # regions changed instead of ticked: only the decisions are read, so the document stays undecided
+    decisions = {"from_name": "decisions", "to_name": "text", "type": "choices", "value": {"choices": []}}
+    decisions["value"]["choices"] = ["1:drop", "2:keep", "3:keep", "4:keep"]
+    for old in client.annotations.list(id=task.id):
+        client.annotations.delete(id=old.id)
+    serbia = [r for r in preds["gold"].result if r.get("value", {}).get("text") == "Serbia"]
+    client.annotations.create(id=task.id, result=[r for r in preds["gold"].result if r not in serbia] + [decisions])
+    assert run(runner, "ls", "pull", pid, "-o", tmp_path / "review.json").exit_code == 0
+    r = run(runner, "corpus", "review-gold", corpus, "--reviewed", tmp_path / "review.json")
+    assert "document 'oslo-meeting': the review annotation changes the regions" in r.output
+    assert not (corpus / "corrections.json").exists()
+
     review(["1:drop", "2:keep", "3:keep", "4:keep"])
     assert run(runner, "ls", "pull", pid, "-o", tmp_path / "review.json").exit_code == 0
     r = run(runner, "corpus", "review-gold", corpus, "--reviewed", tmp_path / "review.json")

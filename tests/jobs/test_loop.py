@@ -137,3 +137,63 @@ def test_loop_studio_model_serves_until_ctrl_c_and_says_what_it_did(runner, ls_e
         out.strip().splitlines()[-1],
     )
     assert "predicted 1 task(s)" in err
+
+
+def test_loop_what_cannot_be_served_is_refused_before_anything_starts(tmp_path: Path):
+    import socket
+
+    cfg = load_eval_config(ROOT / "configs" / "evaluation.toml")
+    with pytest.raises(AnnotError, match="no system 'nope' in the evaluation config"):
+        serve_system(cfg, "nope")
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("", encoding="utf-8")
+    from dataclasses import replace
+
+    from annot.jobs.config import SystemConfig
+
+    files = replace(cfg, systems=[SystemConfig(name="pred-file", kind="file", path=preds)])
+    with pytest.raises(AnnotError) as caught:
+        serve_system(files, "pred-file")
+    assert caught.value.message == "system 'pred-file' is a prediction file: it cannot predict new texts"
+    assert "annot export ARTICLES --predictions FILE" in caught.value.hint
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(AnnotError, match=f"port {port} on 127.0.0.1 is in use by another program"):
+            serve_system(cfg, "spacy-sm", port=port)
+
+
+@pytest.mark.parametrize(
+    ("settings", "outcome"),
+    [
+        ({"ML_BLOCK_LOCAL_IP": "true"}, "refused"),  # Label Studio's default: why `annot studio start` sets it
+        ({"SSRF_PROTECTION_ENABLED": "true"}, "repaired"),  # the backend saved, its webhook refused: still works
+    ],
+    ids=["loopback-blocked", "ssrf-protection-on"],
+)
+def test_loop_a_server_without_annots_settings(ls_template, tmp_path: Path, runner, settings, outcome, monkeypatch):
+    from lsserver import start_from_template
+
+    server = start_from_template(ls_template, tmp_path / "data", extra_env=settings)
+    try:
+        env = {"LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.token}
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        pid = push_articles(runner, tmp_path, "loop settings")
+        cfg = load_eval_config(ROOT / "configs" / "evaluation.toml")
+        if outcome == "refused":
+            with pytest.raises(AnnotError) as caught:
+                serve_system(cfg, "spacy-sm", port=free_port(), project=pid, server=server_from_env())
+            assert "refuses to reach a model server on a loopback or private address" in caught.value.message
+            assert "ML_BLOCK_LOCAL_IP=false" in caught.value.hint and "annot studio start" in caught.value.hint
+            return
+        serving = serve_system(cfg, "spacy-sm", port=free_port(), project=pid, server=server_from_env())
+        try:
+            assert serving.link is not None and serving.link.notes and "webhook" in serving.link.notes[0]
+            task = api(env, "GET", f"/api/projects/{pid}/next")
+            assert task["predictions"][0]["model_version"] == serving.system.model_version  # type: ignore[index]
+        finally:
+            serving.backend.stop()
+    finally:
+        server.stop()
