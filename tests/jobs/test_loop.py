@@ -86,6 +86,12 @@ def test_loop_the_stream_asks_the_backend_and_stores_its_predictions_once(runner
         assert [b["title"] for b in backends] == [version]  # type: ignore[union-attr]
     finally:
         serving.backend.stop()
+    # the backend gone: the stream still serves the next task, without suggestions
+    region = {"from_name": "label", "to_name": "text", "type": "labels"}
+    region["value"] = {"start": 0, "end": 4, "text": text[:4], "labels": ["ORG"]}
+    api(ls_env, "POST", f"/api/tasks/{task['id']}/annotations", {"result": [region]})  # type: ignore[index]
+    second = api(ls_env, "GET", f"/api/projects/{pid}/next")
+    assert second["id"] != task["id"] and second["predictions"] == []  # type: ignore[index]
 
 
 def test_loop_a_project_whose_config_is_not_annots_is_refused_at_connect(ls_env, tmp_path: Path):
