@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from annot.labelstudio.studio import LOOPBACK_BACKEND_ENV
+
 USER = "annot@example.com"
 PASSWORD = "annot-test-password"
 TOKEN = "annot-test-token-0123456789"
@@ -67,8 +69,9 @@ class RunningServer:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, timeout: float = 180.0) -> RunningServer:
-    """Start label-studio with its data in `data_dir`, bound to 127.0.0.1 only; wait until healthy."""
+def start_server(data_dir: Path, timeout: float = 180.0, extra_env: dict[str, str] | None = None) -> RunningServer:
+    """Start label-studio with its data in `data_dir`, bound to 127.0.0.1 only (`extra_env` on top of annot's
+    environment); wait until healthy."""
     exe = label_studio_executable()
     if exe is None:
         raise RuntimeError("label-studio is not installed: pip install -e '.[server]'")
@@ -92,7 +95,9 @@ def start_server(data_dir: Path, timeout: float = 180.0) -> RunningServer:
         FRONTEND_SENTRY_DSN="",
         COLLECT_ANALYTICS="false",
         LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
+        **LOOPBACK_BACKEND_ENV,  # as `annot studio start` runs it: ML backends on 127.0.0.1 can connect
     )
+    env.update(extra_env or {})
     log = data_dir / "server.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
@@ -120,10 +125,10 @@ def start_server(data_dir: Path, timeout: float = 180.0) -> RunningServer:
     raise RuntimeError(f"label-studio did not become healthy in {timeout} s; log: {log}")
 
 
-def start_from_template(template: Path, target: Path) -> RunningServer:
+def start_from_template(template: Path, target: Path, extra_env: dict[str, str] | None = None) -> RunningServer:
     """A server whose data starts as a copy of an already migrated `template` directory."""
     shutil.copytree(template, target, ignore=shutil.ignore_patterns("server.log", "media"))
-    return start_server(target)
+    return start_server(target, extra_env=extra_env)
 
 
 if __name__ == "__main__":

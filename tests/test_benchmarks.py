@@ -197,3 +197,30 @@ def test_the_cluster_benchmark_runs_and_finds_the_same_reports(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| 2,")]
     assert len(rows) == 4 and all(row.endswith("| the same |") for row in rows)
+
+
+def test_the_queue_benchmark_uses_the_dev_split_only_cut_by_theatre():
+    """benchmarks/bench_queue.py (the learning curve of a disagreement-ordered queue): its eval, seed and pool
+    documents are the 43 dev documents, whole theatres in one part each, never a held-out document; its table
+    and chart render a result."""
+    import json
+
+    queue = _benchmark("bench_queue")
+    parts = queue.parts(queue.dev_documents())
+    splits = json.loads((ROOT / "gold" / "news" / "splits.json").read_text(encoding="utf-8"))
+    ids = [d.id for p in (parts.eval, parts.seed, parts.pool) for d in p]
+    assert sorted(ids) == sorted(splits["splits"]["dev"]) and not set(ids) & set(splits["splits"]["test"])
+    theatres = [{d.meta["theatre"] for d in p} for p in (parts.eval, parts.seed, parts.pool)]
+    assert not (theatres[0] & theatres[1] or theatres[0] & theatres[2] or theatres[1] & theatres[2])
+    assert len(parts.eval) >= queue.EVAL_AT_LEAST and len(parts.seed) >= queue.SEED_AT_LEAST
+    result = {
+        "parts": {"eval": ids[:10], "seed": ids[10:15], "pool": ids[15:]},
+        "sizes": [3, 28],
+        "seeds": [0, 1],
+        "f1": {o: {"3": [0.3, 0.4], "28": [0.6, 0.7]} for o in queue.ORDERS},
+        "mentions": {o: {"3": [100, 110], "28": [900, 900]} for o in queue.ORDERS},
+    }
+    table = queue.table(result)
+    assert "| 3 | 0.350 (0.300-0.400) | 0.350 (0.300-0.400) | 0.350 (0.300-0.400) | 105 | 105 | 105 |" in table
+    svg = queue.svg(result)
+    assert svg.startswith("<svg") and svg.count("<polyline") == len(queue.ORDERS)

@@ -133,6 +133,7 @@ ROLES = {
         "execution": 5,  # where the engine runs
         "scorer": 6,  # the scoring entry
         "agreement": 7,
+        "disagreement": 4,  # systems against each other on a document: the labeling queue's order
     },
     "reporting": {
         "codec": 0,

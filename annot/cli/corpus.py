@@ -202,3 +202,98 @@ def corpus_ledger(corpus: CorpusArg = None) -> None:
 
 def _fig(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
+
+
+@corpus_app.command("review-gold")
+def corpus_review_gold(
+    corpus: CorpusArg = None,
+    split: Annotated[
+        str | None,
+        typer.Option("--split", help="Review this split's gold (default: every split but the held-out ones)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the candidates, most confident first (JSON).")
+    ] = None,
+    systems: Annotated[
+        list[str] | None,
+        typer.Option("--system", help="Only this configured system votes (repeat; default: every one)."),
+    ] = None,
+    min_voters: Annotated[
+        int,
+        typer.Option(
+            "--min-voters", min=1, max=100, help="Voters a layer needs on a document to make candidates there."
+        ),
+    ] = 2,
+    push: Annotated[
+        bool, typer.Option("--push", help="Push the documents with candidates to a review project in Label Studio.")
+    ] = False,
+    title: Annotated[str, typer.Option("--title", help="Title of the review project.")] = "annot gold review",
+    reviewed: Annotated[
+        Path | None,
+        typer.Option("--reviewed", help="The review project's export: record the decisions in corrections.json."),
+    ] = None,
+    eval_config: Annotated[
+        Path | None, typer.Option("--config", help="Evaluation config (default: configs/evaluation.toml).")
+    ] = None,
+    schema: SchemaOpt = None,
+) -> None:
+    """Find where the gold is most likely wrong: items every configured system (and a second annotator, where
+    the corpus keeps one) contradicts, most confident first; --push them to a review project with the gold and
+    each voter's version side by side; --reviewed records the reviewer's decisions (corrections.json).
+
+    Example: annot corpus review-gold gold/news --split dev -o candidates.json --push
+    """
+    from ..errors import AnnotError
+    from ..jobs.config import load_eval_config
+    from ..jobs.goldreview import apply_review, review_gold, review_tasks, write_candidates
+    from ..project import EVALUATION_CONFIG, GUIDELINE
+
+    folder = corpus or project_path(CORPUS)
+    sch = load(schema)
+    if reviewed is not None:
+        if push or output is not None:
+            raise AnnotError("--reviewed records decisions; --push and -o find candidates", "Run them apart.")
+        outcome = apply_review(folder, sch, reviewed)
+        changed = sum(1 for c in outcome.decided for x in c.changes if x.change not in ("kept", "rejected"))
+        typer.echo(
+            f"{len(outcome.decided)} document(s) reviewed: {changed} change(s) to the gold recorded in "
+            f"{outcome.record} (every item with its reason)"
+        )
+        if outcome.pending:
+            typer.echo(f"{len(outcome.pending)} document(s) not reviewed yet: {', '.join(outcome.pending)}")
+        if outcome.problems:
+            typer.echo(f"{len(outcome.problems)} reviewed document(s) stay undecided; open them in the review project:")
+            for problem in outcome.problems:
+                typer.echo(f"  - {problem}")
+        if outcome.decided:
+            typer.echo(f"the gold follows the record once rebuilt: annot corpus build {folder}")
+        return
+    cfg = load_eval_config(eval_config or project_path(EVALUATION_CONFIG))
+    review = review_gold(folder, sch, cfg, split=split, systems=systems or (), min_voters=min_voters)
+    texts = {d.id: d.text for d in review.documents}
+    kinds: dict[str, int] = {}
+    for c in review.candidates:
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    typer.echo(
+        f"{len(review.candidates)} candidate(s) in {len(review.by_document())} of {len(review.documents)} "
+        f"document(s)"
+        + (f" ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})" if kinds else "")
+        + f"; voters: {', '.join(v.name for v in review.voters)}"
+    )
+    for n, c in enumerate(review.candidates[:10], 1):
+        typer.echo(f"  {n}. {c.document}: {c.describe(texts[c.document])}")
+    if output is not None:
+        write_candidates(output, review)
+        typer.echo(f"wrote {output}")
+    if push and review.candidates:
+        from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks, server_from_env
+
+        guide = project_path(GUIDELINE)
+        settings = ProjectSettings(overlap=1, instructions_html=guideline_html(guide) if guide.exists() else None)
+        r = push_tasks(server_from_env(), review_tasks(review), sch, title=title, settings=settings, review=True)
+        typer.echo(
+            f"review project {r.project.id}: {len(r.new)} new, {len(r.unchanged)} unchanged; each task lists its "
+            "items with the gold's and every voter's version, to keep or drop one by one. When the reviewer is "
+            f"done: annot ls pull {r.project.id} -o gold-review.json && annot corpus review-gold {folder} "
+            "--reviewed gold-review.json"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -138,6 +139,12 @@ ls_app = group(
     "(LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY, or the local `annot studio` server).",
 )
 
+
+class QueueOrder(StrEnum):
+    FILE = "file"
+    DISAGREEMENT = "disagreement"
+
+
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds to wait for each answer of the server.")]
 
 
@@ -163,21 +170,61 @@ def ls_push(
     ] = False,
     schema: SchemaOpt = None,
     timeout: TimeoutOpt = 60.0,
+    order: Annotated[
+        QueueOrder,
+        typer.Option(
+            "--order",
+            help="The order of the new tasks in the labeling stream: file (as in the tasks file) or disagreement "
+            "(most disagreed first: the configured systems, or --pred files, predict them; the ordering is written "
+            "beside the tasks file as TASKS.order.json, and the project's sampling set to Sequential).",
+        ),
+    ] = QueueOrder.FILE,
+    systems: Annotated[
+        list[str] | None,
+        typer.Option("--system", help="With --order disagreement: this configured system (repeat; default: all)."),
+    ] = None,
+    preds: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--pred",
+            help="With --order disagreement: a prediction file covering the new documents, instead of running "
+            "the configured systems (repeat, two at least).",
+        ),
+    ] = None,
+    eval_config: Annotated[
+        Path | None, typer.Option("--config", help="Evaluation config (default: configs/evaluation.toml).")
+    ] = None,
 ) -> None:
     """Bring a project in sync with a tasks file: new documents added, the rest left as they are.
 
     Documents are known by their id and text SHA-256: pushing the same file again adds nothing; a changed text
-    is refused. The project's labeling config follows the schema; its settings follow the options.
+    is refused. The project's labeling config follows the schema; its settings follow the options. With --order
+    disagreement the new documents come in the labeling stream where the systems disagree most first.
 
-    Example: annot ls push tasks.json --title "KFOR batch 1" --overlap 2
+    Example: annot ls push tasks.json --title "KFOR batch 1" --overlap 2 --order disagreement
     """
-    from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks_file, server_from_env
+    from ..errors import AnnotError
+    from ..labelstudio.client import SEQUENTIAL, ProjectSettings, guideline_html, push_tasks_file, server_from_env
     from ..project import GUIDELINE
 
+    if order is QueueOrder.FILE and (systems or preds or eval_config):
+        raise AnnotError("--system, --pred and --config choose what orders the queue", "Add --order disagreement.")
     server = server_from_env(timeout=timeout)
     guide = instructions or project_path(GUIDELINE)
-    settings = ProjectSettings(overlap=overlap, instructions_html=guideline_html(guide) if guide.exists() else None)
-    r = push_tasks_file(server, tasks, load(schema), title=title, project=project, settings=settings, force=force)
+    sch = load(schema)
+    settings = ProjectSettings(
+        overlap=overlap,
+        instructions_html=guideline_html(guide) if guide.exists() else None,
+        sampling=SEQUENTIAL if order is QueueOrder.DISAGREEMENT else None,
+    )
+    ordering = None
+    if order is QueueOrder.DISAGREEMENT:
+        from ..jobs.queue import disagreement_push_order, order_path
+
+        ordering = disagreement_push_order(tasks, sch, systems=systems or (), preds=preds or (), config=eval_config)
+    r = push_tasks_file(
+        server, tasks, sch, title=title, project=project, settings=settings, force=force, order=ordering
+    )
     how = "created" if r.created else "found"
     config = {
         "current": "",
@@ -190,6 +237,12 @@ def ls_push(
     )
     if r.foreign_tasks:
         typer.echo(f"note: {r.foreign_tasks} task(s) of the project were not made by `annot export` (no doc_id)")
+    if order is QueueOrder.DISAGREEMENT:
+        typer.echo(
+            f"queue: {len(r.new)} new document(s) most disagreed first"
+            + (f" ({', '.join(r.new[:3])}{' ...' if len(r.new) > 3 else ''})" if r.new else "")
+            + f"; sampling Sequential; ordering and scores in {order_path(tasks)}"
+        )
 
 
 @ls_app.command("pull")

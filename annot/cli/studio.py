@@ -180,3 +180,72 @@ def studio_user_reset_password(
 
     password = reset_password(load_studio_config(config), email)
     typer.echo(f"new password of {email} (shown once, pass it on): {password}")
+
+
+@studio_app.command("model")
+def studio_model(
+    system: Annotated[
+        str | None,
+        typer.Argument(help="A system of the evaluation config (default: its first spaCy system)."),
+    ] = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1 to serve on.")] = 9090,
+    connect: Annotated[
+        int | None,
+        typer.Option(
+            "--connect",
+            metavar="PROJECT",
+            help="Connect the backend to this project (LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY, or the local "
+            "server) and make the project ask it for predictions.",
+        ),
+    ] = None,
+    eval_config: Annotated[
+        Path | None, typer.Option("--config", help="Evaluation config (default: configs/evaluation.toml).")
+    ] = None,
+) -> None:
+    """Serve a configured system as a Label Studio ML backend on 127.0.0.1 (until Ctrl-C): annotators opening a
+    task in the labeling stream see its entities, event words and roles as suggestions, under its model_version.
+
+    Example: annot studio model spacy-sm-events --port 9090 --connect 1
+    """
+    import threading
+
+    from ..jobs.config import load_eval_config
+    from ..jobs.loop import serve_system
+    from ..labelstudio.client import server_from_env
+    from ..project import EVALUATION_CONFIG, project_path
+
+    cfg = load_eval_config(eval_config or project_path(EVALUATION_CONFIG))
+    server = server_from_env() if connect is not None else None
+    serving = serve_system(
+        cfg, system, port=port, project=connect, server=server, log=lambda line: typer.echo(line, err=True)
+    )
+    loaded = serving.system
+    typer.echo(
+        f"serving {loaded.spec.name} at {serving.backend.url} (model_version {loaded.model_version}); Ctrl-C stops it"
+    )
+    if serving.link is not None:
+        link = serving.link
+        typer.echo(
+            f"project {link.project}: ML backend {link.backend} {link.action} (state {link.state}); the labeling "
+            f"stream asks it for every task without a prediction of {link.model_version}"
+        )
+        for note in link.notes:
+            typer.echo(f"note: {note}")
+        if link.others:
+            typer.echo(f"note: the project has other ML backends, left as they are: {'; '.join(link.others)}")
+    else:
+        typer.echo(
+            f"connect it in Label Studio (Settings -> Model -> Connect model, URL {serving.backend.url}), or: "
+            f"annot studio model {loaded.spec.name} --port {port} --connect PROJECT"
+        )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        serving.backend.stop()
+    st = serving.backend.stats
+    typer.echo(
+        f"stopped: {st.tasks} task(s) predicted in {st.predict_calls} call(s), {st.regions} region(s) and "
+        f"relation(s) sent, {st.refused.total()} item(s) the schema refuses left out"
+    )

@@ -33,14 +33,16 @@ from ..labelstudio.importer import Annotated
 from ..schema import Schema, mention_problems
 from .adjudication import RECORD, read_record, stale
 from .annotations import ANNOTATORS, corpus_inputs, read_annotations
+from .review import CORRECTIONS, corrected, read_corrections
 from .splits import AUTHORED_EXPORT, DOCUMENTS, MANIFEST, SPLITS, dump_json, story, unit, update_splits
 
 
 def _inputs(corpus: Path) -> list[Path]:
     """The files the gold documents are made from, in a stable order."""
     files = [p for p, _ in corpus_inputs(corpus)]
-    if (corpus / RECORD).exists():
-        files.append(corpus / RECORD)
+    for record in (RECORD, CORRECTIONS):
+        if (corpus / record).exists():
+            files.append(corpus / record)
     return files
 
 
@@ -86,7 +88,8 @@ def build_corpus(corpus: Path, schema: Schema, schema_path: Path, test_share: fl
 
 
 def gold_documents(corpus: Path, schema: Schema) -> list[Document]:
-    """The corpus's gold: each document's only annotation, or the decision of the adjudication record."""
+    """The corpus's gold: each document's only annotation, or the decision of the adjudication record; then the
+    corrections of its gold reviews (`annot corpus review-gold --reviewed`)."""
     annotated, _ = read_annotations([corpus], schema)
     groups: dict[str, list[Annotated]] = {}
     for a in annotated:
@@ -125,6 +128,12 @@ def gold_documents(corpus: Path, schema: Schema) -> list[Document]:
         }
         g = decision.gold
         docs.append(Document(doc_id, g.text, g.entities, g.events, meta))
+    docs, problems = corrected(docs, read_corrections(corpus / CORRECTIONS), f"{corpus / CORRECTIONS}")
+    raise_if_problems(
+        problems,
+        f"{corpus}: the gold-review corrections do not match the annotations",
+        f"Review those documents again (annot corpus review-gold {corpus} --push), or restore {CORRECTIONS}.",
+    )
     return docs
 
 

@@ -189,6 +189,21 @@ def _groups(annotated: Sequence[Annotated]) -> dict[str, list[Annotated]]:
     return out
 
 
+def decision_choices(listed: Sequence[tuple[str, dict[str, bool]]]) -> list[dict[str, str]]:
+    """The choices of a review task's decisions control: for each listed item (its description, and who has it:
+    name -> bool), "#N keep" and "#N drop", each saying who has it and who has not (values "N:keep", "N:drop")."""
+    from html import escape
+
+    choices = []
+    for n, (text, who) in enumerate(listed, 1):
+        has = ", ".join(w for w, yes in who.items() if yes)
+        not_ = ", ".join(w for w, yes in who.items() if not yes)
+        said = f"{escape(text)} <i>(has it: {escape(has)}; has not: {escape(not_)})</i>"
+        choices.append({"value": f"{n}:{KEEP}", "html": f"<b>#{n} keep</b>: {said}"})
+        choices.append({"value": f"{n}:{DROP}", "html": f"<b>#{n} drop</b>: {said}"})
+    return choices
+
+
 def review_tasks(annotated: Sequence[Annotated], decisions: Sequence[Decision]) -> list[dict]:  # type: ignore[type-arg]
     """Label Studio tasks of a review project for the documents with conflicts.
 
@@ -197,8 +212,6 @@ def review_tasks(annotated: Sequence[Annotated], decisions: Sequence[Decision]) 
     decisions control, "#N keep" and "#N drop", each saying who has the item and who has not: whichever way
     the reviewer opens the task, every annotator's version of every conflict is on screen.
     """
-    from html import escape
-
     from ..labelstudio.tasks import prediction_result
 
     groups = _groups(annotated)
@@ -209,16 +222,10 @@ def review_tasks(annotated: Sequence[Annotated], decisions: Sequence[Decision]) 
         group = sorted(groups[d.document], key=lambda a: a.annotator)
         doc = group[0].document
         agreed, listed = conflicts_of(group)
-        choices = []
-        items = []
-        for n, (item, who) in enumerate(listed, 1):
-            text = describe(item, doc.text)
-            items.append(text)
-            has = ", ".join(f"annotator {w}" for w, yes in sorted(who.items()) if yes)
-            not_ = ", ".join(f"annotator {w}" for w, yes in sorted(who.items()) if not yes)
-            said = f"{escape(text)} <i>(has it: {escape(has)}; has not: {escape(not_)})</i>"
-            choices.append({"value": f"{n}:{KEEP}", "html": f"<b>#{n} keep</b>: {said}"})
-            choices.append({"value": f"{n}:{DROP}", "html": f"<b>#{n} drop</b>: {said}"})
+        items = [describe(item, doc.text) for item, _ in listed]
+        choices = decision_choices(
+            [(text, {f"annotator {w}": yes for w, yes in sorted(who.items())}) for text, (_, who) in zip(items, listed)]
+        )
         predictions = []
         if d.gold is not None:
             predictions.append({"model_version": "agreed by all", "result": prediction_result(d.gold)})

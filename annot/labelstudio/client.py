@@ -199,6 +199,14 @@ def _translate(exc: BaseException, server: Server, doing: str) -> AnnotError:
         )
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
+    if status == 403 and "reserved network address" in str(body):
+        return AnnotError(
+            f"{doing}: {server.url} refuses to reach a model server on a loopback or private address "
+            f"({redact(str(body), server)})",
+            "Label Studio 1.23 blocks them unless started with ML_BLOCK_LOCAL_IP=false and "
+            "SSRF_PROTECTION_ENABLED=false: `annot studio start` sets both (restart a server started by an older "
+            "annot: annot studio stop && annot studio start); a shared server needs its administrator to.",
+        )
     if status in (401, 403):
         return AnnotError(
             f"{doing}: {server.url} refused the API key (HTTP {status})",
@@ -321,6 +329,7 @@ class ProjectSettings:
 
     overlap: int | None = None  # None: as the project has it (1 for a new project)
     instructions_html: str | None = None
+    sampling: str | None = None  # None: as the project has it; SEQUENTIAL serves tasks in the order imported
 
     def fields(self) -> dict[str, Any]:
         """Label Studio's project fields for these settings.
@@ -340,7 +349,14 @@ class ProjectSettings:
             )
         if self.instructions_html is not None:
             out.update(expert_instruction=self.instructions_html, show_instruction=True)
+        if self.sampling is not None:
+            out.update(sampling=self.sampling)
         return out
+
+
+# Label Studio's sampling that serves the labeling stream's tasks in the order they were imported (by task id),
+# when no Data Manager tab filters or sorts them (measured on 1.23.2: tests/jobs/test_queue.py).
+SEQUENTIAL = "Sequential sampling"
 
 
 def guideline_html(path: Path) -> str:
@@ -569,16 +585,18 @@ def push_tasks(
     force: bool = False,
     apply_settings: bool = True,
     review: bool = False,
+    order: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> PushReport:
     """Bring a project in sync with `tasks`: created or found (by id or title), config current, and only the
-    documents it does not have yet imported. A changed text is refused, never a second task.
+    documents it does not have yet imported. A changed text is refused, never a second task. `order(new,
+    unchanged)` gives the new tasks in the order to import them (default: as given).
 
     A new project gets `settings`; an existing one gets them only with `apply_settings` (else the fields that
     differ are reported in `PushReport.differing` and left as the project has them). With `review`, the project
     is a review project (`annot adjudicate --push`): its config has the decisions control too.
     """
     with push_lock(server.url, str(project) if project is not None else f"title:{title}"):
-        return _push_tasks(server, tasks, schema, title, project, settings, force, apply_settings, review)
+        return _push_tasks(server, tasks, schema, title, project, settings, force, apply_settings, review, order)
 
 
 @contextlib.contextmanager
@@ -607,11 +625,14 @@ def _push_tasks(
     force: bool,
     apply_settings: bool,
     review: bool,
+    order: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> PushReport:
     session = Session(server)
     settings = settings or ProjectSettings()
     found = _resolve_project(session, project, title)
     created = found is None
+    # The order of a new project's tasks is known before anything is made: a failure to order them makes nothing.
+    early = order(list(tasks), []) if found is None and order is not None else None
     if found is None:
         found = _create_project(session, title, schema, settings, review)
         found, created = _one_project_titled(session, title, found)
@@ -629,7 +650,6 @@ def _push_tasks(
                 "config with annot's.",
                 list(check.problems),
             )
-        _update_config(session, pid, schema, existing, review)
         config_action = "forced" if not check.annot else "updated"
     on_server: dict[str, str | None] = {}
     foreign = 0
@@ -639,7 +659,7 @@ def _push_tasks(
             foreign += 1
         else:
             on_server[doc_id] = sha
-    new, unchanged, changed = [], [], []
+    new, unchanged, changed, kept = [], [], [], []
     for t in tasks:
         doc_id, sha = _task_key(t)
         assert doc_id is not None
@@ -647,6 +667,7 @@ def _push_tasks(
             new.append(t)
         elif on_server[doc_id] == sha:
             unchanged.append(doc_id)
+            kept.append(t)
         else:
             changed.append(doc_id)
     if changed:
@@ -657,6 +678,10 @@ def _push_tasks(
             "the old task in Label Studio first.",
             [f"{d}: text differs from the task in the project (SHA-256)" for d in changed],
         )
+    if order is not None:
+        new = early if early is not None and created else order(new, kept)
+    if config_action != "current":  # only now: every check has passed
+        _update_config(session, pid, schema, existing, review)
     fields = settings.fields()
     current = {k: _get(found, k) for k in fields}
     differing = {k: (current[k], v) for k, v in fields.items() if current[k] != v}
@@ -911,10 +936,11 @@ def push_tasks_file(
     project: int | None = None,
     settings: ProjectSettings | None = None,
     force: bool = False,
+    order: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> PushReport:
     """`annot ls push`: the tasks of `path` into the project (see `push_tasks`)."""
     return push_tasks(
-        server, read_tasks_file(path), schema, title=title, project=project, settings=settings, force=force
+        server, read_tasks_file(path), schema, title=title, project=project, settings=settings, force=force, order=order
     )
 
 
@@ -977,3 +1003,96 @@ def mark_ground_truth(
 def _annotator_id(annotation: dict[str, Any]) -> Any:
     who = annotation.get("completed_by")
     return who.get("id") if isinstance(who, dict) else who
+
+
+# -------------------------------------------------------------- ML backend
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendLink:
+    """A project connected to an ML backend: the backend's id on the server, its state (CO: connected), the
+    model_version the project asks it for, what was done, and the other backends the project has."""
+
+    project: int
+    backend: int
+    state: str
+    model_version: str
+    action: str  # "connected", "updated", "already connected"
+    others: tuple[str, ...] = ()  # other backends of the project (title at URL), left as they are
+    notes: tuple[str, ...] = ()
+
+
+def connect_backend(server: Server, project: int, url: str, title: str) -> BackendLink:
+    """Connect the ML backend at `url` (whose /setup answers `title` as its model_version) to `project`, and make
+    the project ask it: predictions shown to annotators ("show_collab_predictions") and the project's
+    model_version set to `title`, so that the labeling stream asks the backend for each task it serves.
+
+    A backend already connected at `url` is reused (its title updated); Label Studio checks the backend's
+    /health and /setup itself before it answers. When the server creates the backend but then refuses the
+    webhook Label Studio adds beside it (SSRF protection on), the backend is found again and the project
+    settings are made anyway.
+    """
+    session = Session(server)
+    session.read(f"reading project {project}", session.client.projects.get, id=project)
+    notes: list[str] = []
+
+    def backends() -> list[Any]:
+        return list(
+            session.read(f"listing the ML backends of project {project}", session.client.ml.list, project=project)
+        )
+
+    mine = [b for b in backends() if _get(b, "url") == url]
+    if mine:
+        found = mine[0]
+        action = "already connected"
+        if _get(found, "title") != title:
+            found = session.write(
+                f"updating the ML backend {_get(found, 'id')} of project {project}",
+                session.client.ml.update,
+                id=_get(found, "id"),
+                url=url,
+                project=project,
+                title=title,
+            )
+            action = "updated"
+    else:
+        action = "connected"
+        try:
+            found = session.write(
+                f"connecting the ML backend at {url} to project {project}",
+                session.client.ml.create,
+                url=url,
+                project=project,
+                title=title,
+                is_interactive=False,
+            )
+        except AnnotError:
+            again = [b for b in backends() if _get(b, "url") == url]
+            if not again:
+                raise
+            found = again[0]  # made, then its webhook refused: the project settings below still work
+            notes.append(
+                "Label Studio made the backend but refused the webhook it adds beside it (SSRF protection on): "
+                "predictions work; events are not sent to the backend"
+            )
+    info = session.read(f"reading project {project}", session.client.projects.get, id=project)
+    if _get(info, "model_version") != title or _get(info, "show_collab_predictions") is not True:
+        session.write(
+            f"making project {project} ask the ML backend",
+            session.client.projects.update,
+            id=project,
+            show_collab_predictions=True,
+            model_version=title,
+        )
+    others = tuple(
+        f"{_get(b, 'title')} at {_get(b, 'url')}" for b in backends() if int(_get(b, "id")) != int(_get(found, "id"))
+    )
+    return BackendLink(
+        project=project,
+        backend=int(_get(found, "id")),
+        state=str(_get(found, "state") or ""),
+        model_version=title,
+        action=action,
+        others=others,
+        notes=tuple(notes),
+    )

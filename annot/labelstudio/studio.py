@@ -168,6 +168,15 @@ def label_studio_executable() -> str:
     return found
 
 
+# What a model server on this machine needs (`annot studio model`, a Label Studio ML backend on 127.0.0.1):
+# Label Studio 1.23 refuses to connect a backend on a loopback or private address unless ML_BLOCK_LOCAL_IP is
+# false (POST /api/ml answers 403 "URL resolves to a reserved network address"), and with SSRF protection on it
+# saves the backend, then refuses the webhook it adds beside it, answers 403 and never sets the project's
+# model_version, so the labeling stream never asks the backend. The server is bound to 127.0.0.1 and serves one
+# team; turning SSRF protection off also lets webhooks, imports from URLs and storages reach local addresses.
+LOOPBACK_BACKEND_ENV = {"ML_BLOCK_LOCAL_IP": "false", "SSRF_PROTECTION_ENABLED": "false"}
+
+
 def _env(cfg: StudioConfig, creds: Credentials) -> dict[str, str]:
     """A clean environment for the server: its data in `cfg.data`, offline, on loopback only."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "POSTGRE", "DJANGO_"))}
@@ -188,6 +197,7 @@ def _env(cfg: StudioConfig, creds: Credentials) -> dict[str, str]:
         SENTRY_DSN="",
         FRONTEND_SENTRY_DSN="",
         COLLECT_ANALYTICS="false",
+        **LOOPBACK_BACKEND_ENV,
     )
     return env
 

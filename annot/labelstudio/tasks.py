@@ -133,6 +133,17 @@ def prediction_result(doc: Document) -> list[dict[str, Any]]:
     return result
 
 
+def prediction(doc: Document, model_version: str) -> dict[str, Any]:
+    """A document as one Label Studio prediction: its regions and relations (`prediction_result`), its
+    `model_version`, and the mean of its mentions' scores when it has any. Static pre-annotations (`annot export
+    --predictions`) and live ones (the ML backend) are both made here."""
+    pred: dict[str, Any] = {"model_version": model_version, "result": prediction_result(doc)}
+    scores = [x.score for x in doc.entities if x.score is not None]
+    if scores:
+        pred["score"] = round(sum(scores) / len(scores), 4)
+    return pred
+
+
 def make_tasks(
     articles: list[Document], predictions: list[Document] | None = None, model_version: str = ""
 ) -> list[dict[str, Any]]:
@@ -156,14 +167,7 @@ def make_tasks(
         }
         p = by_id.get(a.id)
         if p is not None:
-            scores = [x.score for x in p.entities if x.score is not None]
-            pred: dict[str, Any] = {
-                "model_version": model_version or str(p.meta.get("system", "annot")),
-                "result": prediction_result(p),
-            }
-            if scores:
-                pred["score"] = round(sum(scores) / len(scores), 4)
-            task["predictions"] = [pred]
+            task["predictions"] = [prediction(p, model_version or str(p.meta.get("system", "annot")))]
         tasks.append(task)
     return tasks
 

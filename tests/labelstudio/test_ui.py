@@ -371,3 +371,82 @@ def test_labelstudio_ui_a_reviewer_decides_every_conflict_in_the_stream(
     (d,) = read_documents(gold)
     assert {d.text[e.start : e.end]: e.label for e in d.entities} == {"NATO": "ORG", "Kosovo": "GPE"}
     assert sorted(a.role for a in d.events[0].arguments) == ["Agent", "Destination"]
+
+
+def test_labelstudio_ui_the_stream_shows_the_served_models_suggestions_and_import_counts_them(
+    runner, ls_env, tmp_path: Path
+):
+    """annot's ML backend connected to a project: an annotator opening the labeling stream sees the system's
+    entities and event words highlighted (nothing stored beforehand: the stream asked the backend), submits them
+    as they are, and `annot import` counts them as accepted pre-annotations of the system's model_version."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does it)")
+    from playwright.sync_api import sync_playwright
+
+    from annot.jobs.config import load_eval_config
+    from annot.jobs.loop import serve_system
+    from annot.labelstudio.client import server_from_env
+
+    from lsserver import free_port
+    from support import ROOT
+
+    text = "NATO deployed 500 troops to Kosovo on Monday, the alliance said in Brussels.\n"
+    (tmp_path / "kfor.txt").write_text(text, encoding="utf-8")
+    assert run(runner, "export", tmp_path / "kfor.txt", "-o", tmp_path / "tasks.json").exit_code == 0
+    r = run(runner, "ls", "push", tmp_path / "tasks.json", "--title", "UI model in the loop")
+    assert r.exit_code == 0, r.output
+    pid = int(r.output.split()[1])
+    cfg = load_eval_config(ROOT / "configs" / "evaluation.toml")
+    serving = serve_system(cfg, "spacy-sm-events", port=free_port(), project=pid, server=server_from_env())
+    version = serving.system.model_version
+    (served,) = serving.system.predict([text])
+    want = sorted(
+        [text[e.start : e.end] for e in served.document.entities]
+        + [text[ev.start : ev.end] for ev in served.document.events]
+    )
+    assert len(served.document.events) >= 2 and served.document.entities
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(30_000)
+            try:
+                page.goto(f"{ls_env['LABEL_STUDIO_URL']}/user/login/")
+                page.fill("#email", USER)
+                page.fill("#password", PASSWORD)
+                page.click("button[aria-label='Log In']")
+                page.wait_for_url(lambda u: "/user/login" not in u)
+                page.goto(f"{ls_env['LABEL_STUDIO_URL']}/projects/{pid}/data?labeling=1")
+                close = page.locator("button[aria-label='Close modal']")
+                close.wait_for(state="visible")
+                close.click()
+                page.locator(".lsf-richtext__container .lsf-richtext__line").first.wait_for(state="visible")
+                highlights = page.locator(".htx-highlight")
+                highlights.nth(len(want) - 1).wait_for(state="visible")
+                shown = sorted(t.strip() for t in highlights.all_inner_texts())
+                page.screenshot(path=str(tmp_path / "labelstudio-model-suggestions.png"))
+                assert shown == want
+                submit = page.locator("[data-testid=bottombar-submit-button]")
+                with page.expect_response(
+                    lambda r: r.request.method == "POST" and "/annotations" in urlparse(r.url).path
+                ) as posted:
+                    submit.click()
+                stored = posted.value.json()
+                assert posted.value.status == 201
+            except Exception:
+                page.screenshot(path=str(tmp_path / "labelstudio-model-failure.png"), full_page=True)
+                raise
+            finally:
+                browser.close()
+    finally:
+        serving.backend.stop()
+    assert stored["parent_prediction"] is not None
+    assert serving.backend.stats.tasks == 1  # the stream asked the backend for the task it served
+
+    assert run(runner, "ls", "pull", pid, "-o", tmp_path / "export.json").exit_code == 0
+    r = run(runner, "import", tmp_path / "export.json", "-o", tmp_path / "gold.jsonl")
+    assert r.exit_code == 0, r.output
+    n = len(want)
+    assert f"pre-annotations of {version}: {n} of {n} region(s) accepted unchanged (100.0 %)" in r.output
+    (d,) = read_documents(tmp_path / "gold.jsonl")
+    assert (d.entities, d.events) == (served.document.entities, served.document.events)
