@@ -43,7 +43,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..documents import Argument, Document, Entity, Event, canonical, id_problem, text_sha256, write_documents
+from ..documents import (
+    Argument,
+    Document,
+    Entity,
+    Event,
+    canonical,
+    event_cycles,
+    id_problem,
+    text_sha256,
+    write_documents,
+)
 from ..errors import AnnotError, raise_if_problems
 from ..files import refuse_overwriting
 from ..jsonstream import CHUNK, NotPlain, stream_list
@@ -372,11 +382,15 @@ def annotation_to_document(
     args = _read_relations(regions, where, text, schema, summary, problems)
     if len(problems) > n_before:
         return None
+    events = [Event(rid, t, s, e, tuple(args[rid])) for rid, (t, s, e) in regions.triggers.items()]
+    cycles = event_cycles(events)
+    if cycles:
+        problems += [f"{where}: {c}. Delete one of the relations that close the circle." for c in cycles]
+        return None
     if version is not None or regions.accepted:
         stats = summary.predictions.setdefault(version or "(unknown)", ModelVersionStats())
         stats.predicted += _predicted_regions(task, version)
         stats.accepted += len(regions.accepted)
-    events = [Event(rid, t, s, e, tuple(args[rid])) for rid, (t, s, e) in regions.triggers.items()]
     meta = dict(data.get("meta") or {}) if isinstance(data.get("meta"), dict) else {}
     meta["annotation"] = {"annotator": who, "id": ann_id, "task": task_id}
     if annotation.get("ground_truth"):
@@ -544,6 +558,7 @@ def _read_relations(
     entities, triggers = regions.entities, regions.triggers
     args: dict[str, list[Argument]] = {rid: [] for rid in triggers}
     seen: set[tuple[str, str, str]] = set()
+    events_fill = _events_fill_roles(schema)
     for i, rel in regions.relations:
         a, b = rel.get("from_id"), rel.get("to_id")
         if not isinstance(a, str) or not isinstance(b, str):
@@ -565,10 +580,16 @@ def _read_relations(
         if a in entities and b in triggers:
             a, b = b, a  # annotators may draw the relation from the argument to the trigger
             summary.reversed_relations += 1
-        if not (a in triggers and b in entities):
+        nested_event = a in triggers and b in triggers and events_fill
+        if not (a in triggers and (b in entities or nested_event)):
             problems.append(
-                f"{wr}: a relation must link an event word (trigger) and a name, date or number. "
-                "Delete it; link the event word to each participant."
+                f"{wr}: a relation must link an event word (trigger) and a name, date or number"
+                + (
+                    " (or, where the schema lets events fill roles, two event words)"
+                    if _events_fill_roles(schema)
+                    else ""
+                )
+                + ". Delete it; link the event word to each participant."
             )
             continue
         roles = rel.get("labels")
@@ -583,6 +604,20 @@ def _read_relations(
             )
             continue
         role = roles[0]
+        if nested_event:  # an event filling a role of another (BioNLP-style nested events)
+            pair = _event_in_event(regions, a, b, role, rel.get("direction"), schema)
+            if isinstance(pair, str):
+                problems.append(f"{wr}: {pair}. Pick an allowed role in the Relations tab, or delete the relation.")
+                continue
+            if pair != (a, b):
+                summary.reversed_relations += 1
+            a, b = pair
+            if (a, b, role) in seen:
+                problems.append(f"{wr}: the same argument ({role}) is linked twice. Delete one of the two relations.")
+                continue
+            seen.add((a, b, role))
+            args[a].append(Argument(role, "", None, b))
+            continue
         mentions = [entities[b], *regions.more.get(b, ())]
         fits = [m for m in mentions if not schema.role_problem(triggers[a][0], role, m.label)]
         if not fits:
@@ -602,6 +637,24 @@ def _read_relations(
         seen.add((a, b, role))
         args[a].append(Argument(role, b))
     return args
+
+
+def _events_fill_roles(schema: Schema) -> bool:
+    """Whether any role of the schema may be filled by an event (nested events)."""
+    return any(f in schema.events for ev in schema.events.values() for fill in ev.roles.values() for f in fill)
+
+
+def _event_in_event(
+    regions: _Regions, a: str, b: str, role: str, direction: Any, schema: Schema
+) -> tuple[str, str] | str:
+    """(the event whose role is filled, the event filling it) for a relation between two triggers, or why neither
+    way is allowed. The relation's direction decides when the schema allows both ways ("left": drawn from the
+    filler); otherwise the one way the schema allows, as for a relation drawn from an entity to a trigger."""
+    ways = [(b, a), (a, b)] if direction == "left" else [(a, b), (b, a)]
+    fits = [(x, y) for x, y in ways if not schema.role_problem(regions.triggers[x][0], role, regions.triggers[y][0])]
+    if fits:
+        return fits[0]
+    return str(schema.role_problem(regions.triggers[ways[0][0]][0], role, regions.triggers[ways[0][1]][0]))
 
 
 def _pick(head: str, annotations: list[dict[str, Any]], pick: PickRule, problems: list[str], summary: ImportSummary):  # type: ignore[no-untyped-def]

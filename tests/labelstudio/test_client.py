@@ -639,3 +639,46 @@ def test_cli_ls_projects_and_an_unknown_project_names_it(runner, ls_env, schema)
     assert r.exit_code == 0 and f"{first.project.id:>6}  listed  (1 task(s)" in r.output, r.output
     r = run(runner, "ls", "status", 987654)
     assert r.exit_code == 2 and "not found" in r.output and "annot ls projects lists them" in r.output, r.output
+
+
+def test_client_nested_events_go_to_label_studio_and_come_back(runner, ls_env, tmp_path: Path):
+    """A schema whose events fill roles of other events: the pre-annotated nested event goes to a real server as
+    a relation between two event words, an annotator accepts it, and pull and `annot import --schema` give the
+    event back, filling its role."""
+    from annot.documents import Argument, Document, Entity, Event
+    from annot.labelstudio.importer import documents_from_export
+    from annot.schema import load_schema
+
+    toml = (ROOT / "configs" / "schema.toml").read_text(encoding="utf-8")
+    at = toml.index('[events."Conflict.Attack"]')
+    (tmp_path / "schema.toml").write_text(toml[:at] + 'roles.Cause = ["Conflict.Attack"]\n\n' + toml[at:], "utf-8")
+    schema = load_schema(tmp_path / "schema.toml")
+    text = "The attack led NATO to send troops."
+    pred = Document(
+        "doc-0",
+        text,
+        (Entity(15, 19, "ORG", "T1"),),
+        (
+            Event("E1", "Conflict.Attack", 4, 10),
+            Event("E2", "Movement.Deploy", 23, 27, (Argument("Agent", "T1"), Argument("Cause", "", None, "E1"))),
+        ),
+    )
+    tasks = make_tasks([Document("doc-0", text)], [pred], "oracle")
+    r = push_tasks(server_from_env(), tasks, schema, title="nested events")
+    client = _client(ls_env["LABEL_STUDIO_URL"], ls_env["LABEL_STUDIO_API_KEY"])
+    (task,) = list(client.tasks.list(project=r.project.id))
+    (stored,) = list(client.predictions.list(task=task.id))
+    assert [x["labels"] for x in stored.result if x["type"] == "relation"] == [["Agent"], ["Cause"]]
+    client.annotations.create(id=task.id, result=stored.result)  # accepted as suggested
+    pull_export(server_from_env(), r.project.id, tmp_path / "e.json")
+    (d,), _ = documents_from_export(json.loads((tmp_path / "e.json").read_text(encoding="utf-8")), schema)
+    deploy = next(ev for ev in d.events if ev.type == "Movement.Deploy")
+    attack = next(ev for ev in d.events if ev.type == "Conflict.Attack")
+    assert sorted(a.role for a in deploy.arguments) == ["Agent", "Cause"]
+    assert next(a for a in deploy.arguments if a.role == "Cause").event == attack.id
+    r2 = run(runner, "import", tmp_path / "e.json", "--schema", tmp_path / "schema.toml", "-o", tmp_path / "g.jsonl")
+    assert r2.exit_code == 0, r2.output
+    assert "1 entity mentions, 2 events, 2 arguments" in r2.output
+    # the project's own schema has no such role: the same export is refused, the relation named
+    r3 = run(runner, "import", tmp_path / "e.json", "-o", tmp_path / "g2.jsonl")
+    assert r3.exit_code == 2 and "a relation must link an event word" in r3.output

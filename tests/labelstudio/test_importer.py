@@ -803,3 +803,116 @@ def test_importer_follows_the_schemas_nested_mentions(schema):
     with pytest.raises(AnnotError) as err:
         documents_from_export([twice], nested)
     assert err.value.problems == [f"{W}: ORG “NATO” at 0-4 is marked twice (regions a1, a9). Delete one of them."]
+
+
+# ------------------------------------------------------------- nested events: a relation between two event words
+
+NESTED_TEXT = "The attack led NATO to send troops."
+NESTED_ROLES = """
+roles.Cause = ["Conflict.Attack"]
+"""
+
+
+def _nested_event_schema(tmp_path: Path, both_ways: bool = False):  # type: ignore[no-untyped-def]
+    """The project's schema, with a Cause of a deployment that an attack fills (and, `both_ways`, a Cause of an
+    attack that a deployment fills)."""
+    from annot.schema import load_schema
+
+    from support import ROOT
+
+    toml = (ROOT / "configs" / "schema.toml").read_text(encoding="utf-8")
+    at = toml.index('[events."Conflict.Attack"]')
+    deploy = toml.index('[events."Movement.Deploy"]')
+    assert deploy < at
+    toml = toml[:at] + NESTED_ROLES.lstrip() + "\n" + toml[at:]
+    if both_ways:
+        nxt = toml.index("[events.", toml.index('[events."Conflict.Attack"]') + 1)
+        toml = toml[:nxt] + 'roles.Cause = ["Movement.Deploy"]\n\n' + toml[nxt:]
+    path = tmp_path / "schema.toml"
+    path.write_text(toml, encoding="utf-8")
+    return load_schema(path)
+
+
+def _nested_event_task(*result: dict) -> dict:
+    t = good_task()
+    t["data"].update(text=NESTED_TEXT, sha256=text_sha256(NESTED_TEXT))
+    t["annotations"][0]["result"] = [
+        {**r, "value": {**r["value"], "text": NESTED_TEXT[r["value"]["start"] : r["value"]["end"]]}}
+        if "value" in r
+        else r
+        for r in result
+    ]
+    return t
+
+
+def test_importer_reads_an_event_filling_a_role_of_another(tmp_path: Path):
+    """Where the schema lets an event type fill a role (BioNLP-style nested events), a relation between two event
+    words is that argument: drawn from the containing event, or turned round when only the other way is allowed;
+    a role neither way allows, a circle of events, and a schema without event fillers are refused, named. What
+    `annot export --predictions` sends for a nested event imports back as it was."""
+    from annot.documents import Argument, Document, Entity, Event, canonical
+    from annot.labelstudio.tasks import prediction_result
+
+    nested = _nested_event_schema(tmp_path)
+    attack = region("e1", 4, 10, "Conflict.Attack", "trigger")
+    send = region("e2", 23, 27, "Movement.Deploy", "trigger")
+    nato = region("t1", 15, 19, "ORG")
+    (d,), summary = documents_from_export(
+        [_nested_event_task(nato, attack, send, relation("e2", "e1", "Cause"), relation("e2", "t1", "Agent"))], nested
+    )
+    by_type = {ev.type: ev for ev in d.events}
+    assert set(by_type["Movement.Deploy"].arguments) == {
+        Argument("Cause", "", None, by_type["Conflict.Attack"].id),
+        Argument("Agent", next(e.id for e in d.entities if e.label == "ORG")),
+    }
+    assert summary.arguments == 2 and summary.reversed_relations == 0
+    # drawn from the attack to the deployment: only the other way is allowed, so it is turned round
+    (d2,), summary = documents_from_export(
+        [_nested_event_task(nato, attack, send, relation("e1", "e2", "Cause"), relation("e2", "t1", "Agent"))], nested
+    )
+    assert d2 == d and summary.reversed_relations == 1
+    # a role neither way allows
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([_nested_event_task(attack, send, relation("e2", "e1", "Agent"))], nested)
+    (problem,) = err.value.problems
+    assert "relation Movement.Deploy “send” at 23-27 -> Conflict.Attack “attack” at 4-10" in problem
+    assert "a Conflict.Attack cannot fill role 'Agent' of Movement.Deploy" in problem
+    # the project's own schema lets no event fill a role: the message says what a relation links
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([_nested_event_task(attack, send, relation("e2", "e1", "Cause"))], load_schema_default())
+    assert "a relation must link an event word (trigger) and a name, date or number. Delete it" in err.value.problems[0]
+    # each containing the other: a circle
+    both = _nested_event_schema(tmp_path, both_ways=True)
+    circle = _nested_event_task(attack, send, relation("e2", "e1", "Cause"), relation("e1", "e2", "Cause"))
+    with pytest.raises(AnnotError) as err:
+        documents_from_export([circle], both)
+    assert "fills a role of itself" in err.value.problems[0] and "close the circle" in err.value.problems[0]
+    # both ways allowed: the relation's direction decides ("left": drawn from the filler)
+    (d3,), _ = documents_from_export([_nested_event_task(attack, send, relation("e1", "e2", "Cause", "left"))], both)
+    assert [a.event for ev in d3.events if ev.type == "Movement.Deploy" for a in ev.arguments] == [
+        next(ev.id for ev in d3.events if ev.type == "Conflict.Attack")
+    ]
+    # export -> Label Studio regions and relations -> import: the same document
+    gold = canonical(
+        Document(
+            "kfor-1",
+            NESTED_TEXT,
+            (Entity(15, 19, "ORG", "T1"),),
+            (
+                Event("E1", "Conflict.Attack", 4, 10),
+                Event("E2", "Movement.Deploy", 23, 27, (Argument("Agent", "T1"), Argument("Cause", "", None, "E1"))),
+            ),
+        )
+    )
+    task = _nested_event_task()
+    task["annotations"][0]["result"] = prediction_result(gold)
+    (back,), _ = documents_from_export([task], nested)
+    assert canonical(Document(back.id, back.text, back.entities, back.events)) == gold
+
+
+def load_schema_default():  # type: ignore[no-untyped-def]
+    from annot.schema import load_schema
+
+    from support import ROOT
+
+    return load_schema(ROOT / "configs" / "schema.toml")
