@@ -202,11 +202,12 @@ def studio_model(
         Path | None, typer.Option("--config", help="Evaluation config (default: configs/evaluation.toml).")
     ] = None,
 ) -> None:
-    """Serve a configured system as a Label Studio ML backend on 127.0.0.1 (until Ctrl-C): annotators opening a
+    """Serve a configured system as a Label Studio ML backend on 127.0.0.1 (until Ctrl-C or SIGTERM): annotators opening a
     task in the labeling stream see its entities, event words and roles as suggestions, under its model_version.
 
     Example: annot studio model spacy-sm-events --port 9090 --connect 1
     """
+    import signal
     import threading
 
     from ..jobs.config import load_eval_config
@@ -238,11 +239,16 @@ def studio_model(
             f"connect it in Label Studio (Settings -> Model -> Connect model, URL {serving.backend.url}), or: "
             f"annot studio model {loaded.spec.name} --port {port} --connect PROJECT"
         )
+    stop = threading.Event()
+    # A process manager (systemd, docker stop, a CI job) stops it with SIGTERM: the same end as Ctrl-C.
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        threading.Event().wait()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         serving.backend.stop()
     st = serving.backend.stats
     typer.echo(

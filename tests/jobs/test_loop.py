@@ -112,10 +112,11 @@ def test_loop_a_project_whose_config_is_not_annots_is_refused_at_connect(ls_env,
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5)
 
 
-def test_loop_studio_model_serves_until_ctrl_c_and_says_what_it_did(runner, ls_env, tmp_path: Path):
-    """`annot studio model SYSTEM --connect PROJECT` as a user runs it: it connects, serves, and on Ctrl-C stops
-    with a summary (exit 0)."""
-    pid = push_articles(runner, tmp_path, "model from the command line")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_loop_studio_model_serves_until_ctrl_c_and_says_what_it_did(runner, ls_env, tmp_path: Path, stop):
+    """`annot studio model SYSTEM --connect PROJECT` as a user runs it: it connects, serves, and on Ctrl-C (or a
+    process manager's SIGTERM) stops with a summary (exit 0)."""
+    pid = push_articles(runner, tmp_path, f"model from the command line, {stop.name}")  # a project each
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "annot", "studio", "model", "spacy-sm", "--port", str(port), "--connect", str(pid)],
@@ -134,7 +135,7 @@ def test_loop_studio_model_serves_until_ctrl_c_and_says_what_it_did(runner, ls_e
         assert task["predictions"][0]["model_version"].startswith("spacy-sm@")  # type: ignore[index]
     finally:
         time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert re.fullmatch(
