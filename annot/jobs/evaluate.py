@@ -567,7 +567,7 @@ def _run_plan(plan: Plan, cluster: Cluster | None, progress: Progress) -> Outcom
         gate = None if plan.gate is None else plan.gate.for_system(system.name, cfg.root)
         pred = from_documents(docs, vocabs)
         report = _gated(score_system(gold, pred, info, how), gate)
-        pending = held_out_scorings(gold, pred, report, system_digest(system, docs))
+        pending = held_out_scorings(gold, pred, report, system_digest(system, _models([p.meta for p in docs])))
         report, notes = _held_out(report, pending, plan.held_out_policy)
         warnings += notes
         every_pending += pending
@@ -673,22 +673,28 @@ def _record(pending: list[tuple[Path, Entry]]) -> None:
 
 # The code that turns a pipeline's output into predictions: part of what a configured system is.
 _SYSTEM_CODE = ("extractor.py", "labelmap.py", "predict.py", "pipeline.py")
+MODEL_FOLDER = "(a model folder)"  # what stands for a model folder's path in a system's digest
 
 
-def system_digest(system: SystemConfig, docs: Sequence[Document]) -> str | None:
-    """A digest of what makes a configured system: its kind and model (the pipeline's name and version as it
-    reports them, and a trained model's record of how it was trained), its label map and event rules, and
-    annot's code that applies them. None for a prediction file (known by its predictions only)."""
+def system_digest(system: SystemConfig, version: str | None) -> str | None:
+    """A digest of what makes a configured system: its kind and model (a package by its name; a model folder by
+    what is in it, never by where it lies: its record of how it was trained and its training config), the
+    pipeline's name and version as it reports them (`version`, as predictions' meta.model gives it), its label
+    map and event rules, and annot's code that applies them. The same on every checkout and machine. None for a
+    prediction file (known by its predictions only)."""
     import hashlib
 
     if system.kind == "file":
         return None
     h = hashlib.sha256()
-    h.update(json.dumps([system.kind, system.model, _models([p.meta for p in docs]) or ""]).encode())
     model = Path(system.model)
-    if model.is_dir() and (model / "meta.json").is_file():
+    folder = model.is_dir() and (model / "meta.json").is_file()
+    h.update(json.dumps([system.kind, MODEL_FOLDER if folder else system.model, version or ""]).encode())
+    if folder:
         meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
         h.update(json.dumps(meta.get("annot", {}), sort_keys=True).encode())
+        if (model / "config.cfg").is_file():
+            h.update(_without_paths((model / "config.cfg").read_text(encoding="utf-8")).encode())
     for path in (system.label_map, system.events):
         if path is not None:
             h.update(Path(path).read_bytes())
@@ -696,6 +702,22 @@ def system_digest(system: SystemConfig, docs: Sequence[Document]) -> str | None:
     for name in _SYSTEM_CODE:
         h.update((code / name).read_bytes())
     return h.hexdigest()
+
+
+def _without_paths(config: str) -> str:
+    """A spaCy training config less its [paths] section (where the training data lay when it was trained: the
+    data itself is in the model's record).
+
+    >>> _without_paths('[paths]\\ntrain = "/tmp/x/train.spacy"\\n\\n[system]\\nseed = 0\\n')
+    '[system]\\nseed = 0\\n'
+    """
+    out, skip = [], False
+    for line in config.splitlines(keepends=True):
+        if line.startswith("["):
+            skip = line.strip() == "[paths]"
+        if not skip:
+            out.append(line)
+    return "".join(out)
 
 
 def _paths(folder: Path) -> list[Path]:

@@ -56,7 +56,7 @@ def system_spec(system: SystemConfig) -> SystemSpec:
         model=system.model,
         label_map=system.label_map,
         events=system.events,
-        digest=system_digest(system, []) or "",
+        digest=lambda version: system_digest(system, version) or "",
     )
 
 

@@ -9,7 +9,7 @@ suggestion an annotator sees can always be submitted and imported as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -75,14 +75,15 @@ def admissible(doc: Document, schema: Schema) -> Served:
 
 @dataclass(frozen=True, kw_only=True)
 class SystemSpec:
-    """What makes a system that predicts: its name, the spaCy pipeline, its label map and event rules, and the
-    digest of all of it (what tells one version of the system from another)."""
+    """What makes a system that predicts: its name, the spaCy pipeline, its label map and event rules, and how
+    to digest all of it given the pipeline's name and version (what tells one version of the system from
+    another)."""
 
     name: str
     model: str
     label_map: Path
     events: Path | None
-    digest: str
+    digest: Callable[[str], str]
 
 
 class LoadedSystem:
@@ -95,6 +96,7 @@ class LoadedSystem:
         self.nlp = nlp
         self.label_map = label_map
         self.version = pipeline_version(nlp)
+        self.digest = spec.digest(self.version)
 
     @property
     def schema(self) -> Schema:
@@ -105,7 +107,7 @@ class LoadedSystem:
         """What Label Studio stores with the system's predictions: the system's name, its pipeline's name and
         version, and the first 12 hex digits of its digest (a changed label map, rule file, trained model or
         prediction code gives another version, and the labeling stream asks the backend again)."""
-        return f"{self.spec.name}@{self.version}-{self.spec.digest[:12]}"
+        return f"{self.spec.name}@{self.version}-{self.digest[:12]}"
 
     def predict(self, texts: Sequence[str]) -> list[Served]:
         """What the system predicts in `texts`, as `annot predict` would write it, less what the schema refuses."""

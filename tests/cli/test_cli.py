@@ -176,6 +176,12 @@ def test_cli_evaluate_configured_default(configured_run):
     assert [s["system"] for s in table["systems"]] == ["spacy-sm", "spacy-sm-events", "ner-trained"]
     events = table["systems"][1]["metrics"]["events.micro.trigger_classification.f1"]
     assert events["value"] > 0.5 and events["p_value"] < 0.01
+    # the systems are the ones the bundled ledger first scored on the held-out split, wherever this checkout and
+    # its trained model lie (a model folder's path once made every other checkout a "changed" system)
+    for name in ("spacy-sm", "spacy-sm-events", "ner-trained"):
+        held = json.loads((reports / name / "report.json").read_text(encoding="utf-8"))["meta"]["held_out"]
+        assert (held["split"], held["system_changed"]) == ("test", False), (name, held)
+        assert held["system_first_scored"].startswith("2026-12-07T22:49"), (name, held)
 
 
 def test_cli_evaluate_outside_a_project_scores_with_the_labels_of_the_data(runner, tmp_path: Path, monkeypatch):

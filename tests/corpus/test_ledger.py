@@ -210,3 +210,33 @@ def test_old_splits_files_are_read(tmp_path: Path, schema):
     r = build_corpus(c, schema, SCHEMA)
     assert r.new_units == [] and r.moved == {}
     assert json.loads((c / "splits.json").read_text(encoding="utf-8"))["splits"] == old["splits"]
+
+
+def test_a_model_folders_digest_is_the_same_wherever_it_lies(tmp_path: Path):
+    """A trained model is known by what is in its folder (its training record and config), not by its path or
+    where its training data lay: copies in two places have one digest; another record or config, another."""
+    from annot.jobs.config import load_eval_config
+    from annot.jobs.evaluate import system_digest
+
+    def model(where: Path, seed: int = 0, data: str = "models/x") -> str:
+        folder = where / "model-best"
+        folder.mkdir(parents=True)
+        (folder / "meta.json").write_text(json.dumps({"name": "x", "annot": {"seed": seed}}), encoding="utf-8")
+        config = f'[paths]\ntrain = "{data}/train.spacy"\n\n[system]\nseed = {seed}\n\n[nlp]\nlang = "en"\n'
+        (folder / "config.cfg").write_text(config, encoding="utf-8")
+        return str(folder)
+
+    system = load_eval_config(ROOT / "configs" / "evaluation.toml").systems[2]
+    assert system.name == "ner-trained"
+
+    def digest(path: str) -> str | None:
+        return system_digest(replace(system, model=path), "x-0.0.0")
+
+    here = digest(model(tmp_path / "a"))
+    assert digest(model(tmp_path / "elsewhere" / "b", data="/tmp/somewhere")) == here
+    assert digest(model(tmp_path / "c", seed=1)) != here
+    changed = model(tmp_path / "d")
+    cfg = Path(changed) / "config.cfg"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('lang = "en"', 'lang = "de"'), encoding="utf-8")
+    assert digest(changed) != here
+    assert system_digest(replace(system, model=model(tmp_path / "e")), "x-0.0.1") != here  # another version

