@@ -269,6 +269,11 @@ def corpus_review_gold(
             typer.echo(f"the gold follows the record once rebuilt: annot corpus build {folder}")
         return
     cfg = load_eval_config(eval_config or project_path(EVALUATION_CONFIG))
+    server = None
+    if push:  # the server checked before the systems predict (a minute on a large corpus), not after
+        from ..labelstudio.client import server_from_env, verified
+
+        server = verified(server_from_env())
     review = review_gold(folder, sch, cfg, split=split, systems=systems or (), min_voters=min_voters)
     texts = {d.id: d.text for d in review.documents}
     kinds: dict[str, int] = {}
@@ -285,12 +290,12 @@ def corpus_review_gold(
     if output is not None:
         write_candidates(output, review)
         typer.echo(f"wrote {output}")
-    if push and review.candidates:
-        from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks, server_from_env
+    if server is not None and review.candidates:
+        from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks
 
         guide = project_path(GUIDELINE)
         settings = ProjectSettings(overlap=1, instructions_html=guideline_html(guide) if guide.exists() else None)
-        r = push_tasks(server_from_env(), review_tasks(review), sch, title=title, settings=settings, review=True)
+        r = push_tasks(server, review_tasks(review), sch, title=title, settings=settings, review=True)
         typer.echo(
             f"review project {r.project.id}: {len(r.new)} new, {len(r.unchanged)} unchanged; each task lists its "
             "items with the gold's and every voter's version, to keep or drop one by one. When the reviewer is "

@@ -212,11 +212,11 @@ def studio_model(
 
     from ..jobs.config import load_eval_config
     from ..jobs.loop import serve_system
-    from ..labelstudio.client import server_from_env
+    from ..labelstudio.client import server_from_env, verified
     from ..project import EVALUATION_CONFIG, project_path
 
     cfg = load_eval_config(eval_config or project_path(EVALUATION_CONFIG))
-    server = server_from_env() if connect is not None else None
+    server = verified(server_from_env()) if connect is not None else None  # before the model loads
     serving = serve_system(
         cfg, system, port=port, project=connect, server=server, log=lambda line: typer.echo(line, err=True)
     )

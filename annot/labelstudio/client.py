@@ -69,6 +69,13 @@ def _strip_credentials(url: str) -> tuple[str, bool]:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), True
 
 
+def verified(server: Server) -> Server:
+    """`server`, its key tried on it now (who it belongs to): a server that is down or a wrong key is named before
+    a long run (predicting a corpus, loading a model), not after it."""
+    Session(server)._verify()
+    return server
+
+
 def check_server(url: str, key: str, timeout: float = TIMEOUT, deadline: float = DEADLINE) -> Server:
     """A Server from a URL and key, both checked; the key is never part of a message."""
     url, had_credentials = _strip_credentials(url.strip())

@@ -176,3 +176,19 @@ def test_goldreview_a_held_out_split_is_not_reviewed(runner, tmp_path: Path):
     r = run(runner, "corpus", "review-gold", ROOT / "gold" / "news", "--split", "test")
     assert r.exit_code == 2
     assert "split 'test' of" in r.output and "is held out: its gold is not reviewed against the systems" in r.output
+
+
+def test_goldreview_a_server_that_is_down_is_named_before_the_systems_predict(runner, tmp_path: Path, monkeypatch):
+    """`--push` (and `annot studio model --connect`) try the server first: one that is down is named before any
+    system predicts or loads, nothing is printed or written."""
+    from lsserver import free_port
+
+    corpus, config = corpus_and_config(tmp_path, runner)
+    monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "annot-test-token-0123456789")
+    out = tmp_path / "candidates.json"
+    r = run(runner, "corpus", "review-gold", corpus, "--config", config, "--push", "-o", out)
+    assert r.exit_code == 2 and "cannot reach" in r.output, r.output
+    assert "candidate(s)" not in r.output and not out.exists()
+    r = run(runner, "studio", "model", "spacy-sm", "--connect", "1")
+    assert r.exit_code == 2 and "cannot reach" in r.output and "serving" not in r.output, r.output
