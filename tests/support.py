@@ -390,3 +390,58 @@ def dask_modules_after(args: list[str], cwd: Path) -> list[str]:
     import ast
 
     return list(ast.literal_eval(done.stdout.splitlines()[-1]))
+
+
+# ------------------------------------------------------------- a corpus for gold review
+
+GOLD_REVIEW_SOURCE = """---
+id: oslo-meeting
+story: oslo
+theatre: norway
+annotator: a0
+---
+[[NATO|ORG|T1]] ministers [[met|Contact.Meet|E1|Participant=T1 Place=T2]] in [[Oslo|LOC|T2]] on Monday. [[Serbia|GPE]] was not there.
+"""
+GOLD_REVIEW_OTHER = """---
+id: rome-talks
+story: rome
+theatre: italy
+annotator: a0
+---
+[[Italy|GPE|T1]] [[hosted|Contact.Meet|E1|Participant=T1]] talks.
+"""
+
+
+def gold_review_corpus(tmp_path: Path, runner) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """A two-document corpus (built from markup) and an evaluation config of two prediction-file systems that
+    contradict its gold in three places: Oslo's label, a missing Monday, an unsupported Serbia."""
+    from annot.documents import read_documents, write_documents
+
+    corpus = tmp_path / "news"
+    (corpus / "sources").mkdir(parents=True)
+    (corpus / "sources" / "oslo-meeting.ann.txt").write_text(GOLD_REVIEW_SOURCE, encoding="utf-8")
+    (corpus / "sources" / "rome-talks.ann.txt").write_text(GOLD_REVIEW_OTHER, encoding="utf-8")
+    r = run(runner, "corpus", "build", corpus)
+    assert r.exit_code == 0, r.output
+    docs = {d.id: d for d in read_documents(corpus / "documents.jsonl")}
+    text = docs["oslo-meeting"].text
+
+    def at(word: str) -> tuple[int, int]:
+        return text.index(word), text.index(word) + len(word)
+
+    ents = tuple(
+        Entity(*at(w), lab, f"T{i}")
+        for i, (w, lab) in enumerate([("NATO", "ORG"), ("Oslo", "GPE"), ("Monday", "DATE")], 1)
+    )
+    met = Event("E1", "Contact.Meet", *at("met"), (Argument("Participant", "T1"), Argument("Place", "T2")))
+    rome = docs["rome-talks"]
+    for name in ("a", "b"):
+        write_documents(tmp_path / f"{name}.jsonl", [Document("oslo-meeting", text, ents, (met,)), rome])
+    config = tmp_path / "evaluation.toml"
+    config.write_text(
+        f'schema = "{ROOT / "configs" / "schema.toml"}"\ngold = "{corpus / "documents.jsonl"}"\n'
+        f'[systems.a]\nkind = "file"\npath = "{tmp_path / "a.jsonl"}"\n'
+        f'[systems.b]\nkind = "file"\npath = "{tmp_path / "b.jsonl"}"\n',
+        encoding="utf-8",
+    )
+    return corpus, config

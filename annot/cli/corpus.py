@@ -245,7 +245,7 @@ def corpus_review_gold(
     """
     from ..errors import AnnotError
     from ..jobs.config import load_eval_config
-    from ..jobs.goldreview import apply_review, review_gold, review_tasks, write_candidates
+    from ..jobs.goldreview import GOLD_VERSION, apply_review, review_gold, review_tasks, write_candidates
     from ..project import EVALUATION_CONFIG, GUIDELINE
 
     folder = corpus or project_path(CORPUS)
@@ -291,11 +291,12 @@ def corpus_review_gold(
         write_candidates(output, review)
         typer.echo(f"wrote {output}")
     if server is not None and review.candidates:
-        from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks
+        from ..labelstudio.client import ProjectSettings, guideline_html, push_tasks, show_predictions
 
         guide = project_path(GUIDELINE)
         settings = ProjectSettings(overlap=1, instructions_html=guideline_html(guide) if guide.exists() else None)
         r = push_tasks(server, review_tasks(review), sch, title=title, settings=settings, review=True)
+        show_predictions(server, r.project.id, GOLD_VERSION)  # the reviewer starts from the gold, not a voter's
         typer.echo(
             f"review project {r.project.id}: {len(r.new)} new, {len(r.unchanged)} unchanged; each task lists its "
             "items with the gold's and every voter's version, to keep or drop one by one. When the reviewer is "

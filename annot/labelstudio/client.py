@@ -69,6 +69,23 @@ def _strip_credentials(url: str) -> tuple[str, bool]:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), True
 
 
+def show_predictions(server: Server, project: int, model_version: str) -> None:
+    """Make the labeling stream of `project` start each task from its prediction of `model_version`: Label
+    Studio shows annotators the predictions of the project's model_version as their draft (with several
+    predictions per task and none chosen, it picks one of them, not the first)."""
+    _show_predictions(Session(server), project, model_version, "making project {project} show {model_version!r}")
+
+
+def _show_predictions(session: Session, project: int, model_version: str, doing: str) -> None:
+    session.write(
+        doing.format(project=project, model_version=model_version),
+        session.client.projects.update,
+        id=project,
+        show_collab_predictions=True,
+        model_version=model_version,
+    )
+
+
 def verified(server: Server) -> Server:
     """`server`, its key tried on it now (who it belongs to): a server that is down or a wrong key is named before
     a long run (predicting a corpus, loading a model), not after it."""
@@ -1084,13 +1101,7 @@ def connect_backend(server: Server, project: int, url: str, title: str) -> Backe
             )
     info = session.read(f"reading project {project}", session.client.projects.get, id=project)
     if _get(info, "model_version") != title or _get(info, "show_collab_predictions") is not True:
-        session.write(
-            f"making project {project} ask the ML backend",
-            session.client.projects.update,
-            id=project,
-            show_collab_predictions=True,
-            model_version=title,
-        )
+        _show_predictions(session, project, title, "making project {project} ask the ML backend")
     others = tuple(
         f"{_get(b, 'title')} at {_get(b, 'url')}" for b in backends() if int(_get(b, "id")) != int(_get(found, "id"))
     )

@@ -9,65 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from annot.documents import Argument, Document, Entity, Event, read_documents, write_documents
+from annot.documents import read_documents
 
-from support import ROOT, run
+from support import ROOT, gold_review_corpus, run
 
 pytestmark = pytest.mark.server
-
-SOURCE = """---
-id: oslo-meeting
-story: oslo
-theatre: norway
-annotator: a0
----
-[[NATO|ORG|T1]] ministers [[met|Contact.Meet|E1|Participant=T1 Place=T2]] in [[Oslo|LOC|T2]] on Monday. [[Serbia|GPE]] was not there.
-"""
-OTHER = """---
-id: rome-talks
-story: rome
-theatre: italy
-annotator: a0
----
-[[Italy|GPE|T1]] [[hosted|Contact.Meet|E1|Participant=T1]] talks.
-"""
-
-
-def corpus_and_config(tmp_path: Path, runner) -> tuple[Path, Path]:
-    corpus = tmp_path / "news"
-    (corpus / "sources").mkdir(parents=True)
-    (corpus / "sources" / "oslo-meeting.ann.txt").write_text(SOURCE, encoding="utf-8")
-    (corpus / "sources" / "rome-talks.ann.txt").write_text(OTHER, encoding="utf-8")
-    r = run(runner, "corpus", "build", corpus)
-    assert r.exit_code == 0, r.output
-    docs = {d.id: d for d in read_documents(corpus / "documents.jsonl")}
-    text = docs["oslo-meeting"].text
-
-    def at(word: str) -> tuple[int, int]:
-        return text.index(word), text.index(word) + len(word)
-
-    ents = tuple(
-        Entity(*at(w), lab, f"T{i}")
-        for i, (w, lab) in enumerate([("NATO", "ORG"), ("Oslo", "GPE"), ("Monday", "DATE")], 1)
-    )
-    met = Event("E1", "Contact.Meet", *at("met"), (Argument("Participant", "T1"), Argument("Place", "T2")))
-    rome = docs["rome-talks"]
-    for name in ("a", "b"):
-        write_documents(tmp_path / f"{name}.jsonl", [Document("oslo-meeting", text, ents, (met,)), rome])
-    config = tmp_path / "evaluation.toml"
-    config.write_text(
-        f'schema = "{ROOT / "configs" / "schema.toml"}"\ngold = "{corpus / "documents.jsonl"}"\n'
-        f'[systems.a]\nkind = "file"\npath = "{tmp_path / "a.jsonl"}"\n'
-        f'[systems.b]\nkind = "file"\npath = "{tmp_path / "b.jsonl"}"\n',
-        encoding="utf-8",
-    )
-    return corpus, config
 
 
 def test_goldreview_candidates_review_project_decisions_and_the_corpus(runner, ls_env, tmp_path: Path):
     from label_studio_sdk import LabelStudio
 
-    corpus, config = corpus_and_config(tmp_path, runner)
+    corpus, config = gold_review_corpus(tmp_path, runner)
     out = tmp_path / "candidates.json"
     r = run(runner, "corpus", "review-gold", corpus, "--config", config, "-o", out, "--push", "--title", "gold review")
     assert r.exit_code == 0, r.output
@@ -183,7 +135,7 @@ def test_goldreview_a_server_that_is_down_is_named_before_the_systems_predict(ru
     system predicts or loads, nothing is printed or written."""
     from lsserver import free_port
 
-    corpus, config = corpus_and_config(tmp_path, runner)
+    corpus, config = gold_review_corpus(tmp_path, runner)
     monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "annot-test-token-0123456789")
     out = tmp_path / "candidates.json"

@@ -450,3 +450,54 @@ def test_labelstudio_ui_the_stream_shows_the_served_models_suggestions_and_impor
     assert f"pre-annotations of {version}: {n} of {n} region(s) accepted unchanged (100.0 %)" in r.output
     (d,) = read_documents(tmp_path / "gold.jsonl")
     assert (d.entities, d.events) == (served.document.entities, served.document.events)
+
+
+def test_labelstudio_ui_a_reviewer_decides_the_gold_review_in_the_stream(runner, ls_env, tmp_path: Path):
+    """`annot corpus review-gold --push` as a reviewer meets it: the stream shows the gold and every listed item
+    with who has it; the reviewer ticks keep or drop and submits without touching a region; the next step annot
+    printed records the decisions, and the rebuilt corpus follows them."""
+    import shlex
+
+    from label_studio_sdk import LabelStudio
+
+    from support import gold_review_corpus
+
+    corpus, config = gold_review_corpus(tmp_path, runner)
+    r = run(runner, "corpus", "review-gold", corpus, "--config", config, "--push", "--title", "UI gold review")
+    assert r.exit_code == 0, r.output
+    last = r.output.strip().splitlines()[-1]
+    pid = int(last.split()[2].rstrip(":"))
+    client = LabelStudio(base_url=ls_env["LABEL_STUDIO_URL"], api_key=ls_env["LABEL_STUDIO_API_KEY"])
+    (task,) = list(client.tasks.list(project=pid))
+    got = _review_in_browser(
+        ls_env["LABEL_STUDIO_URL"],
+        pid,
+        task.id,
+        tmp_path,
+        {
+            "LOC “Oslo” at 22-26": "drop",
+            "GPE “Oslo” at 22-26": "keep",
+            "DATE “Monday” at 30-36": "keep",
+            "GPE “Serbia” at 38-44": "keep",
+        },
+    )
+    shown = got["shown"]
+    assert len(shown) == 8  # four items, keep and drop each
+    assert any(t.startswith("#1 keep: LOC “Oslo”") and "has it: gold" in t for t in shown)
+    # the next step exactly as printed, with the pull it names
+    step = last.split("When the reviewer is done: ", 1)[1]
+    pull, record = (shlex.split(part)[1:] for part in step.split(" && "))
+    pull[pull.index("-o") + 1] = str(tmp_path / "review.json")
+    record[record.index("--reviewed") + 1] = str(tmp_path / "review.json")
+    assert run(runner, *pull).exit_code == 0
+    r = run(runner, *record)
+    assert r.exit_code == 0, r.output
+    assert "1 document(s) reviewed: 4 change(s) to the gold recorded" in r.output, r.output
+    assert run(runner, "corpus", "build", corpus).exit_code == 0
+    (doc,) = [d for d in read_documents(corpus / "documents.jsonl") if d.id == "oslo-meeting"]
+    assert {doc.text[e.start : e.end]: e.label for e in doc.entities} == {
+        "NATO": "ORG",
+        "Oslo": "GPE",
+        "Monday": "DATE",
+        "Serbia": "GPE",
+    }
