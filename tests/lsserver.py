@@ -7,6 +7,7 @@ one server and print its URL and token: ``python tests/lsserver.py``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,6 +24,18 @@ from annot.labelstudio.studio import LOOPBACK_BACKEND_ENV
 USER = "annot@example.com"
 PASSWORD = "annot-test-password"
 TOKEN = "annot-test-token-0123456789"
+
+
+def api(env: dict[str, str], method: str, path: str, body: object | None = None) -> object:
+    """One call of Label Studio's REST API (`env`: LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY), its JSON answer."""
+    req = urllib.request.Request(
+        env["LABEL_STUDIO_URL"] + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Token {env['LABEL_STUDIO_API_KEY']}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read() or b"null")
 
 
 def free_port() -> int:

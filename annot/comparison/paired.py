@@ -19,7 +19,7 @@ from ..errors import AnnotError
 from ..limits import MAX_PAIRED_SAMPLES, MAX_SEED, bounded
 from ..project import DEFAULT_SEED
 from ..reporting.model import Cell, Comparison, PairedComparison, Report, SideBySide, SystemRow
-from ..reporting.paths import MetricPath, parse_metric
+from ..reporting.paths import SIDE_BY_SIDE, MetricPath, parse_metric
 from ..scoring.counts import CountKey, ZeroDivision, macro_arrays, metric_from_sums
 from ..scoring.table import CountTable
 from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
@@ -135,16 +135,6 @@ def compare_reports(
     same_gold(a.per_document, b.per_document)
     zd = a.zero_division
     return [paired_test(a.per_document, b.per_document, m, samples, seed, zd) for m in (metrics or default_metrics(a))]
-
-
-SIDE_BY_SIDE = (
-    "entities.micro.strict.f1",
-    "entities.micro.partial.f1",
-    "entities.micro.type.f1",
-    "entities.macro.strict.f1",
-    "events.micro.trigger_classification.f1",
-    "events.micro.argument_classification.f1",
-)
 
 
 METHOD = "approximate randomisation, paired over documents, against the reference (first) system"

@@ -18,20 +18,12 @@ from collections.abc import Sequence
 from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
 from .markdown import fmt, md, short_metric
 from .model import GateCheck, Report, SideBySide, SystemVerdict, Verdict
+from .paths import SIDE_BY_SIDE
 
 HEADLINE = (
     *(f"entities.micro.{s}.f1" for s in SCHEMES),
     "entities.macro.strict.f1",
     *(f"events.micro.{lvl}.f1" for lvl in EVENT_LEVELS),
-)
-# The columns of the step summary's table (the side-by-side table's metrics).
-SUMMARY_COLUMNS = (
-    "entities.micro.strict.f1",
-    "entities.micro.partial.f1",
-    "entities.micro.type.f1",
-    "entities.macro.strict.f1",
-    "events.micro.trigger_classification.f1",
-    "events.micro.argument_classification.f1",
 )
 ANNOTATIONS_SHOWN = 10  # GitHub shows at most ten error annotations of a step
 
@@ -160,8 +152,8 @@ def step_summary(v: Verdict, reports: Sequence[Report], comparison: SideBySide |
         state = "no gate"
     lines = [f"## annot evaluate: {state}", "", f"**{md(v.line)}**", ""]
     lines += [
-        "| system | gate | " + " | ".join(short_metric(m) for m in SUMMARY_COLUMNS) + " |",
-        "|---|---|" + "---:|" * len(SUMMARY_COLUMNS),
+        "| system | gate | " + " | ".join(short_metric(m) for m in SIDE_BY_SIDE) + " |",
+        "|---|---|" + "---:|" * len(SIDE_BY_SIDE),
     ]
     deltas = {}
     if comparison is not None:
@@ -169,7 +161,7 @@ def step_summary(v: Verdict, reports: Sequence[Report], comparison: SideBySide |
     for s in v.systems:
         gate = "no gate" if not s.gated else ("passed" if s.passed else f"**failed** {len(s.failed)} of {s.checks}")
         cells = []
-        for m in SUMMARY_COLUMNS:
+        for m in SIDE_BY_SIDE:
             cell = fmt(s.scores.get(m))
             c = deltas.get(s.system, {}).get(m)
             if c is not None and c.not_predicted:

@@ -14,6 +14,16 @@ from ..scoring.counts import METRICS, CountKey
 from ..scoring.vocabulary import EVENT_LEVELS, SCHEMES
 from .model import EntityScore, EventScore, MacroScore, Report
 
+# The metrics of the side-by-side table (annot compare, the CI step summary), in their order.
+SIDE_BY_SIDE = (
+    "entities.micro.strict.f1",
+    "entities.micro.partial.f1",
+    "entities.micro.type.f1",
+    "entities.macro.strict.f1",
+    "events.micro.trigger_classification.f1",
+    "events.micro.argument_classification.f1",
+)
+
 # (section, group) -> whether the path names a label / event type / role
 GROUPS: dict[tuple[str, str], bool] = {
     ("entities", "micro"): False,

@@ -3,7 +3,6 @@ its suggestions stored under its model_version (the browser: tests/labelstudio/t
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -21,7 +20,7 @@ from annot.jobs.loop import serve_system
 from annot.labelstudio.client import connect_backend, server_from_env
 from annot.labelstudio.tasks import prediction
 
-from lsserver import free_port
+from lsserver import api, free_port
 from support import ROOT, run
 
 pytestmark = pytest.mark.server
@@ -30,17 +29,6 @@ ARTICLES = {
     "kfor-a": "NATO deployed 500 troops to Kosovo on Monday, the alliance said in Brussels.\n",
     "kfor-b": "Rebels attacked a convoy near Goma on Sunday, killing three soldiers, the army said.\n",
 }
-
-
-def api(env: dict[str, str], method: str, path: str, body: object | None = None) -> object:
-    req = urllib.request.Request(
-        env["LABEL_STUDIO_URL"] + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Token {env['LABEL_STUDIO_API_KEY']}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read() or b"null")
 
 
 def push_articles(runner, tmp_path: Path, title: str) -> int:

@@ -4,13 +4,13 @@ after task, is the order annot wrote beside the tasks file."""
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from annot.documents import Document, Entity, write_documents
 
+from lsserver import api
 from support import run
 
 pytestmark = pytest.mark.server
@@ -46,17 +46,6 @@ SYSTEM_B = {
     "d5": (("EU", "ORG"), ("Russia", "GPE"), ("Ukraine", "LOC")),
 }
 WANT = ["d4", "d2", "d5", "d1", "d3"]  # 1 - F1: 1.0, 0.5, 1/3, 0, 0 (ties in file order)
-
-
-def api(env: dict[str, str], method: str, path: str, body: object | None = None) -> object:
-    req = urllib.request.Request(
-        env["LABEL_STUDIO_URL"] + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Token {env['LABEL_STUDIO_API_KEY']}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read() or b"null")
 
 
 def served_order(env: dict[str, str], pid: int, n: int, via_stream_action: bool = False) -> list[str]:

@@ -126,6 +126,15 @@ def _relate(page, source: str, target: str, role: str, regions: dict) -> None:
     row.locator(f".lsf-relation-meta [data-testid='select-trigger-{role}']").wait_for(state="visible")
 
 
+def _log_in(page, url: str, user: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in to Label Studio's web UI as `user`."""
+    page.goto(f"{url}/user/login/")
+    page.fill("#email", user)
+    page.fill("#password", password)
+    page.click("button[aria-label='Log In']")
+    page.wait_for_url(lambda u: "/user/login" not in u)
+
+
 def _review_in_browser(url: str, project: int, task: int, shots: Path, decide: dict[str, str]) -> dict:
     """Log in as the reviewer, open the review project's labeling stream (as a reviewer works), read the guideline
     and the conflicts listed under the text, tick keep or drop for each (`decide`: the start of the conflict's
@@ -137,11 +146,7 @@ def _review_in_browser(url: str, project: int, task: int, shots: Path, decide: d
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(20_000)
         try:
-            page.goto(f"{url}/user/login/")
-            page.fill("#email", USER)
-            page.fill("#password", PASSWORD)
-            page.click("button[aria-label='Log In']")
-            page.wait_for_url(lambda u: "/user/login" not in u)
+            _log_in(page, url, USER, PASSWORD)
             page.goto(f"{url}/projects/{project}/data?labeling=1")
             close = page.locator("button[aria-label='Close modal']")
             close.wait_for(state="visible")
@@ -186,11 +191,7 @@ def _annotate_in_browser(
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(20_000)
         try:
-            page.goto(f"{url}/user/login/")
-            page.fill("#email", user)
-            page.fill("#password", password)
-            page.click("button[aria-label='Log In']")
-            page.wait_for_url(lambda u: "/user/login" not in u)
+            _log_in(page, url, user, password)
 
             # The labeling stream, as an annotator works: the guideline first, then the next task with a fresh
             # annotation of one's own (others' annotations are not shown there).
@@ -411,11 +412,7 @@ def test_labelstudio_ui_the_stream_shows_the_served_models_suggestions_and_impor
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.set_default_timeout(30_000)
             try:
-                page.goto(f"{ls_env['LABEL_STUDIO_URL']}/user/login/")
-                page.fill("#email", USER)
-                page.fill("#password", PASSWORD)
-                page.click("button[aria-label='Log In']")
-                page.wait_for_url(lambda u: "/user/login" not in u)
+                _log_in(page, ls_env["LABEL_STUDIO_URL"], USER, PASSWORD)
                 page.goto(f"{ls_env['LABEL_STUDIO_URL']}/projects/{pid}/data?labeling=1")
                 close = page.locator("button[aria-label='Close modal']")
                 close.wait_for(state="visible")
