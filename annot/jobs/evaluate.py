@@ -653,16 +653,7 @@ def _held_out(report: Report, pending: list[tuple[Path, Entry]], policy: Policy)
         )
     corpus, entry = pending[0]
     st = standing(read_ledger(corpus), entry, policy)
-    held = HeldOut(
-        split=st.split,
-        documents=entry.documents,
-        scorings=st.scorings,
-        first_scored=st.first_scored,
-        system_scorings=st.system_scorings,
-        system_first_scored=st.system_first_scored,
-        system_changed=st.system_changed,
-        policy=st.policy,
-    )
+    held = HeldOut(documents=entry.documents, **dataclasses.asdict(st))  # the ledger's standing, as reported
     return dataclasses.replace(report, meta=dataclasses.replace(report.meta, held_out=held)), notes
 
 
