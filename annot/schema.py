@@ -104,6 +104,11 @@ class Schema:
         """Every role of every event type, sorted."""
         return sorted({r for ev in self.events.values() for r in ev.roles})
 
+    @property
+    def events_fill_roles(self) -> bool:
+        """Whether an event may fill a role of another (nested events): some role lists an event type."""
+        return any(f in self.events for ev in self.events.values() for fill in ev.roles.values() for f in fill)
+
     def role_problem(self, event_type: str, role: str, entity_label: str) -> str | None:
         """Why `entity_label` (an entity type, or for nested events an event type) cannot fill `role` of
         `event_type`, or None if it can."""

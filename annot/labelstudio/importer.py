@@ -558,7 +558,7 @@ def _read_relations(
     entities, triggers = regions.entities, regions.triggers
     args: dict[str, list[Argument]] = {rid: [] for rid in triggers}
     seen: set[tuple[str, str, str]] = set()
-    events_fill = _events_fill_roles(schema)
+    events_fill = schema.events_fill_roles
     for i, rel in regions.relations:
         a, b = rel.get("from_id"), rel.get("to_id")
         if not isinstance(a, str) or not isinstance(b, str):
@@ -584,11 +584,7 @@ def _read_relations(
         if not (a in triggers and (b in entities or nested_event)):
             problems.append(
                 f"{wr}: a relation must link an event word (trigger) and a name, date or number"
-                + (
-                    " (or, where the schema lets events fill roles, two event words)"
-                    if _events_fill_roles(schema)
-                    else ""
-                )
+                + (" (or, where the schema lets events fill roles, two event words)" if events_fill else "")
                 + ". Delete it; link the event word to each participant."
             )
             continue
@@ -637,11 +633,6 @@ def _read_relations(
         seen.add((a, b, role))
         args[a].append(Argument(role, b))
     return args
-
-
-def _events_fill_roles(schema: Schema) -> bool:
-    """Whether any role of the schema may be filled by an event (nested events)."""
-    return any(f in schema.events for ev in schema.events.values() for fill in ev.roles.values() for f in fill)
 
 
 def _event_in_event(
